@@ -10,6 +10,7 @@ class MotionStudioError(Exception):
     """Base class: `user_message` says what happened and what to do next."""
 
     user_message = "Something went wrong. Please try again."
+    job_id: str | None = None  # the recorded job this failure belongs to, when there is one
 
     def __init__(self, detail: str = "") -> None:
         self.detail = detail
