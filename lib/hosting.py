@@ -1,0 +1,58 @@
+"""Putting a local motion video where the service can fetch it.
+
+The service takes the video only as a URL. A link the user pasted is sent as it is; a local file is
+copied into Streamlit's static folder (`server.enableStaticServing`, served at `/app/static/...`)
+under its content hash, which nobody can guess without having the file. The address in front is
+PUBLIC_BASE_URL in a deployment, or the app's own loopback address in demo mode, where the
+simulator fetches it from this machine.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib.errors import HostingError
+
+STATIC_ROUTE = "/app/static/"
+
+
+def is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as source:
+        while chunk := source.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def keep_copy(path: Path, folder: Path) -> Path:
+    """A content-addressed copy of `path` in `folder` (made once; the name never comes from the user)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{file_sha256(path)}{Path(path).suffix.lower()}"
+    if not target.exists():
+        partial = target.with_name(target.name + ".part")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+    return target
+
+
+@dataclass(frozen=True)
+class VideoHosting:
+    """Where hosted files go and the public address in front of `/app/static/`."""
+
+    static_dir: Path
+    base_url: str | None
+
+    def url_for(self, video: Path | str) -> str:
+        """The URL the service should fetch `video` from."""
+        if is_url(video):
+            return str(video)
+        if not self.base_url:
+            raise HostingError("no PUBLIC_BASE_URL is set")
+        hosted = keep_copy(Path(video), self.static_dir)
+        return f"{self.base_url.rstrip('/')}{STATIC_ROUTE}{hosted.name}"

@@ -1,0 +1,139 @@
+"""Submitting a generation, exactly once, and the one poller a process runs.
+
+A job is written to the store before anything is sent, so a crash, a double click or a second tab
+can never create a paid job the app does not know of. The same submission asked for again (the
+same submission key, or the same inputs and settings while one is in flight) returns the job that
+exists. A submit whose answer never came is marked "may have been submitted" and never re-sent
+silently.
+
+    job = submit_job(JobRequest(image_path, video_path, Orientation.IMAGE, prompt="on a beach"),
+                     store=store, client=client, hosting=hosting)
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib import errors
+from lib.config import Settings
+from lib.hosting import VideoHosting, file_sha256, is_url, keep_copy
+from lib.novita import NovitaClient, Orientation
+from lib.poller import Poller, PollTiming
+from lib.service import client_for
+from lib.store import Job, JobStatus, JobStore, new_job_id, now_iso
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a creator asks for. `image` and `video` are local files or http(s) links."""
+
+    image: Path | str
+    video: Path | str
+    character_orientation: Orientation
+    prompt: str = ""
+    negative_prompt: str = ""
+    keep_original_sound: bool = True
+
+    def content_hash(self) -> str:
+        """Identifies the inputs and every setting: equal hashes ask for the same generation."""
+        parts = {
+            "image": self.image if is_url(self.image) else file_sha256(Path(self.image)),
+            "video": self.video if is_url(self.video) else file_sha256(Path(self.video)),
+            "character_orientation": self.character_orientation.value,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "keep_original_sound": self.keep_original_sound,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def submit_job(
+    request: JobRequest,
+    *,
+    store: JobStore,
+    client: NovitaClient,
+    hosting: VideoHosting,
+    inputs_dir: Path | None = None,
+    submission_key: str | None = None,
+) -> Job:
+    """Record the job, then send it once; return the job (new, or the one already in flight).
+
+    Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
+    re-run them later. On failure the job is recorded as failed or "may have been submitted" and
+    the error is raised with its `job_id` set.
+    """
+    image_path = video_path = None
+    if not is_url(request.image):
+        image_path = keep_copy(Path(request.image), inputs_dir) if inputs_dir else Path(request.image)
+    if not is_url(request.video):
+        video_path = keep_copy(Path(request.video), inputs_dir) if inputs_dir else Path(request.video)
+    created = now_iso()
+    job, is_new = store.add_unless_in_flight(
+        Job(
+            id=new_job_id(),
+            submission_key=submission_key,
+            content_hash=request.content_hash(),
+            status=JobStatus.SUBMITTING,
+            character_orientation=request.character_orientation.value,
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            keep_original_sound=request.keep_original_sound,
+            image_path=str(image_path) if image_path else None,
+            video_path=str(video_path) if video_path else None,
+            image_url=str(request.image) if image_path is None else None,
+            created_at=created,
+            updated_at=created,
+        )
+    )
+    if not is_new:
+        return job
+    try:
+        video_url = hosting.url_for(video_path or request.video)
+        image = str(request.image) if image_path is None else base64.b64encode(image_path.read_bytes()).decode()
+        store.update(job.id, video_url=video_url)
+    except (errors.MotionStudioError, OSError) as error:
+        failure = error if isinstance(error, errors.MotionStudioError) else errors.MediaUnreadable(str(error))
+        raise _recorded(store, job, failure, JobStatus.FAILED)
+    try:
+        task_id = client.submit(
+            image,
+            video_url,
+            request.character_orientation.value,
+            prompt=request.prompt or None,
+            negative_prompt=request.negative_prompt or None,
+            keep_original_sound=request.keep_original_sound,
+        )
+    except errors.TimedOut as error:
+        raise _recorded(store, job, error, JobStatus.MAYBE_SUBMITTED)
+    except errors.ServiceError as error:
+        raise _recorded(store, job, error, JobStatus.FAILED)
+    except Exception as error:
+        # Whatever broke, the request may have left: never let it look unsent.
+        raise _recorded(store, job, errors.TimedOut(type(error).__name__), JobStatus.MAYBE_SUBMITTED) from error
+    return store.update(job.id, task_id=task_id, status=JobStatus.QUEUED, submitted_at=now_iso())
+
+
+def _recorded(store: JobStore, job: Job, error: errors.MotionStudioError, status: JobStatus) -> errors.MotionStudioError:
+    """Write the failure to the job and tie the error to it, for the caller to raise."""
+    finished = now_iso() if status is JobStatus.FAILED else None
+    store.update(job.id, status=status, failure_reason=str(error), finished_at=finished)
+    error.job_id = job.id
+    return error
+
+
+_pollers: dict[str, Poller] = {}
+_pollers_lock = threading.Lock()
+
+
+def start_poller(settings: Settings, timing: PollTiming = PollTiming()) -> Poller:
+    """The process's one poller for this data folder, started on first call (jobs left pending earlier included)."""
+    with _pollers_lock:
+        key = str(settings.db_path)
+        if key not in _pollers:
+            store = JobStore(settings.db_path)
+            _pollers[key] = Poller(store, lambda: client_for(settings, timeout=(5.0, 15.0)), settings.results_dir, timing).start()
+        return _pollers[key]
