@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib.config import Settings
 from lib.errors import HostingError
 
 STATIC_ROUTE = "/app/static/"
@@ -56,3 +57,11 @@ class VideoHosting:
             raise HostingError("no PUBLIC_BASE_URL is set")
         hosted = keep_copy(Path(video), self.static_dir)
         return f"{self.base_url.rstrip('/')}{STATIC_ROUTE}{hosted.name}"
+
+
+def hosting_for(settings: Settings, app_port: int | None) -> VideoHosting:
+    """PUBLIC_BASE_URL when set; in demo mode the app's own loopback address, where the simulator can fetch."""
+    base_url = settings.public_base_url
+    if base_url is None and settings.demo_mode and app_port:
+        base_url = f"http://127.0.0.1:{app_port}"
+    return VideoHosting(settings.static_dir, base_url)

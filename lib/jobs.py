@@ -137,3 +137,11 @@ def start_poller(settings: Settings, timing: PollTiming = PollTiming()) -> Polle
             store = JobStore(settings.db_path)
             _pollers[key] = Poller(store, lambda: client_for(settings, timeout=(5.0, 15.0)), settings.results_dir, timing).start()
         return _pollers[key]
+
+
+def stop_pollers() -> None:
+    """Stop every poller this process started (tests and a clean shutdown)."""
+    with _pollers_lock:
+        for poller in _pollers.values():
+            poller.stop()
+        _pollers.clear()

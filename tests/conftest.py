@@ -1,0 +1,108 @@
+"""Shared fixtures: a temporary data folder for every test, the simulator on a free loopback port,
+a stand-in for Streamlit's static file route, and small real media files."""
+from __future__ import annotations
+
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from lib import simulator
+from lib.config import Settings, load_settings
+from lib.hosting import STATIC_ROUTE, VideoHosting
+from lib.novita import NovitaClient, RetryPolicy
+from lib.poller import PollTiming
+from lib.store import JobStore
+from tests.make_media import make_image, make_video
+
+pytest_plugins = ["tests.fixtures_media"]
+
+TEST_API_KEY = "sk_live_5ecret_TEST_KEY_do_not_leak_0123456789"
+FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
+FAST_POLLING = PollTiming(min_interval=0.2, max_interval=1.0, idle_check=0.2)
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own data and static folders and no API key from the machine."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("MOTION_STUDIO_DATA", str(data))
+    monkeypatch.setenv("MOTION_STUDIO_STATIC_DIR", str(tmp_path / "static"))
+    monkeypatch.delenv("NOVITA_API_KEY", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    return data
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return load_settings(secrets={})
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[simulator.RunningSimulator]:
+    running = simulator.start(tmp_path / "simulator", simulator.SimulatorConfig(processing_seconds=2.0))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def control(sim: simulator.RunningSimulator) -> simulator.SimulatorControl:
+    return simulator.SimulatorControl(sim.url)
+
+
+@pytest.fixture
+def client(sim: simulator.RunningSimulator) -> NovitaClient:
+    return NovitaClient(TEST_API_KEY, sim.url, timeout=(2.0, 5.0), submit_timeout=(2.0, 10.0), retry=FAST_RETRY)
+
+
+class _StaticHandler(SimpleHTTPRequestHandler):
+    """Serves a folder at /app/static/, as Streamlit's static serving does."""
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(STATIC_ROUTE):
+            return "/nonexistent"
+        return super().translate_path("/" + path[len(STATIC_ROUTE) :])
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture
+def hosting(settings: Settings) -> Iterator[VideoHosting]:
+    settings.static_dir.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(_StaticHandler, directory=str(settings.static_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield VideoHosting(settings.static_dir, f"http://127.0.0.1:{server.server_address[1]}")
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def store(settings: Settings) -> JobStore:
+    return JobStore(settings.db_path)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("core-media")
+
+
+@pytest.fixture(scope="session")
+def character_png(media_dir: Path) -> Path:
+    return make_image(media_dir / "character.png", 480, 640)
+
+
+@pytest.fixture(scope="session")
+def motion_mp4(media_dir: Path) -> Path:
+    return make_video(media_dir / "motion.mp4", 480, 360, seconds=3.5)
+
+
+@pytest.fixture(scope="session")
+def long_motion_mp4(media_dir: Path) -> Path:
+    return make_video(media_dir / "long-motion.mp4", 480, 360, seconds=11.0, fps=12)

@@ -1,0 +1,216 @@
+"""The runner end to end over real HTTP: submit once, follow, download, survive faults and restarts."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from lib import errors
+from lib.jobs import JobRequest, submit_job
+from lib.novita import NovitaClient, Orientation
+from lib.poller import Poller
+from lib.probe import probe
+from lib.store import Job, JobStatus, JobStore
+from tests.conftest import FAST_POLLING, TEST_API_KEY
+
+
+def wait_until(store: JobStore, job_id: str, done, timeout: float = 40.0) -> Job:
+    deadline = time.monotonic() + timeout
+    job = store.get(job_id)
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if done(job):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job never got there: {job}")
+
+
+@pytest.fixture
+def request_for(character_png, motion_mp4):
+    def make(**overrides) -> JobRequest:
+        return JobRequest(**{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides})
+
+    return make
+
+
+@pytest.fixture
+def poller_for(sim, settings):
+    started: list[Poller] = []
+
+    def make(store: JobStore) -> Poller:
+        poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, FAST_POLLING).start()
+        started.append(poller)
+        return poller
+
+    yield make
+    for poller in started:
+        poller.stop()
+
+
+def test_happy_path_from_submit_to_a_playable_mp4_on_disk(store, client, hosting, settings, request_for, poller_for) -> None:
+    job = submit_job(request_for(prompt="a dancer on a beach"), store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
+    assert job.status is JobStatus.QUEUED and job.task_id and job.submitted_at
+    assert job.video_url.startswith(hosting.base_url + "/app/static/")
+    assert Path(job.image_path).parent == settings.inputs_dir and Path(job.video_path).exists()
+    assert job.prompt == "a dancer on a beach" and job.character_orientation == "image"
+    poller_for(store)
+    seen = {store.get(job.id).status}
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and store.get(job.id).status is not JobStatus.SUCCEEDED:
+        current = store.get(job.id)
+        seen.add(current.status)
+        if current.status is JobStatus.PROCESSING:
+            assert 0 < current.progress_percent < 100 and current.eta_seconds >= 0
+        time.sleep(0.05)
+    done = store.get(job.id)
+    assert done.status is JobStatus.SUCCEEDED
+    assert JobStatus.PROCESSING in seen
+    assert done.finished_at and done.result_url and done.result_url_expires_at and done.payload_json
+    assert done.remote_status == "TASK_STATUS_SUCCEED" and done.progress_percent == 100
+    result = Path(done.result_path)
+    assert result.parent == settings.results_dir
+    facts = probe(result)
+    assert facts.format == "mp4" and facts.has_video and facts.duration == pytest.approx(3.5, abs=0.2)
+    assert not list(settings.results_dir.glob("*.part"))
+
+
+def test_the_same_submission_twice_is_one_job_and_one_task(store, client, hosting, control, request_for) -> None:
+    first = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    again = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    assert again.id == first.id and control.task_count() == 1 and store.count() == 1
+    other = submit_job(request_for(prompt="different"), store=store, client=client, hosting=hosting)
+    assert other.id != first.id and control.task_count() == 2
+
+
+def test_a_submission_key_is_honoured_even_after_the_job_ended(store, client, hosting, control, request_for) -> None:
+    first = submit_job(request_for(), store=store, client=client, hosting=hosting, submission_key="click-42")
+    store.update(first.id, status=JobStatus.SUCCEEDED)
+    again = submit_job(request_for(), store=store, client=client, hosting=hosting, submission_key="click-42")
+    assert again.id == first.id and control.task_count() == 1
+
+
+def test_429_on_submit_is_rate_limited_with_no_second_task(store, client, hosting, control, request_for) -> None:
+    control.fault("status", match="submit", status=429, reason="RATE_LIMIT_EXCEEDED", message="20 per minute")
+    with pytest.raises(errors.RateLimited) as caught:
+        submit_job(request_for(), store=store, client=client, hosting=hosting)
+    job = store.get(caught.value.job_id)
+    assert job.status is JobStatus.FAILED and job.failure_reason.startswith(errors.RateLimited.user_message)
+    assert control.request_count("submit") == 1 and control.task_count() == 0
+    retried = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    assert retried.status is JobStatus.QUEUED and control.task_count() == 1
+
+
+def test_a_submit_timeout_is_kept_as_maybe_submitted_and_never_resent(store, client, hosting, control, request_for) -> None:
+    client.submit_timeout = (1.0, 0.5)
+    control.fault("hold", match="submit", seconds=1.5)
+    with pytest.raises(errors.TimedOut) as caught:
+        submit_job(request_for(), store=store, client=client, hosting=hosting)
+    job = store.get(caught.value.job_id)
+    assert job.status is JobStatus.MAYBE_SUBMITTED and job.task_id is None
+    assert job.failure_reason.startswith(errors.TimedOut.user_message)
+    again = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    assert again.id == job.id and again.status is JobStatus.MAYBE_SUBMITTED
+    time.sleep(2.0)  # let the held request finish on the simulator's side
+    assert control.request_count("submit") == 1 and control.task_count() == 1
+
+
+def test_a_refused_input_fails_the_job_with_the_services_words(store, client, hosting, long_motion_mp4, request_for) -> None:
+    with pytest.raises(errors.InputRejected) as caught:
+        submit_job(request_for(video=long_motion_mp4), store=store, client=client, hosting=hosting)
+    job = store.get(caught.value.job_id)
+    assert job.status is JobStatus.FAILED and "10" in job.failure_reason and job.finished_at
+
+
+def test_no_public_address_fails_before_anything_is_sent(store, client, control, settings, request_for) -> None:
+    from lib.hosting import VideoHosting
+
+    with pytest.raises(errors.HostingError) as caught:
+        submit_job(request_for(), store=store, client=client, hosting=VideoHosting(settings.static_dir, None))
+    assert store.get(caught.value.job_id).status is JobStatus.FAILED
+    assert control.request_count("submit") == 0
+
+
+def test_polling_rides_out_bursts_of_429_and_500(store, client, hosting, control, request_for, poller_for) -> None:
+    job = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    control.fault("status", match="task-result", times=3, status=429, reason="RATE_LIMIT_EXCEEDED")
+    control.fault("status", match="task-result", times=3, status=500, reason="GET_RESULT_FAILED")
+    control.fault("drop", match="task-result", times=2)
+    control.fault("malformed", match="task-result", times=2)
+    poller_for(store)
+    done = wait_until(store, job.id, lambda j: j.status.final)
+    assert done.status is JobStatus.SUCCEEDED and Path(done.result_path).exists()
+
+
+def test_a_failed_task_keeps_its_reason(store, client, hosting, control, request_for, poller_for) -> None:
+    control.fault("fail_task", message="the character could not be found in the image")
+    job = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    poller_for(store)
+    done = wait_until(store, job.id, lambda j: j.status.final)
+    assert done.status is JobStatus.FAILED and done.finished_at
+    assert "the character could not be found in the image" in done.failure_reason
+    assert done.failure_reason.startswith(errors.TaskFailed.user_message)
+
+
+def test_a_new_runner_finishes_jobs_an_earlier_one_left_pending(store, client, hosting, settings, request_for, poller_for) -> None:
+    jobs = [submit_job(request_for(prompt=f"take {i}"), store=store, client=client, hosting=hosting) for i in range(2)]
+    first = poller_for(store)
+    wait_until(store, jobs[0].id, lambda j: j.status is JobStatus.PROCESSING)
+    first.stop()
+    assert all(store.get(j.id).status.polled for j in jobs)
+    restarted_store = JobStore(settings.db_path)
+    poller_for(restarted_store)
+    for job in jobs:
+        done = wait_until(restarted_store, job.id, lambda j: j.status.final)
+        assert done.status is JobStatus.SUCCEEDED and Path(done.result_path).exists()
+
+
+def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, sim, settings) -> None:
+    from tests.test_store import a_job
+
+    orphan = store.add(a_job(created_at="2026-01-01T00:00:00.000+00:00"))
+    recent = store.add(a_job("another"))
+    poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, FAST_POLLING)
+    poller.poll_due(NovitaClient(TEST_API_KEY, sim.url))
+    assert store.get(orphan.id).status is JobStatus.MAYBE_SUBMITTED
+    assert "may or may not" in store.get(orphan.id).failure_reason
+    assert store.get(recent.id).status is JobStatus.SUBMITTING
+
+
+def test_a_result_link_that_expired_before_download_is_reported(store, client, hosting, control, request_for, poller_for) -> None:
+    job = submit_job(request_for(), store=store, client=client, hosting=hosting)
+    control.expire_urls()
+    poller_for(store)
+    done = wait_until(store, job.id, lambda j: j.status.final)
+    assert done.status is JobStatus.EXPIRED and done.result_path is None
+    assert done.failure_reason.startswith(errors.ResultExpired.user_message)
+
+
+def test_an_unknown_task_fails_the_job_in_plain_words(store, sim, settings, poller_for) -> None:
+    from tests.test_store import a_job
+
+    job = store.add(a_job())
+    store.update(job.id, status=JobStatus.QUEUED, task_id="not-a-task")
+    poller_for(store)
+    done = wait_until(store, job.id, lambda j: j.status.final)
+    assert done.status is JobStatus.FAILED and done.failure_reason.startswith(errors.TaskNotFound.user_message)
+
+
+def test_the_key_is_in_no_log_line_database_row_exception_or_file(
+    store, client, hosting, control, settings, request_for, poller_for, caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    job = submit_job(request_for(), store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
+    control.fault("status", match="submit", status=401, reason="INVALID_API_KEY", message="bad key")
+    with pytest.raises(errors.InvalidApiKey) as caught:
+        submit_job(request_for(prompt="second"), store=store, client=client, hosting=hosting)
+    poller_for(store)
+    wait_until(store, job.id, lambda j: j.status.final)
+    assert TEST_API_KEY not in str(caught.value) and TEST_API_KEY not in repr(caught.value)
+    assert TEST_API_KEY not in caplog.text and caplog.records
+    key_bytes = TEST_API_KEY.encode()
+    files = [p for p in settings.data_dir.rglob("*") if p.is_file()]
+    assert settings.db_path in files
+    for path in files:
+        assert key_bytes not in path.read_bytes(), path

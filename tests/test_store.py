@@ -1,0 +1,134 @@
+"""The SQLite history: its whole schema, and safety across threads and processes."""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import sqlite_utils
+
+from lib.store import Job, JobStatus, JobStore, migrations, new_job_id, now_iso
+
+EXPECTED_JOBS_SCHEMA = """CREATE TABLE "jobs" (
+   "id" TEXT PRIMARY KEY,
+   "submission_key" TEXT,
+   "content_hash" TEXT NOT NULL,
+   "task_id" TEXT,
+   "status" TEXT NOT NULL,
+   "remote_status" TEXT DEFAULT '',
+   "character_orientation" TEXT NOT NULL,
+   "prompt" TEXT DEFAULT '',
+   "negative_prompt" TEXT DEFAULT '',
+   "keep_original_sound" INTEGER DEFAULT 1,
+   "image_path" TEXT,
+   "video_path" TEXT,
+   "image_url" TEXT,
+   "video_url" TEXT,
+   "result_url" TEXT,
+   "result_url_expires_at" TEXT,
+   "result_path" TEXT,
+   "progress_percent" INTEGER DEFAULT 0,
+   "eta_seconds" INTEGER,
+   "failure_reason" TEXT,
+   "payload_json" TEXT,
+   "created_at" TEXT NOT NULL,
+   "submitted_at" TEXT,
+   "finished_at" TEXT,
+   "updated_at" TEXT NOT NULL
+)"""
+
+EXPECTED_INDEXES = {
+    ("idx_jobs_created_at", ("created_at",), 0),
+    ("idx_jobs_status", ("status",), 0),
+    ("idx_jobs_content_hash_status", ("content_hash", "status"), 0),
+    ("idx_jobs_submission_key", ("submission_key",), 1),
+    ("idx_jobs_task_id", ("task_id",), 1),
+    ("sqlite_autoindex_jobs_1", ("id",), 1),
+}
+
+
+def a_job(content_hash: str = "same-inputs", **fields) -> Job:
+    stamp = now_iso()
+    defaults = {"id": new_job_id(), "status": JobStatus.SUBMITTING, "character_orientation": "image", "created_at": stamp, "updated_at": stamp}
+    return Job(content_hash=content_hash, **{**defaults, **fields})
+
+
+def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
+    JobStore(settings.db_path)
+    db = sqlite_utils.Database(settings.db_path)
+    assert set(db.table_names()) == {"jobs", "_sqlite_migrations"}
+    assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
+    assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
+    assert [m.name for m in migrations.applied(db)] == ["0001_enable_wal", "0002_create_jobs"]
+    assert db.journal_mode == "wal"
+
+
+def test_opening_again_applies_nothing_twice(settings) -> None:
+    JobStore(settings.db_path)
+    JobStore(settings.db_path)
+    db = sqlite_utils.Database(settings.db_path)
+    assert db["_sqlite_migrations"].count == 2
+
+
+def test_jobs_round_trip_with_their_types(store) -> None:
+    job = store.add(a_job(prompt="a dancer", keep_original_sound=False))
+    assert store.get(job.id) == job
+    updated = store.update(job.id, status=JobStatus.PROCESSING, progress_percent=40, eta_seconds=12)
+    assert (updated.status, updated.progress_percent, updated.eta_seconds, updated.keep_original_sound) == (
+        JobStatus.PROCESSING, 40, 12, False
+    )
+    assert updated.updated_at >= job.updated_at
+    assert store.get("no-such-job") is None
+
+
+def test_the_same_submission_in_flight_is_returned_not_added(store) -> None:
+    first, created = store.add_unless_in_flight(a_job())
+    again, created_again = store.add_unless_in_flight(a_job())
+    assert created and not created_again and again.id == first.id
+    store.update(first.id, status=JobStatus.FAILED)
+    retry, created_retry = store.add_unless_in_flight(a_job())
+    assert created_retry and retry.id != first.id
+    keyed, _ = store.add_unless_in_flight(a_job("other", submission_key="click-1"))
+    store.update(keyed.id, status=JobStatus.SUCCEEDED)
+    same_click, created_click = store.add_unless_in_flight(a_job("other", submission_key="click-1"))
+    assert not created_click and same_click.id == keyed.id
+
+
+def test_threads_racing_on_one_submission_create_one_job(store) -> None:
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def race() -> None:
+        barrier.wait()
+        results.append(store.add_unless_in_flight(a_job())[1])
+
+    threads = [threading.Thread(target=race) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert store.count() == 1
+
+
+def _race_in_process(db_path: str, start: "multiprocessing.synchronize.Event", out: "multiprocessing.Queue") -> None:
+    store = JobStore(db_path)
+    start.wait()
+    created = [store.add_unless_in_flight(a_job(f"p-{i % 5}"))[1] for i in range(20)]
+    for _ in range(20):
+        store.add(a_job(f"unique-{new_job_id()}"))
+    out.put(sum(created))
+
+
+def test_processes_opening_a_fresh_database_and_writing_at_once(settings) -> None:
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Event(), context.Queue()
+    workers = [context.Process(target=_race_in_process, args=(str(settings.db_path), start, out)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    start.set()
+    created = sum(out.get(timeout=60) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    assert created == 5
+    assert JobStore(settings.db_path).count() == 5 + 4 * 20
