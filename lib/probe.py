@@ -22,7 +22,7 @@ from lib.errors import MediaUnreadable
 
 IMAGE_FORMATS = {
     "JPEG": "jpeg", "PNG": "png", "WebP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tiff",
-    "HEIF": "heif", "AVIF": "avif",
+    "HEIF": "heif", "AVIF": "avif", "Bitmap": "bmp",
 }
 CONTAINER_FORMATS = {
     "WebM": "webm", "Matroska": "mkv", "AVI": "avi", "MPEG-TS": "ts", "MPEG-PS": "mpeg",

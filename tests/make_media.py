@@ -21,10 +21,12 @@ def make_image(path: Path, width: int = 600, height: int = 800, fmt: str | None 
     """A character-like figure on a plain background; `fmt` defaults to the suffix's format."""
     image = Image.new("RGB", (width, height), (40, 60, 90))
     draw = ImageDraw.Draw(image)
-    cx, w, h = width // 2, width, height
-    draw.ellipse([cx - w // 8, h // 10, cx + w // 8, h // 10 + w // 4], fill=(240, 200, 170))
-    draw.rectangle([cx - w // 6, h // 10 + w // 4, cx + w // 6, int(h * 0.7)], fill=(200, 60, 60))
-    draw.rectangle([cx - w // 6, int(h * 0.7), cx + w // 6, int(h * 0.95)], fill=(50, 50, 160))
+    # Sized from the shorter side so the figure fits at any aspect ratio, 1000 x 200 included.
+    cx, w, h = width // 2, min(width, height), height
+    head = h // 10 + w // 4
+    draw.ellipse([cx - w // 8, h // 10, cx + w // 8, head], fill=(240, 200, 170))
+    draw.rectangle([cx - w // 6, head, cx + w // 6, max(head, int(h * 0.7))], fill=(200, 60, 60))
+    draw.rectangle([cx - w // 6, max(head, int(h * 0.7)), cx + w // 6, int(h * 0.95)], fill=(50, 50, 160))
     image.save(path, format=fmt or {".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower(), None))
     return path
 
