@@ -23,6 +23,8 @@ from lib.config import Settings
 from lib.hosting import VideoHosting, file_sha256, is_url, keep_copy
 from lib.novita import NovitaClient, Orientation
 from lib.poller import Poller, PollTiming
+from lib.posters import poster_for
+from lib.probe import probe
 from lib.service import client_for
 from lib.store import Job, JobStatus, JobStore, new_job_id, now_iso
 
@@ -72,6 +74,13 @@ def submit_job(
     if not is_url(request.video):
         video_path = keep_copy(Path(request.video), inputs_dir) if inputs_dir else Path(request.video)
     created = now_iso()
+    output_seconds = None
+    if video_path is not None:
+        try:
+            duration = probe(video_path).duration
+        except errors.MediaUnreadable:
+            duration = None  # the service will refuse it and say why; the job still records that
+        output_seconds = min(duration, request.character_orientation.max_video_seconds) if duration else None
     job, is_new = store.add_unless_in_flight(
         Job(
             id=new_job_id(),
@@ -85,6 +94,8 @@ def submit_job(
             image_path=str(image_path) if image_path else None,
             video_path=str(video_path) if video_path else None,
             image_url=str(request.image) if image_path is None else None,
+            poster_path=poster_for(image_path),
+            output_seconds=output_seconds,
             created_at=created,
             updated_at=created,
         )

@@ -20,6 +20,7 @@ from typing import Callable
 
 from lib import errors
 from lib.novita import NovitaClient, TaskResult, TaskStatus
+from lib.posters import poster_for
 from lib.results import download_result
 from lib.store import Job, JobStatus, JobStore, now_iso
 
@@ -196,7 +197,7 @@ class Poller:
             log.exception("downloading the result of job %s failed", job.id)
             self._reschedule(job.id, self.clock() + self.timing.max_interval)
         else:
-            self._finish(job, JobStatus.SUCCEEDED, result_path=str(path))
+            self._finish(job, JobStatus.SUCCEEDED, result_path=str(path), poster_path=poster_for(path) or job.poster_path)
         finally:
             with self._lock:
                 self._downloading.discard(job.id)

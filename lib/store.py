@@ -69,6 +69,31 @@ def _create_jobs(db: sqlite_utils.Database) -> None:
     db["jobs"].create_index(["created_at"])
 
 
+@migrations(name="0003_gallery")
+def _gallery(db: sqlite_utils.Database) -> None:
+    jobs = db["jobs"]
+    jobs.add_column("favorite", int, not_null_default=0)
+    jobs.add_column("note", str, not_null_default="")
+    jobs.add_column("poster_path", str)
+    jobs.add_column("output_seconds", float)
+    jobs.create_index(["status", "created_at"])
+    jobs.create_index(["character_orientation", "created_at"])
+    jobs.create_index(["favorite", "created_at"])
+    db["prepared_inputs"].create(
+        {
+            "id": str,
+            "image_path": str,
+            "video_path": str,
+            "video_url": str,
+            "character_orientation": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"image_path", "video_path", "character_orientation", "created_at"},
+    )
+    db["prepared_inputs"].create_index(["created_at"])
+
+
 class JobStatus(Enum):
     """Where a job stands, from the moment it is recorded (before anything is sent) to its end."""
 
@@ -129,20 +154,71 @@ class Job:
     payload_json: str | None = None
     submitted_at: str | None = None
     finished_at: str | None = None
+    favorite: bool = False
+    note: str = ""
+    poster_path: str | None = None
+    output_seconds: float | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Job":
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in row.items() if k in known}
         values["status"] = JobStatus(values["status"])
-        values["keep_original_sound"] = bool(values.get("keep_original_sound", 1))
+        for flag in ("keep_original_sound", "favorite"):
+            if flag in values:
+                values[flag] = bool(values[flag])
         return cls(**values)
 
     def to_row(self) -> dict[str, Any]:
         row = {f.name: getattr(self, f.name) for f in fields(self)}
         row["status"] = self.status.value
         row["keep_original_sound"] = int(self.keep_original_sound)
+        row["favorite"] = int(self.favorite)
         return row
+
+
+@dataclass(frozen=True)
+class PreparedInputs:
+    """A character image and motion video that passed preflight together, ready to generate.
+
+    `video_url` is the public link the video came from, when it came from one: it is sent as is.
+    """
+
+    id: str
+    image_path: str
+    video_path: str
+    character_orientation: str
+    created_at: str
+    video_url: str | None = None
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    """One page of the history, filtered; `page` counts from 0."""
+
+    statuses: tuple[JobStatus, ...] = ()
+    orientation: str | None = None
+    search: str = ""
+    favorites_only: bool = False
+    page: int = 0
+    page_size: int = 12
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.statuses:
+            clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
+            params += [s.value for s in self.statuses]
+        if self.orientation:
+            clauses.append("character_orientation = ?")
+            params.append(self.orientation)
+        if self.search.strip():
+            clauses.append("(prompt like ? escape '\\' or negative_prompt like ? escape '\\' or note like ? escape '\\')")
+            pattern = "%" + self.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * 3
+        if self.favorites_only:
+            clauses.append("favorite = 1")
+        return (" and ".join(clauses) or "1 = 1"), params
 
 
 def now_iso() -> str:
@@ -240,6 +316,43 @@ class JobStore:
 
     def polled_jobs(self) -> list[Job]:
         return self.jobs_with_status(*(JobStatus(s) for s in POLLED))
+
+    def gallery(self, query: GalleryQuery) -> tuple[list[Job], int]:
+        """The jobs on one page of the history, newest first, and how many match in all."""
+        where, params = query.where()
+        with self._db() as db:
+            total = db.execute(f"select count(*) from jobs where {where}", params).fetchone()[0]
+            rows = db["jobs"].rows_where(
+                where, params, order_by="created_at desc", limit=query.page_size, offset=query.page * query.page_size
+            )
+            return [Job.from_row(r) for r in rows], total
+
+    def delete(self, job_id: str) -> None:
+        with self._db() as db:
+            db["jobs"].delete_where("id = ?", [job_id])
+
+    def paths_in_use(self, *paths: str) -> set[str]:
+        """Which of these file paths some job still uses, as an input or a poster."""
+        if not paths:
+            return set()
+        marks = ",".join("?" * len(paths))
+        sql = " union ".join(f"select {column} from jobs where {column} in ({marks})" for column in ("image_path", "video_path", "poster_path"))
+        with self._db() as db:
+            return {row[0] for row in db.execute(sql, [*paths] * 3).fetchall()}
+
+    def save_prepared(self, prepared: PreparedInputs) -> PreparedInputs:
+        with self._db() as db:
+            db["prepared_inputs"].upsert(prepared.__dict__, pk="id")
+        return prepared
+
+    def prepared(self, prepared_id: str | None = None) -> PreparedInputs | None:
+        """The prepared pair with this id, or the newest one."""
+        with self._db() as db:
+            if prepared_id:
+                rows = list(db["prepared_inputs"].rows_where("id = ?", [prepared_id]))
+            else:
+                rows = list(db["prepared_inputs"].rows_where(order_by="created_at desc", limit=1))
+        return PreparedInputs(**rows[0]) if rows else None
 
     def recent(self, limit: int = 20, offset: int = 0) -> list[Job]:
         with self._db() as db:

@@ -34,6 +34,15 @@ EXPECTED_JOBS_SCHEMA = """CREATE TABLE "jobs" (
    "submitted_at" TEXT,
    "finished_at" TEXT,
    "updated_at" TEXT NOT NULL
+, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, "output_seconds" REAL)"""
+
+EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
+   "id" TEXT PRIMARY KEY,
+   "image_path" TEXT NOT NULL,
+   "video_path" TEXT NOT NULL,
+   "video_url" TEXT,
+   "character_orientation" TEXT NOT NULL,
+   "created_at" TEXT NOT NULL
 )"""
 
 EXPECTED_INDEXES = {
@@ -43,6 +52,9 @@ EXPECTED_INDEXES = {
     ("idx_jobs_submission_key", ("submission_key",), 1),
     ("idx_jobs_task_id", ("task_id",), 1),
     ("sqlite_autoindex_jobs_1", ("id",), 1),
+    ("idx_jobs_status_created_at", ("status", "created_at"), 0),
+    ("idx_jobs_character_orientation_created_at", ("character_orientation", "created_at"), 0),
+    ("idx_jobs_favorite_created_at", ("favorite", "created_at"), 0),
 }
 
 
@@ -55,10 +67,14 @@ def a_job(content_hash: str = "same-inputs", **fields) -> Job:
 def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert set(db.table_names()) == {"jobs", "_sqlite_migrations"}
+    assert set(db.table_names()) == {"jobs", "prepared_inputs", "_sqlite_migrations"}
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
+    assert db["prepared_inputs"].schema == EXPECTED_PREPARED_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
-    assert [m.name for m in migrations.applied(db)] == ["0001_enable_wal", "0002_create_jobs"]
+    assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
+        ("idx_prepared_inputs_created_at", ("created_at",)), ("sqlite_autoindex_prepared_inputs_1", ("id",))
+    }
+    assert [m.name for m in migrations.applied(db)] == ["0001_enable_wal", "0002_create_jobs", "0003_gallery"]
     assert db.journal_mode == "wal"
 
 
@@ -66,7 +82,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 2
+    assert db["_sqlite_migrations"].count == 3
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

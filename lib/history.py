@@ -1,0 +1,52 @@
+"""What the history gallery does with past jobs: name, price, re-run and delete them."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+from lib.jobs import JobRequest
+from lib.novita import Orientation
+from lib.store import Job, JobStore
+
+NAME_WORDS = 5
+
+
+def download_name(job: Job) -> str:
+    """`motion_<date>_<first prompt words>.mp4`: meaningful in a downloads folder, safe on every OS."""
+    date = datetime.fromisoformat(job.created_at).strftime("%Y-%m-%d_%H%M")
+    words = re.findall(r"[a-z0-9]+", job.prompt.lower())[:NAME_WORDS]
+    return f"motion_{date}{'_' + '-'.join(words) if words else ''}.mp4"
+
+
+def estimate_cost(output_seconds: float | None, price_per_second: float) -> float | None:
+    """USD for a result of this length: the service bills seconds of output."""
+    return None if output_seconds is None else round(output_seconds * price_per_second, 2)
+
+
+def request_from(job: Job) -> JobRequest:
+    """The same inputs and settings, for a re-run."""
+    return JobRequest(
+        image=job.image_path or job.image_url or "",
+        video=job.video_path or job.video_url or "",
+        character_orientation=Orientation(job.character_orientation),
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        keep_original_sound=job.keep_original_sound,
+    )
+
+
+def delete_job(store: JobStore, job_id: str) -> None:
+    """Remove a job and the files only it used: its result, and inputs and poster no other job shares."""
+    job = store.get(job_id)
+    if job is None:
+        return
+    store.delete(job_id)
+    shareable = [p for p in (job.image_path, job.video_path, job.poster_path) if p]
+    shared = store.paths_in_use(*shareable)
+    prepared = store.prepared()
+    if prepared:
+        shared |= {prepared.image_path, prepared.video_path}
+    for path in [job.result_path, *(p for p in shareable if p not in shared)]:
+        if path:
+            Path(path).unlink(missing_ok=True)
