@@ -155,15 +155,10 @@ def _check_image(path: Path) -> Report:
     if facts is None:
         return Report(problems, [], {"size_bytes": _size_or_none(path)})
     report_facts = {"format": facts.format, "size_bytes": facts.size_bytes, "width": facts.width, "height": facts.height}
+    wrong_kind = f"a video ({facts.format.upper()})" if facts.has_video else "sound with no picture"
+    problems += _format_rule(facts, what, facts.is_image, wrong_kind, IMAGE_FORMATS, "a JPG or PNG image")
     if not facts.is_image:
-        content = f"a video ({facts.format.upper()})" if facts.has_video else "sound with no picture"
-        problems.append(Problem(Code.FORMAT, f"{what} is {content}; it must be a JPG or PNG image.", facts.format, "jpeg, png"))
         return Report(problems, [], report_facts)
-    if facts.format not in IMAGE_FORMATS:
-        problems.append(Problem(
-            Code.FORMAT, f"{what} is in {facts.format.upper()} format, judged by its content, not its name; "
-            "it must be JPG or PNG.", facts.format, "jpeg, png",
-        ))
     pixels = facts.width * facts.height
     if pixels > MAX_PIXELS:
         problems.append(Problem(
@@ -186,15 +181,10 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool) -> Rep
         "duration": facts.duration, "fps": facts.fps, "has_audio": facts.has_audio, "codec": facts.codec,
         "rotation": facts.rotation,
     }
+    wrong_kind = f"an image ({facts.format.upper()})" if facts.is_image else "sound with no picture"
+    problems += _format_rule(facts, what, facts.has_video, wrong_kind, VIDEO_FORMATS, "an MP4 or MOV video")
     if not facts.has_video:
-        content = f"an image ({facts.format.upper()})" if facts.is_image else "sound with no picture"
-        problems.append(Problem(Code.FORMAT, f"{what} is {content}; it must be an MP4 or MOV video.", facts.format, "mp4, mov"))
         return Report(problems, [], report_facts)
-    if facts.format not in VIDEO_FORMATS:
-        problems.append(Problem(
-            Code.FORMAT, f"{what} is in {facts.format.upper()} format, judged by its content, not its name; "
-            "it must be MP4 or MOV.", facts.format, "mp4, mov",
-        ))
     problems += _common_rules(facts, what)
     warnings = []
     longest = MAX_SECONDS[orientation]
@@ -225,6 +215,18 @@ def _read(path: Path, what: str) -> tuple[MediaFacts | None, list[Problem]]:
         return probe(path), []
     except MediaUnreadable as error:
         return None, [Problem(Code.UNREADABLE, f"{what} could not be read: {error.detail}.")]
+
+
+def _format_rule(facts: MediaFacts, what: str, right_kind: bool, wrong_kind: str, allowed: tuple[str, ...],
+                 wanted: str) -> list[Problem]:
+    """First the right kind of media (an image, a video), then an allowed format, judged by content."""
+    if not right_kind:
+        message = f"{what} is {wrong_kind}; it must be {wanted}."
+    elif facts.format not in allowed:
+        message = f"{what} is in {facts.format.upper()} format, judged by its content, not its name; it must be {wanted}."
+    else:
+        return []
+    return [Problem(Code.FORMAT, message, facts.format, ", ".join(allowed))]
 
 
 def _common_rules(facts: MediaFacts, what: str) -> list[Problem]:
