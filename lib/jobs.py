@@ -25,7 +25,7 @@ from lib.novita import NovitaClient, Orientation
 from lib.poller import Poller, PollTiming
 from lib.posters import poster_for
 from lib.probe import probe
-from lib.service import client_for
+from lib.service import client_for, service_name
 from lib.store import Job, JobStatus, JobStore, new_job_id, now_iso
 
 
@@ -61,11 +61,13 @@ def submit_job(
     hosting: VideoHosting,
     inputs_dir: Path | None = None,
     submission_key: str | None = None,
+    service: str = "novita",
 ) -> Job:
     """Record the job, then send it once; return the job (new, or the one already in flight).
 
     Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
-    re-run them later. On failure the job is recorded as failed or "may have been submitted" and
+    re-run them later. `service` names where the job lives ("simulator" or "novita"), so that each
+    poller follows only its own. On failure the job is recorded as failed or "may have been submitted" and
     the error is raised with its `job_id` set.
     """
     image_path = video_path = None
@@ -96,6 +98,7 @@ def submit_job(
             image_url=str(request.image) if image_path is None else None,
             poster_path=poster_for(image_path),
             output_seconds=output_seconds,
+            service=service,
             created_at=created,
             updated_at=created,
         )
@@ -136,17 +139,22 @@ def _recorded(store: JobStore, job: Job, error: errors.MotionStudioError, status
     return error
 
 
-_pollers: dict[str, Poller] = {}
+_pollers: dict[tuple[str, str, str], Poller] = {}
 _pollers_lock = threading.Lock()
 
 
 def start_poller(settings: Settings, timing: PollTiming = PollTiming()) -> Poller:
-    """The process's one poller for this data folder, started on first call (jobs left pending earlier included)."""
+    """The process's one poller for this data folder and service, started on first call.
+
+    It follows jobs left pending by earlier processes too. A key given in a browser session only
+    (never stored) gets its poller here in memory, for as long as the process runs.
+    """
     with _pollers_lock:
-        key = str(settings.db_path)
+        key = (str(settings.db_path), service_name(settings), settings.api_key or "")
         if key not in _pollers:
             store = JobStore(settings.db_path)
-            _pollers[key] = Poller(store, lambda: client_for(settings, timeout=(5.0, 15.0)), settings.results_dir, timing).start()
+            client = lambda: client_for(settings, timeout=(5.0, 15.0))  # noqa: E731 - a factory for the poller's thread
+            _pollers[key] = Poller(store, client, settings.results_dir, service_name(settings), timing).start()
         return _pollers[key]
 
 

@@ -56,12 +56,14 @@ class Poller:
         store: JobStore,
         client_factory: Callable[[], NovitaClient],
         results_dir: Path,
+        service: str,
         timing: PollTiming = PollTiming(),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.client_factory = client_factory
         self.results_dir = Path(results_dir)
+        self.service = service
         self.timing = timing
         self.clock = clock
         self._schedule: dict[str, _Schedule] = {}
@@ -104,7 +106,7 @@ class Poller:
         """Poll every job that is due; return how long until the next one is."""
         self._mark_stale_submissions()
         now = self.clock()
-        jobs = self.store.polled_jobs()
+        jobs = self.store.polled_jobs(self.service)
         live = {job.id for job in jobs}
         with self._lock:
             for gone in set(self._schedule) - live:

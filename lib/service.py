@@ -30,6 +30,11 @@ def embedded_simulator(settings: Settings) -> simulator.RunningSimulator:
         return _simulators[key]
 
 
+def service_name(settings: Settings) -> str:
+    """Which service jobs made with these settings live on: "simulator" or "novita"."""
+    return "simulator" if settings.demo_mode else "novita"
+
+
 def client_for(settings: Settings, **options: Any) -> NovitaClient:
     """A new client (one per thread) for live Novita, or for the demo simulator when there is no key."""
     if settings.demo_mode:

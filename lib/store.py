@@ -76,9 +76,11 @@ def _gallery(db: sqlite_utils.Database) -> None:
     jobs.add_column("note", str, not_null_default="")
     jobs.add_column("poster_path", str)
     jobs.add_column("output_seconds", float)
+    jobs.add_column("service", str, not_null_default="novita")
     jobs.create_index(["status", "created_at"])
     jobs.create_index(["character_orientation", "created_at"])
     jobs.create_index(["favorite", "created_at"])
+    jobs.create_index(["service", "status"])
     db["prepared_inputs"].create(
         {
             "id": str,
@@ -107,6 +109,11 @@ class JobStatus(Enum):
     EXPIRED = "expired"
 
     @property
+    def label(self) -> str:
+        """The status in a creator's words."""
+        return _LABELS[self]
+
+    @property
     def polled(self) -> bool:
         """The service has the job and the poller follows it."""
         return self in (JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.DOWNLOADING)
@@ -121,6 +128,16 @@ class JobStatus(Enum):
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED)
 
 
+_LABELS = {
+    JobStatus.SUBMITTING: "Sending",
+    JobStatus.MAYBE_SUBMITTED: "May have been sent",
+    JobStatus.QUEUED: "Waiting in line",
+    JobStatus.PROCESSING: "Generating",
+    JobStatus.DOWNLOADING: "Saving the result",
+    JobStatus.SUCCEEDED: "Done",
+    JobStatus.FAILED: "Failed",
+    JobStatus.EXPIRED: "Result link expired",
+}
 POLLED = tuple(s.value for s in JobStatus if s.polled)
 IN_FLIGHT = tuple(s.value for s in JobStatus if s.in_flight)
 
@@ -158,6 +175,7 @@ class Job:
     note: str = ""
     poster_path: str | None = None
     output_seconds: float | None = None
+    service: str = "novita"
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Job":
@@ -314,8 +332,13 @@ class JobStore:
             )
             return [Job.from_row(r) for r in rows]
 
-    def polled_jobs(self) -> list[Job]:
-        return self.jobs_with_status(*(JobStatus(s) for s in POLLED))
+    def polled_jobs(self, service: str) -> list[Job]:
+        """The jobs that `service` ("simulator" or "novita") has and the poller follows."""
+        with self._db() as db:
+            rows = db["jobs"].rows_where(
+                f"service = ? and status in ({','.join('?' * len(POLLED))})", [service, *POLLED], order_by="created_at"
+            )
+            return [Job.from_row(r) for r in rows]
 
     def gallery(self, query: GalleryQuery) -> tuple[list[Job], int]:
         """The jobs on one page of the history, newest first, and how many match in all."""

@@ -40,7 +40,7 @@ def poller_for(sim, settings):
     started: list[Poller] = []
 
     def make(store: JobStore) -> Poller:
-        poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, FAST_POLLING).start()
+        poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, "novita", FAST_POLLING).start()
         started.append(poller)
         return poller
 
@@ -171,7 +171,7 @@ def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, 
 
     orphan = store.add(a_job(created_at="2026-01-01T00:00:00.000+00:00"))
     recent = store.add(a_job("another"))
-    poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, FAST_POLLING)
+    poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, "novita", FAST_POLLING)
     poller.poll_due(NovitaClient(TEST_API_KEY, sim.url))
     assert store.get(orphan.id).status is JobStatus.MAYBE_SUBMITTED
     assert "may or may not" in store.get(orphan.id).failure_reason

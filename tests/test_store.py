@@ -34,7 +34,7 @@ EXPECTED_JOBS_SCHEMA = """CREATE TABLE "jobs" (
    "submitted_at" TEXT,
    "finished_at" TEXT,
    "updated_at" TEXT NOT NULL
-, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, "output_seconds" REAL)"""
+, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, "output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita')"""
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
    "id" TEXT PRIMARY KEY,
@@ -55,6 +55,7 @@ EXPECTED_INDEXES = {
     ("idx_jobs_status_created_at", ("status", "created_at"), 0),
     ("idx_jobs_character_orientation_created_at", ("character_orientation", "created_at"), 0),
     ("idx_jobs_favorite_created_at", ("favorite", "created_at"), 0),
+    ("idx_jobs_service_status", ("service", "status"), 0),
 }
 
 
