@@ -5,41 +5,64 @@ import streamlit as st
 
 from lib.config import load_settings
 from lib.errors import MotionStudioError
-from lib.jobs import start_poller
 from lib.service import client_for
-from lib.store import JobStore
+from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, page, status_badge, when
 
-st.set_page_config(page_title="Motion Studio", page_icon="🎬", layout="wide")
+settings, store = page("Home", ":material/movie:")
 
-settings = load_settings()
-start_poller(settings)
-
-st.title("🎬 Motion Studio")
+st.title("Motion Studio")
 st.write(
-    "Turn a character image and a motion video into a new video: your character performs the moves. "
+    "Turn a character image and a motion video into a new video in which your character performs the moves. "
     "Upload both, fix anything the model would refuse, generate, and find every result in your history."
 )
 
 if settings.demo_mode:
     st.info(
         "**Demo mode**: running on the built-in Novita simulator. No API key is needed and nothing is charged; "
-        "results are stand-in videos. Add `NOVITA_API_KEY` to go live.",
-        icon="🧪",
+        "results are stand-in videos. Add your Novita API key below to go live.",
+        icon=":material/science:",
     )
 else:
     try:
-        balance = client_for(settings).balance()
-        st.success(f"**Live on Novita**: balance {balance:,.2f} USD.", icon="✅")
+        st.success(f"**Live on Novita**: balance {client_for(settings).balance():,.2f} USD.", icon=":material/bolt:")
     except MotionStudioError as error:
-        st.warning(f"**Live on Novita**, but the balance could not be read: {error}", icon="⚠️")
+        st.warning(f"**Live on Novita**, but the balance could not be read: {error}", icon=":material/warning:")
+
+steps = st.columns(3)
+steps[0].page_link("pages/1_Upload.py", label="1. Upload and check", icon=":material/upload:")
+steps[0].caption("Add a character image and a motion video; fix what the model would refuse.")
+steps[1].page_link("pages/2_Generate.py", label="2. Generate", icon=":material/movie:")
+steps[1].caption("Describe the scene, see the cost, and follow the job live.")
+steps[2].page_link("pages/3_History.py", label="3. History", icon=":material/video_library:")
+steps[2].caption("Watch, download, re-run or delete past generations.")
 
 st.subheader("Recent jobs")
-recent = JobStore(settings.db_path).recent(limit=5)
+recent = store.recent(limit=5)
 if not recent:
     st.caption("No jobs yet.")
 for job in recent:
-    st.write(f"`{job.created_at[:16].replace('T', ' ')}` · **{job.status.value.replace('_', ' ')}** · {job.prompt or 'no prompt'}")
+    text, badge = st.columns([5, 1])
+    text.write(f"{when(job.created_at)} · {job.prompt[:80] or 'No prompt'}")
+    with badge:
+        status_badge(job)
 
-with st.expander("Where your data lives"):
-    st.write(f"History database: `{settings.db_path}`")
-    st.write(f"Saved result videos: `{settings.results_dir}`")
+with st.expander("Settings", icon=":material/settings:"):
+    if not load_settings().api_key:
+        st.text_input(
+            "Novita API key (kept in this browser session only)", type="password", key="api_key_input",
+            placeholder="sk_…", help="Never written to disk and never shown again. Close the tab to forget it.",
+            on_change=lambda: st.session_state.update({SESSION_API_KEY: st.session_state.api_key_input.strip() or None}),
+        )
+    else:
+        st.caption("The API key comes from the server's configuration.")
+    st.number_input(
+        "Price per second of output (USD), for cost estimates", min_value=0.0, max_value=10.0, step=0.01,
+        value=settings.price_per_second, key="price_input",
+        on_change=lambda: st.session_state.update({SESSION_PRICE: st.session_state.price_input}),
+    )
+    st.text_input(
+        "Public address of this app (where Novita fetches uploaded videos)", value=settings.public_base_url or "",
+        key="public_url_input", placeholder="https://studio.example.com",
+        on_change=lambda: st.session_state.update({SESSION_PUBLIC_URL: st.session_state.public_url_input.strip() or None}),
+    )
+    st.caption(f"Your history and videos live in `{settings.data_dir}`.")

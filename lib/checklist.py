@@ -25,7 +25,7 @@ def checklist(report: Report, orientation: str | None = None) -> list[Check]:
     formats = VIDEO_FORMATS if orientation else IMAGE_FORMATS
     rows = [
         (Code.FORMAT, "Format", str(facts.get("format", "?")).upper(), " or ".join(f.upper() for f in formats)),
-        (Code.FILE_SIZE, "File size", f"{facts.get('size_bytes', 0) / MB:.1f} MB", "at most 10 MB"),
+        (Code.FILE_SIZE, "File size", _size(facts.get("size_bytes", 0)), "at most 10 MB"),
         (Code.MIN_SIDE, "Smallest side", f"{min(width, height)} px", f"at least {MIN_SIDE} px"),
         (Code.ASPECT_RATIO, "Shape", f"{width}×{height} ({_ratio(width, height)})", f"between 1:{MAX_ASPECT} and {MAX_ASPECT}:1"),
     ]
@@ -40,3 +40,7 @@ def _ratio(width: int, height: int) -> str:
     if not width or not height:
         return "?"
     return f"{width / height:.2f}:1" if width >= height else f"1:{height / width:.2f}"
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / MB:.1f} MB" if size_bytes >= MB // 10 else f"{max(1, round(size_bytes / 1024))} KB"

@@ -1,0 +1,136 @@
+"""Upload and check: the character image and the motion video, checked against every rule and fixed in one click."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from lib import preflight
+from lib.checklist import checklist
+from lib.errors import MotionStudioError
+from lib.hosting import file_sha256, is_url
+from lib.media import fix_image, fix_video
+from lib.samples import samples
+from lib.store import PreparedInputs, now_iso
+from lib.uploads import fetch_link, save_upload
+from ui.common import page, show_checklist
+
+settings, store = page("Upload", ":material/upload:")
+state = st.session_state
+for key, default in {"image_path": None, "video_path": None, "video_link": None, "orientation": "image"}.items():
+    state.setdefault(key, default)
+
+st.title("Upload and check")
+st.write("Add a character image and a motion video. Every rule of the model is checked here, before anything is spent, and whatever it would refuse can be fixed in one click.")
+
+if st.button("Try it with samples", icon=":material/auto_awesome:", help="Loads a sample character and a short dance clip that come with the app."):
+    pair = samples(settings.data_dir / "samples")
+    state.image_path, state.video_path, state.video_link = str(pair.image), str(pair.video), None
+
+st.radio(
+    "Which way should the character face?",
+    options=["image", "video"],
+    format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
+    captions=["Keeps the pose direction of your image. Motion video up to 10 s.", "Follows the dancer's direction. Motion video up to 30 s."],
+    horizontal=True,
+    key="orientation",
+)
+orientation = state.orientation
+
+
+def take_upload(kind: str) -> None:
+    """Keep a new upload as a content-named file (callback: runs once per new file)."""
+    uploaded = state.get(f"{kind}_upload")
+    if uploaded is not None:
+        state[f"{kind}_path"] = str(save_upload(uploaded.getvalue(), settings.inputs_dir))
+        if kind == "video":
+            state.video_link = None
+
+
+def take_link(kind: str) -> None:
+    link = (state.get(f"{kind}_link_input") or "").strip()
+    if not link:
+        return
+    try:
+        state[f"{kind}_path"] = str(fetch_link(link, settings.inputs_dir))
+        state[f"{kind}_link_error"] = None
+        if kind == "video":
+            state.video_link = link if is_url(link) else None
+    except MotionStudioError as error:
+        state[f"{kind}_link_error"] = str(error)
+
+
+def fix(kind: str, start: float) -> None:
+    bar = st.progress(0.0, text="Fixing…")
+    try:
+        if kind == "image":
+            fixed = fix_image(state.image_path, settings.inputs_dir / "fixed", on_progress=lambda f: bar.progress(f, text="Fixing…"))
+        else:
+            fixed = fix_video(
+                state.video_path, settings.inputs_dir / "fixed", orientation, start=start,
+                loop_short=True, on_progress=lambda f: bar.progress(min(f, 1.0), text=f"Fixing… {f:.0%}"),
+            )
+            state.video_link = None
+        state[f"{kind}_path"] = str(fixed)
+        bar.progress(1.0, text="Fixed")
+    except MotionStudioError as error:
+        bar.empty()
+        st.error(str(error))
+
+
+image_column, video_column = st.columns(2, gap="large")
+
+with image_column:
+    st.subheader("Character image")
+    st.file_uploader("Drop a JPG or PNG", type=["jpg", "jpeg", "png"], key="image_upload", on_change=take_upload, args=("image",))
+    st.text_input("…or paste a link to an image", key="image_link_input", on_change=take_link, args=("image",), placeholder="https://…")
+    if state.get("image_link_error"):
+        st.error(state.image_link_error)
+    image_report = None
+    if state.image_path and Path(state.image_path).exists():
+        image_report = preflight.check_image(state.image_path)
+        if image_report.facts.get("width"):
+            st.image(state.image_path, width=320)
+        show_checklist(checklist(image_report))
+        if not image_report.ok and st.button("Fix it", key="fix_image", type="primary", icon=":material/build:"):
+            fix("image", 0.0)
+            st.rerun()
+
+with video_column:
+    st.subheader("Motion video")
+    st.file_uploader("Drop an MP4 or MOV", type=["mp4", "mov"], key="video_upload", on_change=take_upload, args=("video",))
+    st.text_input("…or paste a link to a video", key="video_link_input", on_change=take_link, args=("video",), placeholder="https://…")
+    if state.get("video_link_error"):
+        st.error(state.video_link_error)
+    video_report = None
+    if state.video_path and Path(state.video_path).exists():
+        video_report = preflight.check_video(state.video_path, orientation)
+        if video_report.facts.get("width"):
+            st.video(state.video_path)
+        show_checklist(checklist(video_report, orientation))
+        for warning in video_report.warnings:
+            st.caption(f":material/info: {warning}")
+        if not video_report.ok:
+            duration = float(video_report.facts.get("duration") or 0)
+            cap = preflight.MAX_SECONDS[orientation]
+            start = 0.0
+            if duration > cap:
+                start = st.slider(
+                    f"Which {cap:g} seconds to keep: start at", 0.0, round(duration - cap, 1), 0.0, step=0.5, format="%.1f s",
+                    key="video_window",
+                )
+            if st.button("Fix it", key="fix_video", type="primary", icon=":material/build:"):
+                fix("video", start)
+                st.rerun()
+
+st.divider()
+if image_report and video_report and image_report.ok and video_report.ok:
+    pair_id = file_sha256(Path(state.image_path))[:16] + file_sha256(Path(state.video_path))[:16] + orientation
+    prepared = store.prepared(pair_id) or store.save_prepared(
+        PreparedInputs(pair_id, state.image_path, state.video_path, orientation, now_iso(), state.video_link)
+    )
+    st.session_state.prepared_id = prepared.id
+    st.success("Both files pass every rule. Next: describe the scene and generate.", icon=":material/task_alt:")
+    st.page_link("pages/2_Generate.py", label="Continue to Generate", icon=":material/arrow_forward:")
+else:
+    st.info("Add both files; when every rule passes, you can continue to Generate.", icon=":material/info:")

@@ -1,0 +1,148 @@
+"""Generate: describe the scene, see the cost, submit once, and follow the job to its result."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from lib import preflight
+from lib.errors import MotionStudioError
+from lib.history import download_name, estimate_cost
+from lib.jobs import JobRequest, submit_job
+from lib.novita import Orientation
+from lib.service import client_for, service_name
+from lib.store import JobStatus
+from ui.common import job_progress, next_steps, page, status_badge, video_hosting
+
+settings, store = page("Generate", ":material/movie:")
+state = st.session_state
+state.setdefault("submitting", False)
+
+st.title("Generate")
+st.write("Describe the scene if you like, check the estimated cost, and generate. You can leave this page: the job keeps running and lands in History.")
+
+if "job" in st.query_params and "current_job" not in state:
+    state.current_job = st.query_params["job"]
+prepared_id = state.get("prepared_id") or st.query_params.get("pair")
+prepared = store.prepared(prepared_id) if prepared_id else store.prepared()
+if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared.video_path).exists()):
+    st.info("Nothing is prepared yet. Start by adding a character image and a motion video.", icon=":material/info:")
+    st.page_link("pages/1_Upload.py", label="Go to Upload", icon=":material/upload:")
+    st.stop()
+st.query_params["pair"] = prepared.id
+state.setdefault("gen_orientation", prepared.character_orientation)
+
+image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
+with image_column:
+    st.caption("Character image")
+    st.image(prepared.image_path)
+with video_column:
+    st.caption("Motion video")
+    st.video(prepared.video_path)
+
+with form_column:
+    orientation = st.radio(
+        "Character faces",
+        options=["image", "video"],
+        format_func=lambda o: {"image": "As in the image (video up to 10 s)", "video": "As in the motion video (up to 30 s)"}[o],
+        key="gen_orientation",
+        horizontal=True,
+    )
+    st.text_area("Prompt (optional)", key="prompt", placeholder="Scene, style, lighting: e.g. a sunny beach at golden hour, cinematic")
+    st.text_area(
+        "Things to avoid (optional)", key="negative_prompt", max_chars=preflight.MAX_NEGATIVE_PROMPT,
+        placeholder="e.g. blurry, extra limbs", help="At most 2,500 characters; the counter shows how many are left.",
+    )
+    keep_sound = st.toggle("Keep the motion video's sound", value=True, key="keep_sound")
+    video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound)
+    prompt_report = preflight.check_prompts(state.get("prompt"), state.get("negative_prompt"))
+    for warning in video_report.warnings:
+        st.warning(warning, icon=":material/volume_off:" if "sound" in warning or "silent" in warning else ":material/info:")
+    for problem in video_report.problems + prompt_report.problems:
+        st.error(problem.message, icon=":material/error:")
+    if not video_report.ok:
+        st.page_link("pages/1_Upload.py", label="Fix it on the Upload page", icon=":material/build:")
+
+    seconds = min(float(video_report.facts.get("duration") or 0), Orientation(orientation).max_video_seconds)
+    cost = estimate_cost(seconds, settings.price_per_second)
+    metrics = st.columns(2)
+    metrics[0].metric("Estimated cost", f"${cost:.2f}", help=f"{seconds:.1f} s of video at ${settings.price_per_second:.2f} per second")
+    if settings.demo_mode:
+        metrics[1].metric("Mode", "Demo", help="The built-in simulator: nothing is charged.")
+    else:
+        try:
+            metrics[1].metric("Balance", f"${client_for(settings).balance():,.2f}")
+        except MotionStudioError as error:
+            st.warning(str(error))
+
+    def generate() -> None:
+        """Runs once per click, before the rerun; the store turns a repeat into the job already running."""
+        state.submitting = True
+        state.submit_error = None
+        request = JobRequest(
+            image=prepared.image_path,
+            video=prepared.video_url or prepared.video_path,
+            character_orientation=Orientation(state.gen_orientation),
+            prompt=(state.get("prompt") or "").strip(),
+            negative_prompt=(state.get("negative_prompt") or "").strip(),
+            keep_original_sound=state.keep_sound,
+        )
+        try:
+            job = submit_job(
+                request, store=store, client=client_for(settings), hosting=video_hosting(settings),
+                inputs_dir=settings.inputs_dir, service=service_name(settings),
+            )
+            state.current_job = job.id
+        except MotionStudioError as error:
+            state.submit_error = str(error)
+            state.current_job = error.job_id
+        finally:
+            state.submitting = False
+        if state.current_job:
+            st.query_params["job"] = state.current_job
+
+    current = store.get(state.current_job) if state.get("current_job") else None
+    busy = state.submitting or (current is not None and current.status.in_flight)
+    st.button(
+        "Generate", type="primary", icon=":material/play_arrow:", on_click=generate, key="generate",
+        disabled=busy or not (video_report.ok and prompt_report.ok),
+        help="Sends the job once. While it runs, this button waits." if busy else None,
+        use_container_width=True,
+    )
+    if state.get("submit_error"):
+        st.error(state.submit_error, icon=":material/error:")
+
+if state.get("current_job"):
+    job_id = state.current_job
+    running = (job := store.get(job_id)) is not None and not job.status.final
+
+    @st.fragment(run_every=1.0 if running else None)
+    def status_card() -> None:
+        job = store.get(job_id)
+        if job is None:
+            return
+        with st.container(border=True):
+            head, badge = st.columns([3, 1])
+            head.subheader("Your video")
+            with badge:
+                status_badge(job)
+            if job.status.final != (not running):
+                st.rerun()
+            if job.status is JobStatus.SUCCEEDED and job.result_path:
+                result, motion, character = st.columns([2, 1, 1])
+                result.video(job.result_path)
+                motion.caption("Motion video")
+                motion.video(job.video_path or prepared.video_path)
+                character.caption("Character")
+                character.image(job.image_path or prepared.image_path)
+                st.download_button(
+                    "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
+                    mime="video/mp4", icon=":material/download:", type="primary",
+                )
+            elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
+                st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
+                st.write(next_steps(job))
+            else:
+                job_progress(job)
+
+    status_card()

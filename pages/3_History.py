@@ -1,0 +1,200 @@
+"""History: every generation, newest first, to review, download, re-run or delete."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import streamlit as st
+
+from lib.history import delete_job, download_name, estimate_cost
+from lib.store import GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
+from ui.common import job_progress, next_steps, page, status_badge, when
+
+PAGE_SIZE = 12
+
+settings, store = page("History", ":material/video_library:")
+state = st.session_state
+state.setdefault("history_page", 0)
+if "job" in st.query_params and "open_job" not in state:
+    state.open_job = st.query_params["job"]
+
+
+def open_job(job_id: str | None) -> None:
+    state.open_job = job_id
+    state.confirm_delete = False
+    if job_id:
+        st.query_params["job"] = job_id
+    else:
+        st.query_params.pop("job", None)
+
+
+def rerun_job(job: Job) -> None:
+    """Open Generate with this job's inputs and settings."""
+    prepared = store.save_prepared(
+        PreparedInputs(f"rerun-{job.id}", job.image_path, job.video_path, job.character_orientation, now_iso())
+    )
+    state.prepared_id = prepared.id
+    state.gen_orientation = job.character_orientation
+    state.prompt, state.negative_prompt, state.keep_sound = job.prompt, job.negative_prompt, job.keep_original_sound
+    state.pop("current_job", None)
+    st.query_params.clear()
+    st.switch_page("pages/2_Generate.py")
+
+
+def detail(job: Job) -> None:
+    st.button("Back to all jobs", icon=":material/arrow_back:", on_click=open_job, args=(None,))
+    head, badge = st.columns([4, 1])
+    head.title(job.prompt[:60] or "Untitled generation")
+    with badge:
+        status_badge(job)
+    result, character, motion = st.columns([2, 1, 1], gap="medium")
+    with result:
+        if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
+            st.video(job.result_path)
+            st.download_button(
+                "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
+                mime="video/mp4", icon=":material/download:", type="primary",
+            )
+        elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
+            st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
+            st.write(next_steps(job))
+        else:
+            job_progress(job)
+    with character:
+        st.caption("Character image")
+        if job.image_path and Path(job.image_path).exists():
+            st.image(job.image_path)
+    with motion:
+        st.caption("Motion video")
+        if job.video_path and Path(job.video_path).exists():
+            st.video(job.video_path)
+
+    facts, actions = st.columns([2, 1], gap="large")
+    with facts:
+        cost = estimate_cost(job.output_seconds, settings.price_per_second)
+        st.markdown(
+            "\n".join(
+                [
+                    f"- **Character faces:** {'as in the image' if job.character_orientation == 'image' else 'as in the motion video'}",
+                    f"- **Prompt:** {job.prompt or '—'}",
+                    f"- **Things to avoid:** {job.negative_prompt or '—'}",
+                    f"- **Sound:** {'kept from the motion video' if job.keep_original_sound else 'none'}",
+                    f"- **Length:** {f'{job.output_seconds:.1f} s' if job.output_seconds else '—'}",
+                    f"- **Estimated cost:** {f'${cost:.2f}' if cost is not None else '—'}",
+                    f"- **Created:** {when(job.created_at)} · **sent:** {when(job.submitted_at)} · **finished:** {when(job.finished_at)}",
+                ]
+            )
+        )
+        st.caption("Task id (click to copy)")
+        st.code(job.task_id or "not assigned", language=None)
+        note = st.text_area("Note", value=job.note, key=f"note_{job.id}", placeholder="Anything to remember about this one")
+        if note != job.note and st.button("Save note", icon=":material/save:"):
+            store.update(job.id, note=note)
+            st.toast("Note saved")
+    with actions:
+        if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", use_container_width=True):
+            store.update(job.id, favorite=not job.favorite)
+            st.rerun()
+        can_rerun = bool(job.image_path and job.video_path and Path(job.image_path).exists() and Path(job.video_path).exists())
+        if st.button("Re-run", icon=":material/replay:", use_container_width=True, disabled=not can_rerun,
+                     help=None if can_rerun else "The inputs of this job are no longer on disk."):
+            rerun_job(job)
+        if not state.get("confirm_delete"):
+            if st.button("Delete", icon=":material/delete:", use_container_width=True):
+                state.confirm_delete = True
+                st.rerun()
+        else:
+            st.warning("Delete this job and its result video for good?")
+            yes, no = st.columns(2)
+            if yes.button("Yes, delete", type="primary", use_container_width=True):
+                delete_job(store, job.id)
+                open_job(None)
+                st.toast("Job deleted")
+                st.rerun()
+            if no.button("Keep it", use_container_width=True):
+                state.confirm_delete = False
+                st.rerun()
+
+
+def card(job: Job) -> None:
+    with st.container(border=True):
+        if job.poster_path and Path(job.poster_path).exists():
+            st.image(job.poster_path, use_container_width=True)
+        status_badge(job)
+        star = " :orange[:material/star:]" if job.favorite else ""
+        st.markdown(f"**{(job.prompt[:50] + '…') if len(job.prompt) > 50 else (job.prompt or 'No prompt')}**{star}")
+        length = f" · {job.output_seconds:.0f} s" if job.output_seconds else ""
+        st.caption(f"{when(job.created_at)}{length} · faces as in the {job.character_orientation}")
+        if job.status.polled:
+            st.progress(job.progress_percent / 100)
+        if st.button("Open", key=f"open_{job.id}", use_container_width=True):
+            open_job(job.id)
+            st.rerun()  # the whole page, not only this fragment
+
+
+opened = store.get(state.open_job) if state.get("open_job") else None
+if opened is not None:
+    live = not opened.status.final
+
+    @st.fragment(run_every=1.0 if live else None)
+    def live_detail() -> None:
+        job = store.get(opened.id)
+        if job is None:
+            return
+        if job.status.final and live:
+            st.rerun()
+        detail(job)
+
+    live_detail()
+    st.stop()
+
+st.title("History")
+st.write("Every generation you made, newest first. Open one to watch, download, re-run or delete it.")
+filters = st.columns([2, 1, 2, 1])
+labels = {s.label: s for s in JobStatus}
+statuses = filters[0].multiselect("Status", list(labels), key="filter_status", placeholder="Any status")
+orientation = filters[1].selectbox("Character faces", ["Any", "image", "video"], key="filter_orientation",
+                                   format_func=lambda o: {"Any": "Any", "image": "As in the image", "video": "As in the video"}[o])
+search = filters[2].text_input("Search prompts and notes", key="filter_search", placeholder="e.g. beach")
+favorites = filters[3].toggle("Favorites only", key="filter_favorites")
+query = GalleryQuery(
+    statuses=tuple(labels[s] for s in statuses),
+    orientation=None if orientation == "Any" else orientation,
+    search=search,
+    favorites_only=favorites,
+    page=state.history_page,
+    page_size=PAGE_SIZE,
+)
+if (query.statuses, query.orientation, query.search, query.favorites_only) != state.get("history_filters"):
+    state.history_filters = (query.statuses, query.orientation, query.search, query.favorites_only)
+    state.history_page = 0
+    query = GalleryQuery(**{**query.__dict__, "page": 0})
+jobs, total = store.gallery(query)
+
+if not total:
+    st.info("No jobs match." if store.count() else "No jobs yet: your generations will appear here.", icon=":material/info:")
+    st.page_link("pages/1_Upload.py", label="Make your first video", icon=":material/upload:")
+    st.stop()
+
+pending = any(job.status.polled for job in jobs)
+
+
+@st.fragment(run_every=2.0 if pending else None)
+def grid() -> None:
+    fresh = [store.get(job.id) or job for job in jobs] if pending else jobs
+    for row in range(0, len(fresh), 3):
+        for column, job in zip(st.columns(3), fresh[row : row + 3]):
+            with column:
+                card(job)
+
+
+grid()
+pages = max(1, math.ceil(total / PAGE_SIZE))
+back, where, forward = st.columns([1, 2, 1])
+if back.button("Newer", icon=":material/chevron_left:", disabled=state.history_page == 0, use_container_width=True):
+    state.history_page -= 1
+    st.rerun()
+where.markdown(f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {total} jobs</div>", unsafe_allow_html=True)
+if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, use_container_width=True):
+    state.history_page += 1
+    st.rerun()

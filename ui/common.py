@@ -1,0 +1,111 @@
+"""What every page shares: settings with this browser session's overrides, and a few small widgets.
+
+Only widgets live here; everything they show comes from `lib/`.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from lib.checklist import Check
+from lib.config import Settings, load_settings
+from lib.hosting import VideoHosting, hosting_for
+from lib.jobs import start_poller
+from lib.store import Job, JobStatus, JobStore
+
+# Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
+# that do not draw it).
+SESSION_API_KEY = "session_api_key"
+SESSION_PRICE = "session_price_per_second"
+SESSION_PUBLIC_URL = "session_public_base_url"
+
+NAVIGATION = [
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Upload.py", "Upload", ":material/upload:"),
+    ("pages/2_Generate.py", "Generate", ":material/movie:"),
+    ("pages/3_History.py", "History", ":material/video_library:"),
+]
+STATUS_COLORS = {
+    JobStatus.SUBMITTING: "blue",
+    JobStatus.MAYBE_SUBMITTED: "orange",
+    JobStatus.QUEUED: "blue",
+    JobStatus.PROCESSING: "violet",
+    JobStatus.DOWNLOADING: "violet",
+    JobStatus.SUCCEEDED: "green",
+    JobStatus.FAILED: "red",
+    JobStatus.EXPIRED: "orange",
+}
+STATUS_ICONS = {
+    JobStatus.SUCCEEDED: ":material/check_circle:",
+    JobStatus.FAILED: ":material/error:",
+    JobStatus.EXPIRED: ":material/link_off:",
+    JobStatus.MAYBE_SUBMITTED: ":material/help:",
+}
+
+
+def page(title: str, icon: str) -> tuple[Settings, JobStore]:
+    """Set up a page: its title bar, this session's settings, the poller, the store."""
+    st.set_page_config(page_title=f"{title} · Motion Studio", page_icon=icon, layout="wide")
+    with st.sidebar:
+        st.markdown("### Motion Studio")
+        for target, label, link_icon in NAVIGATION:
+            st.page_link(target, label=label, icon=link_icon)
+    settings = session_settings()
+    start_poller(settings)
+    return settings, JobStore(settings.db_path)
+
+
+def session_settings() -> Settings:
+    """The app's settings with what this browser session set on the home page (never written anywhere)."""
+    settings = load_settings()
+    overrides: dict = {}
+    if not settings.api_key and st.session_state.get(SESSION_API_KEY):
+        overrides["api_key"] = st.session_state[SESSION_API_KEY]
+    if st.session_state.get(SESSION_PRICE) is not None:
+        overrides["price_per_second"] = float(st.session_state[SESSION_PRICE])
+    if st.session_state.get(SESSION_PUBLIC_URL):
+        overrides["public_base_url"] = st.session_state[SESSION_PUBLIC_URL].rstrip("/")
+    return replace(settings, **overrides)
+
+
+def video_hosting(settings: Settings) -> VideoHosting:
+    return hosting_for(settings, st.get_option("server.port"))
+
+
+def status_badge(job: Job) -> None:
+    st.badge(job.status.label, color=STATUS_COLORS[job.status], icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:"))
+
+
+def show_checklist(checks: list[Check]) -> None:
+    for check in checks:
+        if check.passed:
+            st.markdown(f":green[:material/check_circle:] **{check.rule}**: {check.measured} · limit {check.limit}")
+        else:
+            st.markdown(f":red[:material/cancel:] **{check.rule}**: {check.message}")
+
+
+def job_progress(job: Job) -> None:
+    """Progress bar, ETA and elapsed time of a job still on its way."""
+    started = datetime.fromisoformat(job.created_at)
+    elapsed = int((datetime.now(timezone.utc) - started).total_seconds())
+    st.progress(max(0, min(100, job.progress_percent)) / 100, text=f"{job.status.label}… {job.progress_percent}%")
+    eta = f"about {job.eta_seconds} s left · " if job.eta_seconds else ""
+    st.caption(f"{eta}{elapsed // 60} min {elapsed % 60:02d} s since you pressed Generate")
+
+
+def when(stamp: str | None) -> str:
+    """An ISO time as the creator's local-looking short form."""
+    if not stamp:
+        return "—"
+    return datetime.fromisoformat(stamp).strftime("%d %b %Y, %H:%M")
+
+
+def next_steps(job: Job) -> str:
+    """What a creator can do about a job that did not end well."""
+    if job.status is JobStatus.EXPIRED:
+        return "Use **Re-run** in History to generate it again."
+    if job.status is JobStatus.MAYBE_SUBMITTED:
+        return "Check your Novita dashboard before generating again, so you do not pay twice."
+    return "Adjust the inputs or the prompt, then generate again. Failed jobs are not charged."
