@@ -36,8 +36,11 @@ def request_from(job: Job) -> JobRequest:
     )
 
 
-def delete_job(store: JobStore, job_id: str) -> None:
-    """Remove a job and the files only it used: its result, and inputs and poster no other job shares."""
+def delete_job(store: JobStore, job_id: str, data_dir: Path) -> None:
+    """Remove a job and the files only it used: its result, and inputs and poster no other job shares.
+
+    Only files inside `data_dir` are ever removed: a path that points elsewhere is the user's own file.
+    """
     job = store.get(job_id)
     if job is None:
         return
@@ -48,5 +51,5 @@ def delete_job(store: JobStore, job_id: str) -> None:
     if prepared:
         shared |= {prepared.image_path, prepared.video_path}
     for path in [job.result_path, *(p for p in shareable if p not in shared)]:
-        if path:
+        if path and Path(path).resolve().is_relative_to(data_dir.resolve()):
             Path(path).unlink(missing_ok=True)

@@ -107,7 +107,7 @@ def detail(job: Job) -> None:
             st.warning("Delete this job and its result video for good?")
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", use_container_width=True):
-                delete_job(store, job.id)
+                delete_job(store, job.id, settings.data_dir)
                 open_job(None)
                 st.toast("Job deleted")
                 st.rerun()

@@ -55,6 +55,7 @@ def test_happy_path_from_submit_to_a_playable_mp4_on_disk(store, client, hosting
     assert job.video_url.startswith(hosting.base_url + "/app/static/")
     assert Path(job.image_path).parent == settings.inputs_dir and Path(job.video_path).exists()
     assert job.prompt == "a dancer on a beach" and job.character_orientation == "image"
+    assert Path(job.poster_path).exists() and job.output_seconds == pytest.approx(3.5, abs=0.1)
     poller_for(store)
     seen = {store.get(job.id).status}
     deadline = time.monotonic() + 40
@@ -71,6 +72,7 @@ def test_happy_path_from_submit_to_a_playable_mp4_on_disk(store, client, hosting
     assert done.remote_status == "TASK_STATUS_SUCCEED" and done.progress_percent == 100
     result = Path(done.result_path)
     assert result.parent == settings.results_dir
+    assert done.poster_path != job.poster_path and Path(done.poster_path).parent == settings.results_dir / "thumbnails"
     facts = probe(result)
     assert facts.format == "mp4" and facts.has_video and facts.duration == pytest.approx(3.5, abs=0.2)
     assert not list(settings.results_dir.glob("*.part"))

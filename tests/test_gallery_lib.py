@@ -1,0 +1,122 @@
+"""The lib behind the pages: checklist rows, uploads and links, samples, history actions, gallery queries."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lib import preflight
+from lib.checklist import checklist
+from lib.errors import MediaUnreadable
+from lib.history import delete_job, download_name, estimate_cost, request_from
+from lib.novita import Orientation
+from lib.samples import samples
+from lib.store import GalleryQuery, JobStatus, JobStore, PreparedInputs, now_iso
+from lib.uploads import LinkUnusable, fetch_link, save_upload
+from tests.make_media import make_image
+from tests.test_store import a_job
+
+
+def test_checklist_has_a_row_per_rule_with_value_and_limit(character_png, long_motion_mp4) -> None:
+    image_rows = checklist(preflight.check_image(character_png))
+    assert [r.rule for r in image_rows] == ["Format", "File size", "Smallest side", "Shape"]
+    assert all(r.passed for r in image_rows)
+    assert image_rows[2].measured == "480 px" and image_rows[2].limit == "at least 300 px"
+    video_rows = checklist(preflight.check_video(long_motion_mp4, "image"), "image")
+    length = video_rows[-1]
+    assert length.rule == "Length" and not length.passed and "10 s" in length.message and length.limit == "3 s to 10 s"
+    assert checklist(preflight.check_video(long_motion_mp4, "video"), "video")[-1].passed
+
+
+def test_an_unreadable_file_is_one_failed_row(tmp_path) -> None:
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image at all")
+    rows = checklist(preflight.check_image(junk))
+    assert len(rows) == 1 and not rows[0].passed and rows[0].rule == "Readable file"
+
+
+def test_uploads_are_named_by_content_never_by_the_users_name(settings, character_png) -> None:
+    first = save_upload(character_png.read_bytes(), settings.inputs_dir)
+    again = save_upload(character_png.read_bytes(), settings.inputs_dir)
+    assert first == again and first.suffix == ".png" and len(first.stem) == 64
+    assert sorted(p.name for p in settings.inputs_dir.iterdir()) == [first.name]
+    webp_named_png = save_upload(make_image(settings.data_dir / "x.png", 400, 400, fmt="WEBP").read_bytes(), settings.inputs_dir)
+    assert webp_named_png.suffix == ".webp"
+
+
+def test_a_pasted_link_is_downloaded_size_capped_and_checked(settings, hosting, motion_mp4) -> None:
+    url = hosting.url_for(motion_mp4)
+    fetched = fetch_link(url, settings.inputs_dir)
+    assert fetched.read_bytes() == motion_mp4.read_bytes() and fetched.suffix == ".mp4"
+    with pytest.raises(LinkUnusable, match="larger than"):
+        fetch_link(url, settings.inputs_dir, max_bytes=1000)
+    with pytest.raises(LinkUnusable, match="404"):
+        fetch_link(hosting.base_url + "/app/static/missing.mp4", settings.inputs_dir)
+    with pytest.raises(LinkUnusable, match="http"):
+        fetch_link("file:///etc/passwd", settings.inputs_dir)
+    assert isinstance(LinkUnusable(), MediaUnreadable)
+    assert not list(settings.inputs_dir.glob("*.part"))
+
+
+def test_the_samples_pass_every_rule_and_are_made_once(settings) -> None:
+    pair = samples(settings.data_dir / "samples")
+    assert preflight.check_image(pair.image).ok
+    report = preflight.check_video(pair.video, "image")
+    assert report.ok and report.facts["has_audio"] and report.facts["height"] > report.facts["width"]
+    made = pair.video.stat().st_mtime_ns
+    assert samples(settings.data_dir / "samples").video.stat().st_mtime_ns == made
+
+
+def test_download_names_and_cost_estimates() -> None:
+    job = a_job(prompt="A Dancer, on the BEACH at sunset!! extra words", created_at="2026-11-23T20:05:00.000+00:00")
+    assert download_name(job) == "motion_2026-11-23_2005_a-dancer-on-the-beach.mp4"
+    assert download_name(a_job(created_at="2026-11-23T20:05:00.000+00:00")) == "motion_2026-11-23_2005.mp4"
+    assert estimate_cost(10.0, 0.14) == pytest.approx(1.4) and estimate_cost(None, 0.14) is None
+
+
+def test_rerun_requests_carry_every_setting(character_png, motion_mp4) -> None:
+    job = a_job(image_path=str(character_png), video_path=str(motion_mp4), character_orientation="video",
+                prompt="p", negative_prompt="n", keep_original_sound=False)
+    request = request_from(job)
+    assert (request.image, request.video, request.character_orientation) == (str(character_png), str(motion_mp4), Orientation.VIDEO)
+    assert (request.prompt, request.negative_prompt, request.keep_original_sound) == ("p", "n", False)
+
+
+def test_delete_removes_only_what_no_one_else_uses_inside_the_data_folder(settings, store, character_png) -> None:
+    inputs = settings.inputs_dir
+    inputs.mkdir(parents=True)
+    shared_image, own_video, result = inputs / "shared.png", inputs / "own.mp4", settings.data_dir / "result.mp4"
+    for path in (shared_image, own_video, result):
+        path.write_bytes(b"x")
+    doomed = store.add(a_job("a", image_path=str(shared_image), video_path=str(own_video), result_path=str(result)))
+    keeper = store.add(a_job("b", image_path=str(shared_image), video_path=str(character_png)))
+    outside = store.add(a_job("c", image_path=str(character_png)))
+    delete_job(store, doomed.id, settings.data_dir)
+    assert store.get(doomed.id) is None and store.get(keeper.id) is not None
+    assert shared_image.exists() and not own_video.exists() and not result.exists()
+    delete_job(store, outside.id, settings.data_dir)
+    assert character_png.exists()
+
+
+def test_a_prepared_pair_is_remembered_newest_first(store) -> None:
+    older = store.save_prepared(PreparedInputs("old", "a.png", "a.mp4", "image", "2026-11-01T00:00:00.000+00:00"))
+    newer = store.save_prepared(PreparedInputs("new", "b.png", "b.mp4", "video", now_iso(), "https://x/b.mp4"))
+    assert store.prepared() == newer and store.prepared("old") == older and store.prepared("none") is None
+
+
+def test_gallery_search_treats_wildcards_literally(store) -> None:
+    store.add(a_job("1", prompt="100% joy"))
+    store.add(a_job("2", prompt="1000 joy"))
+    store.add(a_job("3", prompt="snake_case"))
+    store.add(a_job("4", prompt="snakeXcase"))
+    assert store.gallery(GalleryQuery(search="100%"))[1] == 1
+    assert store.gallery(GalleryQuery(search="e_c"))[1] == 1
+    jobs, total = store.gallery(GalleryQuery(page=1, page_size=3))
+    assert total == 4 and len(jobs) == 1
+
+
+def test_the_poller_follows_only_its_own_service(store) -> None:
+    store.add(a_job("sim", status=JobStatus.QUEUED, service="simulator", task_id="s"))
+    store.add(a_job("live", status=JobStatus.QUEUED, service="novita", task_id="n"))
+    assert [j.task_id for j in store.polled_jobs("simulator")] == ["s"]
+    assert [j.task_id for j in store.polled_jobs("novita")] == ["n"]

@@ -1,0 +1,274 @@
+"""Each page under AppTest, in demo mode on the simulator: uploads, checklist, fixes, the
+double-submit guard, the result, and the gallery's filters, detail view and delete."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.app_test import AppTestError
+
+from lib.config import APP_DIR, load_settings
+from lib.history import download_name
+from lib.jobs import stop_pollers
+from lib.store import JobStatus, JobStore, PreparedInputs, now_iso
+from tests.make_media import make_image, make_video
+from tests.test_store import a_job
+
+
+@pytest.fixture(autouse=True)
+def demo(monkeypatch, hosting):
+    """Demo mode with a quick simulator; uploaded videos served where the simulator can fetch them."""
+    monkeypatch.setenv("SIMULATOR_PROCESSING_SECONDS", "1")
+    monkeypatch.setenv("PUBLIC_BASE_URL", hosting.base_url)
+    yield
+    stop_pollers()
+
+
+def at_page(page: str) -> AppTest:
+    """A multipage AppTest starts at the entrypoint and switches, as the sidebar does."""
+    return AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page(page)
+
+
+def run(page: str) -> AppTest:
+    app = at_page(page).run()
+    assert not app.exception, app.exception
+    return app
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join(e.value for e in [*app.markdown, *app.success, *app.info, *app.error, *app.warning, *app.caption])
+
+
+def prepare(character: Path, motion: Path, orientation: str = "image") -> PreparedInputs:
+    store = JobStore(load_settings().db_path)
+    return store.save_prepared(PreparedInputs("pair-1", str(character), str(motion), orientation, now_iso()))
+
+
+def wait_for_final(job_id: str, timeout: float = 40.0):
+    store = JobStore(load_settings().db_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = store.get(job_id)
+        if job.status.final:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {store.get(job_id)}")
+
+
+# Upload -----------------------------------------------------------------------------------------
+
+
+def test_samples_load_in_one_click_and_pass_every_rule() -> None:
+    app = run("pages/1_Upload.py")
+    assert "Add both files" in texts(app)
+    app.button[0].click().run()
+    assert not app.exception
+    body = texts(app)
+    assert body.count(":material/check_circle:") == 9 and ":material/cancel:" not in body
+    assert "Both files pass every rule" in body
+    assert app.session_state.prepared_id == JobStore(load_settings().db_path).prepared().id
+
+
+def test_an_uploaded_small_image_is_flagged_and_fixed(tmp_path) -> None:
+    small = make_image(tmp_path / "small.png", 200, 260)
+    app = run("pages/1_Upload.py")
+    app.get("file_uploader")[0].upload("my photo.png", small.read_bytes(), "image/png").run()
+    body = texts(app)
+    assert ":material/cancel:] **Smallest side**:" in body and "300" in body
+    stored = Path(app.session_state.image_path)
+    assert stored.parent == load_settings().inputs_dir and "my photo" not in stored.name
+    app.button(key="fix_image").click().run()
+    assert not app.exception
+    assert "Smallest side**: 300 px" in texts(app)
+    assert ":material/cancel:" not in texts(app)
+
+
+def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
+    disguised = make_image(tmp_path / "disguised.png", 600, 800, fmt="WEBP")
+    app = run("pages/1_Upload.py")
+    app.get("file_uploader")[0].upload("disguised.png", disguised.read_bytes(), "image/png").run()
+    assert "**Format**:" in texts(app) and "WEBP" in texts(app).upper()
+    assert any(b.key == "fix_image" for b in app.button)
+
+
+def test_a_too_long_video_gets_a_window_slider_and_a_fix(tmp_path, character_png) -> None:
+    long_clip = make_video(tmp_path / "long.mp4", 480, 360, seconds=12.0, fps=12)
+    app = run("pages/1_Upload.py")
+    app.session_state.image_path = str(character_png)
+    app.get("file_uploader")[1].upload("dance.mp4", long_clip.read_bytes(), "video/mp4").run()
+    assert "**Length**: The motion video is 12" in texts(app)
+    slider = app.slider(key="video_window")
+    assert slider.max == pytest.approx(2.0)
+    slider.set_value(1.5).run()
+    app.button(key="fix_video").click().run()
+    assert not app.exception
+    assert ":material/cancel:" not in texts(app)
+    assert "Length**: 10.0 s" in texts(app)
+
+
+# Generate ---------------------------------------------------------------------------------------
+
+
+def test_generate_without_prepared_inputs_points_to_upload() -> None:
+    app = run("pages/2_Generate.py")
+    assert "Nothing is prepared yet" in texts(app)
+    assert any(link.proto.label == "Go to Upload" and link.proto.page == "Upload" for link in app.get("page_link"))
+
+
+def test_generate_submits_once_guards_the_button_and_shows_the_result(character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    app = run("pages/2_Generate.py")
+    assert "$0.49" in str(app.metric[0].value)
+    app.text_area(key="prompt").set_value("A dancer on a beach at sunset")
+    app.button(key="generate").click().run()
+    assert not app.exception
+    store = JobStore(load_settings().db_path)
+    assert store.count() == 1
+    job_id = app.session_state.current_job
+    assert app.query_params["job"] == job_id
+    assert app.button(key="generate").disabled
+    with pytest.raises(AppTestError, match="disabled"):
+        app.button(key="generate").click()
+    done = wait_for_final(job_id)
+    assert done.status is JobStatus.SUCCEEDED and done.prompt == "A dancer on a beach at sunset"
+    app.run()
+    assert not app.exception and store.count() == 1
+    assert app.get("download_button")[0].proto.label == "Download video"
+    assert not app.button(key="generate").disabled
+
+
+def test_a_refresh_finds_the_running_job_from_the_url(character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    first = run("pages/2_Generate.py")
+    first.button(key="generate").click().run()
+    job_id = first.session_state.current_job
+    refreshed = at_page("pages/2_Generate.py")
+    refreshed.query_params["job"] = job_id
+    refreshed.run()
+    assert not refreshed.exception
+    assert refreshed.session_state.current_job == job_id
+    assert refreshed.button(key="generate").disabled or JobStore(load_settings().db_path).get(job_id).status.final
+
+
+def test_the_negative_prompt_box_stops_at_the_services_limit(character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    app = run("pages/2_Generate.py")
+    box = app.text_area(key="negative_prompt")
+    assert box.proto.max_chars == 2500
+    box.set_value("x" * 2501).run()
+    assert len(app.text_area(key="negative_prompt").value) == 2500
+    assert not app.button(key="generate").disabled
+
+
+def test_keeping_the_sound_of_a_silent_video_warns(tmp_path, character_png) -> None:
+    silent = make_video(tmp_path / "silent.mp4", 480, 360, seconds=3.5, audio=False)
+    prepare(character_png, silent)
+    app = run("pages/2_Generate.py")
+    assert any("sound" in w.value.lower() or "silent" in w.value.lower() for w in app.warning)
+    app.toggle(key="keep_sound").set_value(False).run()
+    assert not app.warning
+
+
+def test_a_refused_submission_shows_the_services_words(character_png, motion_mp4, long_motion_mp4) -> None:
+    prepare(character_png, long_motion_mp4, orientation="video")
+    app = run("pages/2_Generate.py")
+    app.radio(key="gen_orientation").set_value("image").run()
+    assert app.button(key="generate").disabled
+    assert any("10 s" in e.value for e in app.error)
+
+
+# History ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(settings):
+    store = JobStore(settings.db_path)
+    for i in range(15):
+        store.add(
+            a_job(
+                f"job-{i}",
+                status=JobStatus.SUCCEEDED if i % 3 else JobStatus.FAILED,
+                prompt=f"take {i} {'beach' if i % 2 else 'city'}",
+                character_orientation="video" if i % 5 == 0 else "image",
+                favorite=i in (3, 4),
+                created_at=f"2026-11-{i + 1:02d}T10:00:00.000+00:00",
+                output_seconds=5.0,
+                failure_reason="Novita could not make this video." if i % 3 == 0 else None,
+            )
+        )
+    return store
+
+
+def open_buttons(app: AppTest) -> int:
+    return sum(1 for b in app.button if (b.key or "").startswith("open_"))
+
+
+def test_the_gallery_pages_newest_first(history) -> None:
+    app = run("pages/3_History.py")
+    assert open_buttons(app) == 12 and "Page 1 of 2 · 15 jobs" in texts(app)
+    assert "take 14 city" in texts(app) and "take 2 city" not in texts(app)
+    next(b for b in app.button if b.label == "Older").click().run()
+    assert open_buttons(app) == 3 and "take 0 city" in texts(app)
+
+
+def test_the_gallery_filters_by_status_orientation_search_and_favorites(history) -> None:
+    app = run("pages/3_History.py")
+    app.multiselect(key="filter_status").set_value(["Failed"]).run()
+    assert open_buttons(app) == 5
+    app.selectbox(key="filter_orientation").set_value("video").run()
+    assert open_buttons(app) == 1
+    app.multiselect(key="filter_status").set_value([]).run()
+    app.selectbox(key="filter_orientation").set_value("Any").run()
+    app.text_input(key="filter_search").set_value("beach").run()
+    assert open_buttons(app) == 7
+    app.text_input(key="filter_search").set_value("").run()
+    app.toggle(key="filter_favorites").set_value(True).run()
+    assert open_buttons(app) == 2
+
+
+def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(settings, character_png, motion_mp4) -> None:
+    store = JobStore(settings.db_path)
+    result = settings.results_dir / "result.mp4"
+    result.parent.mkdir(parents=True)
+    result.write_bytes(motion_mp4.read_bytes())
+    job = store.add(
+        a_job(
+            "done", status=JobStatus.SUCCEEDED, task_id="task-123", prompt="a dancer", result_path=str(result),
+            image_path=str(character_png), video_path=str(motion_mp4), output_seconds=3.5,
+        )
+    )
+    app = run("pages/3_History.py")
+    app.button(key=f"open_{job.id}").click().run()
+    assert not app.exception
+    assert app.code[0].value == "task-123"
+    assert app.get("download_button")[0].proto.label == "Download video"
+    assert download_name(job).startswith("motion_") and download_name(job).endswith("_a-dancer.mp4")
+    next(b for b in app.button if b.label == "Favorite").click().run()
+    assert store.get(job.id).favorite
+    app.text_area(key=f"note_{job.id}").set_value("client loved it").run()
+    next(b for b in app.button if b.label == "Save note").click().run()
+    assert store.get(job.id).note == "client loved it"
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert store.get(job.id) is not None and any("for good" in w.value for w in app.warning)
+    next(b for b in app.button if b.label == "Yes, delete").click().run()
+    assert not app.exception
+    assert store.get(job.id) is None and not result.exists()
+    assert character_png.exists() and motion_mp4.exists()  # files outside the data folder are the user's own
+
+
+def test_rerun_opens_generate_with_the_same_settings(settings, character_png, motion_mp4) -> None:
+    store = JobStore(settings.db_path)
+    job = store.add(
+        a_job("done", status=JobStatus.SUCCEEDED, prompt="moonwalk", negative_prompt="blur",
+              image_path=str(character_png), video_path=str(motion_mp4), keep_original_sound=False)
+    )
+    app = run("pages/3_History.py")
+    app.button(key=f"open_{job.id}").click().run()
+    next(b for b in app.button if b.label == "Re-run").click().run()
+    assert not app.exception
+    assert app.text_area(key="prompt").value == "moonwalk"
+    assert app.text_area(key="negative_prompt").value == "blur"
+    assert app.toggle(key="keep_sound").value is False
+    assert store.prepared(app.session_state.prepared_id).image_path == str(character_png)
