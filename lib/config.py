@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -27,6 +27,9 @@ class Settings:
     price_per_second: float
     simulator_processing_seconds: float
     simulator_url_ttl: int
+    app_password: str | None = None
+    allow_private_urls: bool = False
+    s3: "S3Settings | None" = None
 
     @property
     def demo_mode(self) -> bool:
@@ -49,9 +52,26 @@ class Settings:
         return self.data_dir / "simulator"
 
     def __repr__(self) -> str:
-        # Settings end up in logs and tracebacks; the key must not.
-        shown = {k: v for k, v in self.__dict__.items() if k != "api_key"}
-        return f"Settings(api_key={'set' if self.api_key else 'none'}, {shown})"
+        # Settings end up in logs and tracebacks; secrets must not.
+        shown = {k: v for k, v in self.__dict__.items() if k not in SECRET_FIELDS}
+        hidden = ", ".join(f"{k}={'set' if getattr(self, k) else 'none'}" for k in sorted(SECRET_FIELDS))
+        return f"Settings({hidden}, {shown})"
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """S3-compatible object storage for hosting motion videos when the app is behind a firewall."""
+
+    bucket: str
+    endpoint_url: str | None
+    region: str
+    access_key_id: str | None
+    secret_access_key: str | None = field(default=None, repr=False)
+    link_seconds: int = 7200
+
+
+SECRET_FIELDS = frozenset({"api_key", "app_password"})
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 def read_secrets(path: Path = APP_DIR / ".streamlit" / "secrets.toml") -> dict:
@@ -85,4 +105,16 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         price_per_second=float(get("PRICE_PER_SECOND", "0.14")),
         simulator_processing_seconds=float(get("SIMULATOR_PROCESSING_SECONDS", "8")),
         simulator_url_ttl=int(get("SIMULATOR_URL_TTL", "3600")),
+        app_password=get("APP_PASSWORD"),
+        allow_private_urls=(get("ALLOW_PRIVATE_URLS", "") or "").lower() in TRUE_WORDS,
+        s3=S3Settings(
+            bucket=get("S3_BUCKET") or "",
+            endpoint_url=get("S3_ENDPOINT_URL"),
+            region=get("S3_REGION", "us-east-1") or "us-east-1",
+            access_key_id=get("S3_ACCESS_KEY_ID"),
+            secret_access_key=get("S3_SECRET_ACCESS_KEY"),
+            link_seconds=max(7200, int(get("S3_LINK_SECONDS", "7200") or 7200)),
+        )
+        if get("S3_BUCKET")
+        else None,
     )
