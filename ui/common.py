@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
+from lib.access import password_matches
 from lib.checklist import Check
 from lib.config import Settings, load_settings
 from lib.hosting import VideoHosting, hosting_for
@@ -48,13 +49,27 @@ STATUS_ICONS = {
 def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     """Set up a page: its title bar, this session's settings, the poller, the store."""
     st.set_page_config(page_title=f"{title} · Motion Studio", page_icon=icon, layout="wide")
+    settings = session_settings()
+    if settings.app_password and not st.session_state.get("signed_in"):
+        sign_in(settings.app_password)
+        st.stop()
     with st.sidebar:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
             st.page_link(target, label=label, icon=link_icon)
-    settings = session_settings()
     start_poller(settings)
     return settings, JobStore(settings.db_path)
+
+
+def sign_in(expected: str) -> None:
+    st.title("Motion Studio")
+    with st.form("sign_in"):
+        given = st.text_input("Team password", type="password")
+        if st.form_submit_button("Sign in", type="primary"):
+            if password_matches(given, expected):
+                st.session_state.signed_in = True
+                st.rerun()
+            st.error("That password is not right. Ask whoever set up Motion Studio for it.")
 
 
 def session_settings() -> Settings:
