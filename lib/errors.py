@@ -75,7 +75,13 @@ class CouldNotConnect(ServiceError):
     user_message = "Could not reach Novita. Check the internet connection and try again; nothing was sent or charged."
 
 
-class TimedOut(ServiceError):
+class UnclearAnswer(ServiceError):
+    """A request went out but no clear answer came back: a submission may or may not have gone through."""
+
+    user_message = "Novita's answer did not come through, so this job may or may not have been submitted. Check History before trying again."
+
+
+class TimedOut(UnclearAnswer):
     """The service did not answer in time; a submission may or may not have gone through."""
 
     user_message = "Novita took too long to answer. The job may have been submitted: check History before trying again."

@@ -121,13 +121,13 @@ def submit_job(
             negative_prompt=request.negative_prompt or None,
             keep_original_sound=request.keep_original_sound,
         )
-    except errors.TimedOut as error:
+    except errors.UnclearAnswer as error:
         raise _recorded(store, job, error, JobStatus.MAYBE_SUBMITTED)
     except errors.ServiceError as error:
         raise _recorded(store, job, error, JobStatus.FAILED)
     except Exception as error:
         # Whatever broke, the request may have left: never let it look unsent.
-        raise _recorded(store, job, errors.TimedOut(type(error).__name__), JobStatus.MAYBE_SUBMITTED) from error
+        raise _recorded(store, job, errors.UnclearAnswer(type(error).__name__), JobStatus.MAYBE_SUBMITTED) from error
     return store.update(job.id, task_id=task_id, status=JobStatus.QUEUED, submitted_at=now_iso())
 
 

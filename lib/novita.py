@@ -167,7 +167,8 @@ class NovitaClient:
     ) -> str:
         """Start a job and return its task_id. `image` is a URL or base64 data, `video` a URL.
 
-        Sent once: a time-out here raises `TimedOut`, meaning the job may exist.
+        Sent once: `UnclearAnswer` (a time-out, a dropped connection, an unreadable answer) means the
+        job may exist.
         """
         body: dict[str, Any] = {
             "image": image,
@@ -180,10 +181,9 @@ class NovitaClient:
         if negative_prompt:
             body["negative_prompt"] = negative_prompt
         payload = self._request("POST", SUBMIT_PATH, json=body, timeout=self.submit_timeout, retry=False)
-        task_id = payload.get("task_id") if isinstance(payload, dict) else None
-        if not task_id:
-            raise errors.TimedOut("Novita's answer had no task id", status=200)
-        return str(task_id)
+        if not payload.get("task_id"):
+            raise errors.UnclearAnswer("Novita's answer had no task id", status=200)
+        return str(payload["task_id"])
 
     def task_result(self, task_id: str) -> TaskResult:
         """The task's current state, retried on passing faults."""
@@ -219,7 +219,9 @@ class NovitaClient:
                     payload = _json_or_none(response)
                     if isinstance(payload, dict):
                         return payload
-                    error = errors.ServiceError("Novita's answer could not be read", status=200, reason="MALFORMED_RESPONSE")
+                    # A POST that got an unreadable 200 may well have created the job.
+                    kind = errors.ServiceError if retry else errors.UnclearAnswer
+                    error = kind("Novita's answer could not be read", status=200, reason="MALFORMED_RESPONSE")
                     if last or not retry:
                         raise error
                 else:
@@ -243,7 +245,7 @@ def _transport_error(exc: requests.RequestException) -> errors.ServiceError:
         return errors.CouldNotConnect(type(exc).__name__)
     if isinstance(exc, requests.Timeout):
         return errors.TimedOut("no answer within the time limit")
-    return errors.TimedOut("the connection was dropped before Novita answered")
+    return errors.UnclearAnswer("the connection was dropped before Novita answered")
 
 
 def _never_connected(exc: BaseException) -> bool:

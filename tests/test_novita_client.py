@@ -68,8 +68,8 @@ def test_error_bodies_without_a_reason_fall_back_on_status_and_words() -> None:
 
 
 def test_each_error_has_its_own_plain_sentence() -> None:
-    sentences = {kind.user_message for _, _, kind in ERROR_TABLE} | {errors.CouldNotConnect.user_message, errors.TimedOut.user_message}
-    assert len(sentences) == 9
+    sentences = {kind.user_message for _, _, kind in ERROR_TABLE} | {errors.CouldNotConnect.user_message, errors.TimedOut.user_message, errors.UnclearAnswer.user_message}
+    assert len(sentences) == 10
     for sentence in sentences:
         assert sentence.endswith(".") and "Traceback" not in sentence and "HTTP" not in sentence
 
