@@ -7,12 +7,12 @@ import streamlit as st
 
 from lib import preflight
 from lib.errors import MotionStudioError
-from lib.history import download_name, estimate_cost
+from lib.history import estimate_cost
 from lib.jobs import JobRequest, submit_job
 from lib.novita import Orientation
 from lib.service import client_for, service_name
 from lib.store import JobStatus
-from ui.common import job_progress, next_steps, page, status_badge, video_hosting
+from ui.common import job_outcome, page, status_badge, video_hosting
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -128,21 +128,15 @@ if state.get("current_job"):
                 status_badge(job)
             if job.status.final != (not running):
                 st.rerun()
-            if job.status is JobStatus.SUCCEEDED and job.result_path:
+            if job.status is JobStatus.SUCCEEDED:
                 result, motion, character = st.columns([2, 1, 1])
-                result.video(job.result_path)
+                with result:
+                    job_outcome(job)
                 motion.caption("Motion video")
                 motion.video(job.video_path or prepared.video_path)
                 character.caption("Character")
                 character.image(job.image_path or prepared.image_path)
-                st.download_button(
-                    "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
-                    mime="video/mp4", icon=":material/download:", type="primary",
-                )
-            elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
-                st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
-                st.write(next_steps(job))
             else:
-                job_progress(job)
+                job_outcome(job)
 
     status_card()

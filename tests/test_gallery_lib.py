@@ -1,7 +1,6 @@
 """The lib behind the pages: checklist rows, uploads and links, samples, history actions, gallery queries."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -11,7 +10,7 @@ from lib.errors import MediaUnreadable
 from lib.history import delete_job, download_name, estimate_cost, request_from
 from lib.novita import Orientation
 from lib.samples import samples
-from lib.store import GalleryQuery, JobStatus, JobStore, PreparedInputs, now_iso
+from lib.store import GalleryQuery, JobStatus, PreparedInputs, now_iso
 from lib.uploads import LinkUnusable, fetch_link, save_upload
 from tests.make_media import make_image
 from tests.test_store import a_job
@@ -46,14 +45,16 @@ def test_uploads_are_named_by_content_never_by_the_users_name(settings, characte
 
 def test_a_pasted_link_is_downloaded_size_capped_and_checked(settings, hosting, motion_mp4) -> None:
     url = hosting.url_for(motion_mp4)
-    fetched = fetch_link(url, settings.inputs_dir)
+    fetched = fetch_link(url, settings.inputs_dir, allow_private=True)
     assert fetched.read_bytes() == motion_mp4.read_bytes() and fetched.suffix == ".mp4"
     with pytest.raises(LinkUnusable, match="larger than"):
-        fetch_link(url, settings.inputs_dir, max_bytes=1000)
+        fetch_link(url, settings.inputs_dir, max_bytes=1000, allow_private=True)
     with pytest.raises(LinkUnusable, match="404"):
-        fetch_link(hosting.base_url + "/app/static/missing.mp4", settings.inputs_dir)
+        fetch_link(hosting.base_url + "/app/static/missing.mp4", settings.inputs_dir, allow_private=True)
     with pytest.raises(LinkUnusable, match="http"):
-        fetch_link("file:///etc/passwd", settings.inputs_dir)
+        fetch_link("file:///etc/passwd", settings.inputs_dir, allow_private=True)
+    with pytest.raises(LinkUnusable, match="private networks cannot be used"):
+        fetch_link(url, settings.inputs_dir)  # loopback, without ALLOW_PRIVATE_URLS
     assert isinstance(LinkUnusable(), MediaUnreadable)
     assert not list(settings.inputs_dir.glob("*.part"))
 

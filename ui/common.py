@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
+from pathlib import Path
 
 import streamlit as st
 
 from lib.access import password_matches
 from lib.checklist import Check
 from lib.config import Settings, load_settings
+from lib.history import download_name
 from lib.hosting import VideoHosting, hosting_for
 from lib.jobs import start_poller
 from lib.store import Job, JobStatus, JobStore
@@ -108,6 +110,23 @@ def job_progress(job: Job) -> None:
     st.progress(max(0, min(100, job.progress_percent)) / 100, text=f"{job.status.label}… {job.progress_percent}%")
     eta = f"about {job.eta_seconds} s left · " if job.eta_seconds else ""
     st.caption(f"{eta}{elapsed // 60} min {elapsed % 60:02d} s since you pressed Generate")
+
+
+def job_outcome(job: Job) -> None:
+    """The result with its download, what went wrong and what to do, or the live progress."""
+    if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
+        st.video(job.result_path)
+        st.download_button(
+            "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
+            mime="video/mp4", icon=":material/download:", type="primary",
+        )
+    elif job.status is JobStatus.SUCCEEDED:
+        st.warning("The result video is no longer in the data folder.", icon=":material/warning:")
+    elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
+        st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
+        st.write(next_steps(job))
+    else:
+        job_progress(job)
 
 
 def when(stamp: str | None) -> str:
