@@ -12,9 +12,13 @@ import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lib.config import Settings
 from lib.errors import HostingError
+
+if TYPE_CHECKING:
+    from lib.object_storage import S3Hosting
 
 STATIC_ROUTE = "/app/static/"
 
@@ -59,8 +63,13 @@ class VideoHosting:
         return f"{self.base_url.rstrip('/')}{STATIC_ROUTE}{hosted.name}"
 
 
-def hosting_for(settings: Settings, app_port: int | None) -> VideoHosting:
-    """PUBLIC_BASE_URL when set; in demo mode the app's own loopback address, where the simulator can fetch."""
+def hosting_for(settings: Settings, app_port: int | None) -> VideoHosting | S3Hosting:
+    """S3 object storage when S3_BUCKET is set; else PUBLIC_BASE_URL; in demo mode the app's own
+    loopback address, where the simulator can fetch."""
+    if settings.s3 is not None:
+        from lib.object_storage import S3Hosting  # only here: a start-up without S3 loads no S3 code
+
+        return S3Hosting(settings.s3)
     base_url = settings.public_base_url
     if base_url is None and settings.demo_mode and app_port:
         base_url = f"http://127.0.0.1:{app_port}"
