@@ -27,12 +27,13 @@ FAST_POLLING = PollTiming(min_interval=0.2, max_interval=1.0, idle_check=0.2)
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own data and static folders and no API key from the machine."""
+    """Every test gets its own data and static folders, and none of the machine's settings."""
     data = tmp_path / "data"
     monkeypatch.setenv("MOTION_STUDIO_DATA", str(data))
     monkeypatch.setenv("MOTION_STUDIO_STATIC_DIR", str(tmp_path / "static"))
-    monkeypatch.delenv("NOVITA_API_KEY", raising=False)
-    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    for machine_setting in ("NOVITA_API_KEY", "NOVITA_BASE_URL", "PUBLIC_BASE_URL", "APP_PASSWORD", "ALLOW_PRIVATE_URLS",
+                            "S3_BUCKET", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_LINK_SECONDS"):
+        monkeypatch.delenv(machine_setting, raising=False)
     return data
 
 

@@ -14,7 +14,7 @@ from lib.access import password_matches
 from lib.checklist import Check
 from lib.config import Settings, load_settings
 from lib.history import download_name
-from lib.hosting import VideoHosting, hosting_for
+from lib.hosting import hosting_for
 from lib.jobs import start_poller
 from lib.store import Job, JobStatus, JobStore
 
@@ -87,7 +87,7 @@ def session_settings() -> Settings:
     return replace(settings, **overrides)
 
 
-def video_hosting(settings: Settings) -> VideoHosting:
+def video_hosting(settings: Settings):  # VideoHosting or S3Hosting; the S3 one loads boto3 only when used
     return hosting_for(settings, st.get_option("server.port"))
 
 
