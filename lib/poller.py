@@ -29,17 +29,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PollTiming:
-    """How often to ask: from `min_interval`, growing by `growth` per poll up to `max_interval`."""
+    """How often to ask: from `min_interval`, growing by `growth` per poll up to `max_interval`.
+
+    The service's ETA steers it: a job about to finish is asked as soon as it should be done, and a
+    job that says it needs far longer is asked less often, up to `far_interval`, a quarter of its
+    ETA at a time, so a long queue does not cost requests for nothing.
+    """
 
     min_interval: float = 2.0
     max_interval: float = 30.0
+    far_interval: float = 60.0
     growth: float = 1.5
     idle_check: float = 5.0  # how soon to look for jobs another process or page added
     stale_submission: float = 180.0  # longer than any submit can take: its process has died
 
     def next_delay(self, polls: int, eta: int) -> float:
         backoff = min(self.max_interval, self.min_interval * self.growth**polls)
-        return max(self.min_interval, min(backoff, eta)) if eta > 0 else backoff
+        if eta <= 0:
+            return backoff
+        if eta <= backoff:
+            return max(self.min_interval, float(eta))
+        return min(max(self.far_interval, backoff), max(backoff, eta / 4))
 
 
 @dataclass

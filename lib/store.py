@@ -179,8 +179,7 @@ class Job:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "Job":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in row.items() if k in known}
+        values = {k: v for k, v in row.items() if k in JOB_FIELDS}
         values["status"] = JobStatus(values["status"])
         for flag in ("keep_original_sound", "favorite"):
             if flag in values:
@@ -193,6 +192,9 @@ class Job:
         row["keep_original_sound"] = int(self.keep_original_sound)
         row["favorite"] = int(self.favorite)
         return row
+
+
+JOB_FIELDS = frozenset(f.name for f in fields(Job))
 
 
 @dataclass(frozen=True)
@@ -319,11 +321,18 @@ class JobStore:
 
     def update(self, job_id: str, **changes: Any) -> Job:
         """Change some fields of a job (enums and booleans as their Python values)."""
+        unknown = set(changes) - JOB_FIELDS
+        if unknown:
+            raise ValueError(f"jobs have no fields {sorted(unknown)}")
         values = {k: (v.value if isinstance(v, Enum) else int(v) if isinstance(v, bool) else v) for k, v in changes.items()}
         values["updated_at"] = now_iso()
+        # Plain SQL: the poller calls this after every poll, and sqlite-utils' update adds look-ups.
+        assignments = ", ".join(f"[{name}] = ?" for name in values)
         with self._db() as db:
-            db["jobs"].update(job_id, values)
-            return Job.from_row(db["jobs"].get(job_id))
+            db.execute(f"update jobs set {assignments} where id = ?", [*values.values(), job_id])
+            cursor = db.execute("select * from jobs where id = ?", [job_id])
+            names = [column[0] for column in cursor.description]
+            return Job.from_row(dict(zip(names, cursor.fetchone())))
 
     def jobs_with_status(self, *statuses: JobStatus) -> list[Job]:
         with self._db() as db:

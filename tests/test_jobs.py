@@ -216,3 +216,13 @@ def test_the_key_is_in_no_log_line_database_row_exception_or_file(
     assert settings.db_path in files
     for path in files:
         assert key_bytes not in path.read_bytes(), path
+
+
+def test_poll_timing_backs_off_and_follows_the_eta() -> None:
+    from lib.poller import PollTiming
+
+    timing = PollTiming()
+    assert [timing.next_delay(polls, 0) for polls in (0, 1, 2, 20)] == [2.0, 3.0, 4.5, 30.0]
+    assert timing.next_delay(3, 5) == 5.0 and timing.next_delay(3, 1) == 2.0  # due soon: ask when it should be done
+    assert timing.next_delay(1, 20) == 5.0  # a quarter of the ETA while it is far off
+    assert timing.next_delay(20, 3600) == 60.0  # an hour to go: once a minute, not twice
