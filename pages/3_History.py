@@ -8,9 +8,9 @@ import streamlit as st
 
 from lib.backup import BackupFailed, back_up, backups_dir
 from lib.export import all_jobs, export_zip, history_csv, history_json
-from lib.history import delete_job, download_name, estimate_cost
+from lib.history import delete_job, estimate_cost
 from lib.store import GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
-from ui.common import job_progress, next_steps, page, status_badge, when
+from ui.common import job_outcome, page, status_badge, when
 
 PAGE_SIZE = 12
 
@@ -51,17 +51,7 @@ def detail(job: Job) -> None:
         status_badge(job)
     result, character, motion = st.columns([2, 1, 1], gap="medium")
     with result:
-        if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
-            st.video(job.result_path)
-            st.download_button(
-                "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
-                mime="video/mp4", icon=":material/download:", type="primary",
-            )
-        elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
-            st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
-            st.write(next_steps(job))
-        else:
-            job_progress(job)
+        job_outcome(job)
     with character:
         st.caption("Character image")
         if job.image_path and Path(job.image_path).exists():
