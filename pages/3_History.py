@@ -39,12 +39,15 @@ def rerun_job(job: Job) -> None:
     state.gen_orientation = job.character_orientation
     state.prompt, state.negative_prompt, state.keep_sound = job.prompt, job.negative_prompt, job.keep_original_sound
     state.pop("current_job", None)
+    open_job(None)  # coming back to History shows the gallery, not this job
     st.query_params.clear()
     st.switch_page("pages/2_Generate.py")
 
 
 def detail(job: Job) -> None:
-    st.button("Back to all jobs", icon=":material/arrow_back:", on_click=open_job, args=(None,))
+    if st.button("Back to all jobs", icon=":material/arrow_back:"):
+        open_job(None)
+        st.rerun()  # the whole page: the detail view runs in a fragment
     head, badge = st.columns([4, 1])
     head.title(job.prompt[:60] or "Untitled generation")
     with badge:

@@ -272,3 +272,34 @@ def test_rerun_opens_generate_with_the_same_settings(settings, character_png, mo
     assert app.text_area(key="negative_prompt").value == "blur"
     assert app.toggle(key="keep_sound").value is False
     assert store.prepared(app.session_state.prepared_id).image_path == str(character_png)
+
+
+def test_two_files_dropped_at_once_are_both_kept(character_png, motion_mp4) -> None:
+    app = run("pages/1_Upload.py")
+    app.get("file_uploader")[0].upload("me.png", character_png.read_bytes(), "image/png")
+    app.get("file_uploader")[1].upload("moves.mp4", motion_mp4.read_bytes(), "video/mp4")
+    app.run()
+    assert not app.exception
+    assert app.session_state.image_path and app.session_state.video_path
+    assert "Both files pass every rule" in texts(app)
+
+
+def test_back_to_all_jobs_leaves_the_detail_view(history) -> None:
+    app = run("pages/3_History.py")
+    first = next(b for b in app.button if (b.key or "").startswith("open_"))
+    first.click().run()
+    assert any(b.label == "Back to all jobs" for b in app.button) and open_buttons(app) == 0
+    next(b for b in app.button if b.label == "Back to all jobs").click().run()
+    assert not app.exception
+    assert open_buttons(app) == 12 and "job" not in app.query_params
+
+
+def test_after_a_rerun_history_shows_the_gallery_again(settings, character_png, motion_mp4) -> None:
+    store = JobStore(settings.db_path)
+    job = store.add(a_job("done", status=JobStatus.SUCCEEDED, prompt="again", image_path=str(character_png), video_path=str(motion_mp4)))
+    app = run("pages/3_History.py")
+    app.button(key=f"open_{job.id}").click().run()
+    next(b for b in app.button if b.label == "Re-run").click().run()
+    app.switch_page("pages/3_History.py").run()
+    assert not app.exception
+    assert open_buttons(app) == 1 and not any(b.label == "Back to all jobs" for b in app.button)
