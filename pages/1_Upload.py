@@ -52,7 +52,7 @@ def take_link(kind: str) -> None:
     if not link:
         return
     try:
-        state[f"{kind}_path"] = str(fetch_link(link, settings.inputs_dir))
+        state[f"{kind}_path"] = str(fetch_link(link, settings.inputs_dir, allow_private=settings.allow_private_urls))
         state[f"{kind}_link_error"] = None
         if kind == "video":
             state.video_link = link if is_url(link) else None
