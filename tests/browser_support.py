@@ -1,0 +1,146 @@
+"""Running the app with `streamlit run` and driving it from Debian's Chromium through Playwright.
+
+Shared by the browser tests and the page benchmark. The server listens on a free loopback port and
+is stopped by whoever started it (terminate, then kill); the browser is Debian's chromium, since
+`playwright install` cannot download one here.
+
+    with streamlit_server(ROOT / "app.py", data_dir) as app, chromium() as browser:
+        page = browser.new_page()
+        page.goto(app.url)
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1400, "height": 2000}  # tall: a screenshot does not scroll Streamlit's inner container
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# Settings that would change what the app talks to or where it keeps files; the server gets none from the caller.
+APP_VARIABLES = ("NOVITA_API_KEY", "NOVITA_BASE_URL", "PUBLIC_BASE_URL", "MOTION_STUDIO_STATIC_DIR", "MOTION_STUDIO_DATA")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    log_path: Path
+
+
+@contextmanager
+def streamlit_server(
+    script: Path, data_dir: Path, log_path: Path, processing_seconds: float = 3.0, startup_timeout: float = 60.0,
+    cwd: Path | None = None, env: dict[str, str] | None = None, port: int | None = None,
+) -> Iterator[RunningApp]:
+    """`python -m streamlit run <script>` in demo mode on a free port; yields once `/_stcore/health` answers.
+
+    Streamlit reads `.streamlit/config.toml` from `cwd` (default: the script's folder). `env` adds
+    settings (say, a key and a service address for live mode); `port` fixes the port, for settings
+    that must name the app's own address.
+    """
+    port = port or free_port()
+    server_env = {k: v for k, v in os.environ.items() if k not in APP_VARIABLES}
+    server_env.update(MOTION_STUDIO_DATA=str(data_dir), SIMULATOR_PROCESSING_SECONDS=str(processing_seconds), **(env or {}))
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]
+    url = f"http://127.0.0.1:{port}"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(command, cwd=cwd or script.parent, env=server_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + startup_timeout
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {server.returncode}; see {log_path}")
+                try:
+                    if requests.get(f"{url}/_stcore/health", timeout=1).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer within {startup_timeout:.0f} s; see {log_path}")
+                time.sleep(0.1)
+            yield RunningApp(url, log_path)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless Debian chromium under Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Screenshots:
+    """Numbered screenshots of one flow: `test-artifacts/screenshots/<flow>/NN-name.png`."""
+
+    def __init__(self, page: Page, flow: str) -> None:
+        self.page, self.folder, self.count = page, SCREENSHOTS / flow, 0
+        if self.folder.exists():
+            for old in self.folder.glob("*.png"):
+                old.unlink()
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> Path:
+        self.page.mouse.move(0, 0)  # no hover tooltip in the picture
+        wait_for_videos(self.page)
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def wait_for_videos(page: Page, timeout: float = 15_000) -> None:
+    """Wait until every <video> on the page has its first frame (it has no height before its metadata)."""
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2)", timeout=timeout
+    )
+
+
+def main_area(page: Page):
+    """The page's own content, without the sidebar."""
+    return page.get_by_test_id("stMain")
+
+
+def wait_until_idle(page: Page, timeout: float = 30_000) -> None:
+    """Wait for the app to finish its current run (Streamlit shows a status widget while running)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout)
+
+
+def go_to(page: Page, label: str, title: str) -> None:
+    """Click a sidebar link and wait for the page's title."""
+    page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(rf"^\W*{label}$")).click()
+    expect(main_area(page).get_by_role("heading", name=title, exact=True).first).to_be_visible(timeout=30_000)
