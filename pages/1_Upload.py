@@ -39,9 +39,14 @@ orientation = state.orientation
 
 
 def take_upload(kind: str) -> None:
-    """Keep a new upload as a content-named file (callback: runs once per new file)."""
+    """Keep a new upload as a content-named file, once per file.
+
+    Checked on every run rather than in an on_change callback: two files dropped in quick
+    succession can arrive in one rerun, and a callback would then see only one of them.
+    """
     uploaded = state.get(f"{kind}_upload")
-    if uploaded is not None:
+    if uploaded is not None and uploaded.file_id != state.get(f"{kind}_upload_id"):
+        state[f"{kind}_upload_id"] = uploaded.file_id
         state[f"{kind}_path"] = str(save_upload(uploaded.getvalue(), settings.inputs_dir))
         if kind == "video":
             state.video_link = None
@@ -82,7 +87,8 @@ image_column, video_column = st.columns(2, gap="large")
 
 with image_column:
     st.subheader("Character image")
-    st.file_uploader("Drop a JPG or PNG", type=["jpg", "jpeg", "png"], key="image_upload", on_change=take_upload, args=("image",))
+    st.file_uploader("Drop a JPG or PNG", type=["jpg", "jpeg", "png"], key="image_upload")
+    take_upload("image")
     st.text_input("…or paste a link to an image", key="image_link_input", on_change=take_link, args=("image",), placeholder="https://…")
     if state.get("image_link_error"):
         st.error(state.image_link_error)
@@ -98,7 +104,8 @@ with image_column:
 
 with video_column:
     st.subheader("Motion video")
-    st.file_uploader("Drop an MP4 or MOV", type=["mp4", "mov"], key="video_upload", on_change=take_upload, args=("video",))
+    st.file_uploader("Drop an MP4 or MOV", type=["mp4", "mov"], key="video_upload")
+    take_upload("video")
     st.text_input("…or paste a link to a video", key="video_link_input", on_change=take_link, args=("video",), placeholder="https://…")
     if state.get("video_link_error"):
         st.error(state.video_link_error)

@@ -1,0 +1,47 @@
+"""The app in live mode against a simulator in its own process, for tests that watch the service side.
+
+The simulator stands in for Novita (its request counts are readable through `SimulatorControl`), and
+the app hosts uploaded videos on its own static route, which the simulator fetches over loopback.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+from lib.simulator import SimulatorControl
+from tests.browser_support import ROOT, RunningApp, free_port, streamlit_server
+
+
+@dataclass(frozen=True)
+class LiveSetup:
+    app: RunningApp
+    simulator: SimulatorControl
+
+
+@contextmanager
+def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[LiveSetup]:
+    port, app_port = free_port(), free_port()
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(tmp / "simulator"),
+         "--processing-seconds", str(processing_seconds), "--api-key", api_key, "--exit-after", "900"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert "Novita simulator on" in simulator.stdout.readline()
+        environment = {
+            "NOVITA_API_KEY": api_key,
+            "NOVITA_BASE_URL": f"http://127.0.0.1:{port}",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
+        }
+        with streamlit_server(ROOT / "app.py", tmp / "data", tmp / "streamlit.log", env=environment, port=app_port) as app:
+            requests.get(app.url, timeout=10)
+            yield LiveSetup(app, SimulatorControl(f"http://127.0.0.1:{port}"))
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
