@@ -107,7 +107,7 @@ with form_column:
         "Generate", type="primary", icon=":material/play_arrow:", on_click=generate, key="generate",
         disabled=busy or not (video_report.ok and prompt_report.ok),
         help="Sends the job once. While it runs, this button waits." if busy else None,
-        use_container_width=True,
+        width="stretch",
     )
     if state.get("submit_error"):
         st.error(state.submit_error, icon=":material/error:")

@@ -87,26 +87,26 @@ def detail(job: Job) -> None:
             store.update(job.id, note=note)
             st.toast("Note saved")
     with actions:
-        if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", use_container_width=True):
+        if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", width="stretch"):
             store.update(job.id, favorite=not job.favorite)
             st.rerun()
         can_rerun = bool(job.image_path and job.video_path and Path(job.image_path).exists() and Path(job.video_path).exists())
-        if st.button("Re-run", icon=":material/replay:", use_container_width=True, disabled=not can_rerun,
+        if st.button("Re-run", icon=":material/replay:", width="stretch", disabled=not can_rerun,
                      help=None if can_rerun else "The inputs of this job are no longer on disk."):
             rerun_job(job)
         if not state.get("confirm_delete"):
-            if st.button("Delete", icon=":material/delete:", use_container_width=True):
+            if st.button("Delete", icon=":material/delete:", width="stretch"):
                 state.confirm_delete = True
                 st.rerun()
         else:
             st.warning("Delete this job and its result video for good?")
             yes, no = st.columns(2)
-            if yes.button("Yes, delete", type="primary", use_container_width=True):
+            if yes.button("Yes, delete", type="primary", width="stretch"):
                 delete_job(store, job.id, settings.data_dir)
                 open_job(None)
                 st.toast("Job deleted")
                 st.rerun()
-            if no.button("Keep it", use_container_width=True):
+            if no.button("Keep it", width="stretch"):
                 state.confirm_delete = False
                 st.rerun()
 
@@ -114,7 +114,7 @@ def detail(job: Job) -> None:
 def card(job: Job) -> None:
     with st.container(border=True):
         if job.poster_path and Path(job.poster_path).exists():
-            st.image(job.poster_path, use_container_width=True)
+            st.image(job.poster_path, width="stretch")
         status_badge(job)
         star = " :orange[:material/star:]" if job.favorite else ""
         st.markdown(f"**{(job.prompt[:50] + '…') if len(job.prompt) > 50 else (job.prompt or 'No prompt')}**{star}")
@@ -122,7 +122,7 @@ def card(job: Job) -> None:
         st.caption(f"{when(job.created_at)}{length} · faces as in the {job.character_orientation}")
         if job.status.polled:
             st.progress(job.progress_percent / 100)
-        if st.button("Open", key=f"open_{job.id}", use_container_width=True):
+        if st.button("Open", key=f"open_{job.id}", width="stretch"):
             open_job(job.id)
             st.rerun()  # the whole page, not only this fragment
 
@@ -186,11 +186,11 @@ def grid() -> None:
 grid()
 pages = max(1, math.ceil(total / PAGE_SIZE))
 back, where, forward = st.columns([1, 2, 1])
-if back.button("Newer", icon=":material/chevron_left:", disabled=state.history_page == 0, use_container_width=True):
+if back.button("Newer", icon=":material/chevron_left:", disabled=state.history_page == 0, width="stretch"):
     state.history_page -= 1
     st.rerun()
 where.markdown(f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {total} jobs</div>", unsafe_allow_html=True)
-if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, use_container_width=True):
+if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, width="stretch"):
     state.history_page += 1
     st.rerun()
 
