@@ -83,15 +83,20 @@ def fix(kind: str, start: float) -> None:
         st.error(str(error))
 
 
+def file_inputs(kind: str, drop_label: str, types: list[str], link_label: str) -> None:
+    """An uploader and a link box for one of the two inputs."""
+    st.file_uploader(drop_label, type=types, key=f"{kind}_upload")
+    take_upload(kind)
+    st.text_input(link_label, key=f"{kind}_link_input", on_change=take_link, args=(kind,), placeholder="https://…")
+    if state.get(f"{kind}_link_error"):
+        st.error(state[f"{kind}_link_error"])
+
+
 image_column, video_column = st.columns(2, gap="large")
 
 with image_column:
     st.subheader("Character image")
-    st.file_uploader("Drop a JPG or PNG", type=["jpg", "jpeg", "png"], key="image_upload")
-    take_upload("image")
-    st.text_input("…or paste a link to an image", key="image_link_input", on_change=take_link, args=("image",), placeholder="https://…")
-    if state.get("image_link_error"):
-        st.error(state.image_link_error)
+    file_inputs("image", "Drop a JPG or PNG", ["jpg", "jpeg", "png"], "…or paste a link to an image")
     image_report = None
     if state.image_path and Path(state.image_path).exists():
         image_report = preflight.check_image(state.image_path)
@@ -104,11 +109,7 @@ with image_column:
 
 with video_column:
     st.subheader("Motion video")
-    st.file_uploader("Drop an MP4 or MOV", type=["mp4", "mov"], key="video_upload")
-    take_upload("video")
-    st.text_input("…or paste a link to a video", key="video_link_input", on_change=take_link, args=("video",), placeholder="https://…")
-    if state.get("video_link_error"):
-        st.error(state.video_link_error)
+    file_inputs("video", "Drop an MP4 or MOV", ["mp4", "mov"], "…or paste a link to a video")
     video_report = None
     if state.video_path and Path(state.video_path).exists():
         video_report = preflight.check_video(state.video_path, orientation)
