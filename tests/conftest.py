@@ -3,10 +3,11 @@ a stand-in for Streamlit's static file route, and small real media files."""
 from __future__ import annotations
 
 import functools
+import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
@@ -17,6 +18,9 @@ from lib.novita import NovitaClient, RetryPolicy
 from lib.poller import PollTiming
 from lib.store import JobStore
 from tests.make_media import make_image, make_video
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 pytest_plugins = ["tests.fixtures_media"]
 
@@ -107,3 +111,15 @@ def motion_mp4(media_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def long_motion_mp4(media_dir: Path) -> Path:
     return make_video(media_dir / "long-motion.mp4", 480, 360, seconds=11.0, fps=12)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator["Browser"]:
+    """One headless Chromium for every browser test: Playwright's sync API allows one per thread."""
+    from tests.browser_support import CHROMIUM, SCREENSHOTS, chromium
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs it (apt-get install chromium)")
+    shutil.rmtree(SCREENSHOTS / "failures", ignore_errors=True)  # only this run's failures
+    with chromium() as running:
+        yield running

@@ -9,7 +9,6 @@ Flows share the server's history, so each one finds its own jobs by a prompt no 
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -18,7 +17,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from lib.probe import probe
 from tests.browser_support import (
-    CHROMIUM, ROOT, SCREENSHOTS, VIEWPORT, RunningApp, Screenshots, chromium, go_to, main_area, streamlit_server,
+    ROOT, SCREENSHOTS, VIEWPORT, RunningApp, Screenshots, go_to, main_area, streamlit_server,
     wait_until_idle,
 )
 from tests.make_media import make_image, make_video
@@ -52,15 +51,6 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     if static.exists():
         for path in set(static.iterdir()) - hosted_before:
             path.unlink()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs it (apt-get install chromium)")
-    shutil.rmtree(SCREENSHOTS / "failures", ignore_errors=True)  # only this run's failures
-    with chromium() as running:
-        yield running
 
 
 @pytest.fixture

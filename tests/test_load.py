@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from lib.probe import probe
 from lib.store import JobStatus, JobStore
-from tests.browser_support import chromium, go_to, main_area, wait_until_idle
+from tests.browser_support import go_to, main_area, wait_until_idle
 from tests.live_app import live_app
 
 SESSIONS = 5
@@ -28,8 +28,8 @@ def wait_for(condition, failure: str, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
-def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(tmp_path: Path) -> None:
-    with live_app(tmp_path, KEY, processing_seconds=0.2) as live, chromium() as browser:
+def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(tmp_path: Path, browser) -> None:
+    with live_app(tmp_path, KEY, processing_seconds=0.2) as live:
         store = JobStore(tmp_path / "data" / "motion_studio.db")
         pages = []
         for _ in range(SESSIONS):

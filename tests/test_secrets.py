@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Response, WebSocket, expect
 
-from tests.browser_support import chromium, go_to, main_area
+from tests.browser_support import go_to, main_area
 from tests.live_app import live_app
 
 KEY = "sk_live_7f3c9a1e5b_SECRET_MARKER_4d2e8f"
 pytestmark = pytest.mark.browser
 
 
-def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path) -> None:
+def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser) -> None:
     received: list[bytes] = []
 
     def keep_frame(payload: str | bytes) -> None:
@@ -30,7 +30,7 @@ def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path) -> None:
         except Exception:  # redirects and aborted media requests have no body to read
             pass
 
-    with live_app(tmp_path, KEY, processing_seconds=0.5) as live, chromium() as browser:
+    with live_app(tmp_path, KEY, processing_seconds=0.5) as live:
         page = browser.new_context(viewport={"width": 1300, "height": 1600}).new_page()
         page.on("websocket", watch)
         page.on("response", keep_body)
