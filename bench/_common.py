@@ -26,6 +26,7 @@ from lib.hosting import STATIC_ROUTE, VideoHosting  # noqa: E402
 from lib.novita import NovitaClient, Orientation  # noqa: E402
 from lib.jobs import JobRequest  # noqa: E402
 from tests.make_media import make_image, make_video  # noqa: E402
+from tests.processes import stop  # noqa: E402
 
 BENCH_API_KEY = "sk_bench_simulator"
 SERVICE = "simulator"  # what `submit_job` records and the Poller follows
@@ -64,12 +65,7 @@ def simulator_process(state_dir: Path, processing_seconds: float, exit_after: fl
                     time.sleep(0.1)
             yield url
         finally:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop(child)
 
 
 class _StaticHandler(SimpleHTTPRequestHandler):

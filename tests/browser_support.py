@@ -24,6 +24,8 @@ from typing import Iterator
 import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.processes import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -85,12 +87,7 @@ def streamlit_server(
                 time.sleep(0.1)
             yield RunningApp(url, log_path)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            stop(server)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ import requests
 
 from lib.simulator import SimulatorControl
 from tests.browser_support import ROOT, RunningApp, free_port, streamlit_server
+from tests.processes import stop
 
 
 @dataclass(frozen=True)
@@ -43,5 +44,4 @@ def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[Liv
             requests.get(app.url, timeout=10)
             yield LiveSetup(app, SimulatorControl(f"http://127.0.0.1:{port}"))
     finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
+        stop(simulator)
