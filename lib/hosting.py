@@ -8,7 +8,6 @@ simulator fetches it from this machine.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from lib.config import Settings
 from lib.errors import HostingError
+from lib.preflight import content_digest
 
 if TYPE_CHECKING:
     from lib.object_storage import S3Hosting
@@ -27,18 +27,10 @@ def is_url(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as source:
-        while chunk := source.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def keep_copy(path: Path, folder: Path) -> Path:
     """A content-addressed copy of `path` in `folder` (made once; the name never comes from the user)."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{file_sha256(path)}{Path(path).suffix.lower()}"
+    target = folder / f"{content_digest(Path(path))}{Path(path).suffix.lower()}"
     if not target.exists():
         partial = target.with_name(target.name + ".part")
         shutil.copyfile(path, partial)

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from lib import errors
 from lib.config import Settings
-from lib.hosting import VideoHosting, file_sha256, is_url, keep_copy
+from lib.hosting import VideoHosting, is_url, keep_copy
 from lib.novita import NovitaClient, Orientation
 from lib.poller import Poller, PollTiming
 from lib.posters import poster_for
+from lib.preflight import content_digest
 from lib.probe import probe
 from lib.service import client_for, service_name
 from lib.store import Job, JobStatus, JobStore, new_job_id, now_iso
@@ -43,8 +44,8 @@ class JobRequest:
     def content_hash(self) -> str:
         """Identifies the inputs and every setting: equal hashes ask for the same generation."""
         parts = {
-            "image": self.image if is_url(self.image) else file_sha256(Path(self.image)),
-            "video": self.video if is_url(self.video) else file_sha256(Path(self.video)),
+            "image": self.image if is_url(self.image) else content_digest(Path(self.image)),
+            "video": self.video if is_url(self.video) else content_digest(Path(self.video)),
             "character_orientation": self.character_orientation.value,
             "prompt": self.prompt,
             "negative_prompt": self.negative_prompt,

@@ -19,7 +19,8 @@ from typing import Any
 
 from lib.config import S3Settings
 from lib.errors import HostingError
-from lib.hosting import file_sha256, is_url
+from lib.hosting import is_url
+from lib.preflight import content_digest
 
 KEY_PREFIX = "motion-videos/"
 # SigV4 presigned links cannot outlive seven days; S3 refuses longer ones.
@@ -173,7 +174,7 @@ def make_client(s3: S3Settings) -> Any:
 
 def key_for(path: Path) -> str:
     """The object key: the file's content hash, so nobody can guess it and a file is stored once."""
-    return f"{KEY_PREFIX}{file_sha256(path)}{path.suffix.lower()}"
+    return f"{KEY_PREFIX}{content_digest(path)}{path.suffix.lower()}"
 
 
 def content_type(path: Path) -> str:

@@ -6,9 +6,10 @@ from pathlib import Path
 import streamlit as st
 
 from lib import preflight
+from lib.preflight import content_digest
 from lib.checklist import checklist
 from lib.errors import MotionStudioError
-from lib.hosting import file_sha256, is_url
+from lib.hosting import is_url
 from lib.media import fix_image, fix_video
 from lib.samples import samples
 from lib.store import PreparedInputs, now_iso
@@ -133,7 +134,7 @@ with video_column:
 
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:
-    pair_id = file_sha256(Path(state.image_path))[:16] + file_sha256(Path(state.video_path))[:16] + orientation
+    pair_id = content_digest(Path(state.image_path))[:16] + content_digest(Path(state.video_path))[:16] + orientation
     prepared = store.prepared(pair_id) or store.save_prepared(
         PreparedInputs(pair_id, state.image_path, state.video_path, orientation, now_iso(), state.video_link)
     )

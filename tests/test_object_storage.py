@@ -25,7 +25,8 @@ from moto.server import ThreadedMotoServer
 
 from lib import errors
 from lib.config import APP_DIR, S3Settings, load_settings
-from lib.hosting import VideoHosting, file_sha256, hosting_for
+from lib.hosting import VideoHosting, hosting_for
+from lib.preflight import content_digest
 from lib.jobs import JobRequest, submit_job
 from lib.novita import Orientation
 from lib.object_storage import (
@@ -105,7 +106,7 @@ def test_a_local_video_goes_to_the_bucket_and_the_simulator_fetches_its_presigne
     job = submit_job(request, store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
 
     assert job.status is JobStatus.QUEUED and job.task_id
-    key = f"motion-videos/{file_sha256(motion_mp4)}.mp4"
+    key = f"motion-videos/{content_digest(motion_mp4)}.mp4"
     assert job.video_url.startswith(f"{moto_url}/{bucket}/{key}?")
     stored = admin_client(moto_url).head_object(Bucket=bucket, Key=key)
     assert stored["ContentType"] == "video/mp4" and stored["ContentLength"] == motion_mp4.stat().st_size
