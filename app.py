@@ -1,11 +1,12 @@
 """Motion Studio: home page."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 from lib.config import load_settings
 from lib.errors import MotionStudioError
-from lib.service import client_for
+from lib.novita.service import client_for
 from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, page, status_badge, when
 
 settings, store = page("Home", ":material/movie:")
@@ -49,20 +50,33 @@ for job in recent:
 with st.expander("Settings", icon=":material/settings:"):
     if not load_settings().api_key:
         st.text_input(
-            "Novita API key (kept in this browser session only)", type="password", key="api_key_input",
-            placeholder="sk_…", help="Never written to disk and never shown again. Close the tab to forget it.",
-            on_change=lambda: st.session_state.update({SESSION_API_KEY: st.session_state.api_key_input.strip() or None}),
+            "Novita API key (kept in this browser session only)",
+            type="password",
+            key="api_key_input",
+            placeholder="sk_…",
+            help="Never written to disk and never shown again. Close the tab to forget it.",
+            on_change=lambda: st.session_state.update(
+                {SESSION_API_KEY: st.session_state.api_key_input.strip() or None}
+            ),
         )
     else:
         st.caption("The API key comes from the server's configuration.")
     st.number_input(
-        "Price per second of output (USD), for cost estimates", min_value=0.0, max_value=10.0, step=0.01,
-        value=settings.price_per_second, key="price_input",
+        "Price per second of output (USD), for cost estimates",
+        min_value=0.0,
+        max_value=10.0,
+        step=0.01,
+        value=settings.price_per_second,
+        key="price_input",
         on_change=lambda: st.session_state.update({SESSION_PRICE: st.session_state.price_input}),
     )
     st.text_input(
-        "Public address of this app (where Novita fetches uploaded videos)", value=settings.public_base_url or "",
-        key="public_url_input", placeholder="https://studio.example.com",
-        on_change=lambda: st.session_state.update({SESSION_PUBLIC_URL: st.session_state.public_url_input.strip() or None}),
+        "Public address of this app (where Novita fetches uploaded videos)",
+        value=settings.public_base_url or "",
+        key="public_url_input",
+        placeholder="https://studio.example.com",
+        on_change=lambda: st.session_state.update(
+            {SESSION_PUBLIC_URL: st.session_state.public_url_input.strip() or None}
+        ),
     )
     st.caption(f"Your history and videos live in `{settings.data_dir}`.")

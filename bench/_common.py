@@ -3,6 +3,7 @@
 Everything listens on 127.0.0.1 and stops by itself: the simulator gets `--exit-after` and is
 terminated on the way out, the static server is a daemon thread shut down by its context manager.
 """
+
 from __future__ import annotations
 
 import functools
@@ -11,10 +12,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -22,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from lib.hosting import STATIC_ROUTE, VideoHosting  # noqa: E402
-from lib.novita import NovitaClient, Orientation  # noqa: E402
+from lib.files.hosting import STATIC_ROUTE, VideoHosting  # noqa: E402
 from lib.jobs import JobRequest  # noqa: E402
+from lib.novita import NovitaClient, Orientation  # noqa: E402
 from tests.make_media import make_image, make_video  # noqa: E402
 from tests.processes import stop  # noqa: E402
 
@@ -47,9 +48,22 @@ def simulator_process(state_dir: Path, processing_seconds: float, exit_after: fl
     state_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("w") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(state_dir),
-             "--processing-seconds", str(processing_seconds), "--exit-after", str(exit_after)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "lib.simulator",
+                "--port",
+                str(port),
+                "--state-dir",
+                str(state_dir),
+                "--processing-seconds",
+                str(processing_seconds),
+                "--exit-after",
+                str(exit_after),
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 30

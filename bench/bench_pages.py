@@ -11,6 +11,7 @@
     .venv/bin/python bench/bench_pages.py --quick    # smoke run
     .venv/bin/python bench/bench_pages.py --write    # also replaces the "Pages (issue 4)" section of docs/benchmarks.md
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,9 @@ if str(ROOT) not in sys.path:
 
 from playwright.sync_api import Browser, expect  # noqa: E402
 
-from lib.samples import samples  # noqa: E402
-from lib.store import Job, JobStatus, JobStore, PreparedInputs, new_job_id, now_iso  # noqa: E402
+from lib.jobs import Job, JobStatus, JobStore, PreparedInputs  # noqa: E402
+from lib.jobs.models import new_job_id, now_iso  # noqa: E402
+from lib.media.samples import samples  # noqa: E402
 from tests.browser_support import VIEWPORT, chromium, streamlit_server  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "pages"
@@ -60,11 +62,22 @@ def fill(data_dir: Path, jobs: int, poster: Path | None = None, prepared: bool =
     poster_path = str(poster) if poster else None
     for n in range(jobs):
         created = now_iso()
-        store.add(Job(
-            id=new_job_id(), content_hash=f"bench-{n}", status=JobStatus.SUCCEEDED, character_orientation="image",
-            created_at=created, updated_at=created, finished_at=created, prompt=f"bench job {n}: a dancer on a rooftop at dusk",
-            task_id=f"task-{n}", poster_path=poster_path, output_seconds=5.0, service="simulator",
-        ))
+        store.add(
+            Job(
+                id=new_job_id(),
+                content_hash=f"bench-{n}",
+                status=JobStatus.SUCCEEDED,
+                character_orientation="image",
+                created_at=created,
+                updated_at=created,
+                finished_at=created,
+                prompt=f"bench job {n}: a dancer on a rooftop at dusk",
+                task_id=f"task-{n}",
+                poster_path=poster_path,
+                output_seconds=5.0,
+                service="simulator",
+            )
+        )
     if prepared and pair:
         store.save_prepared(PreparedInputs("bench-pair", str(pair.image), str(pair.video), "image", now_iso()))
     return store
@@ -76,7 +89,11 @@ def time_to_render(browser: Browser, url: str, page_name: str) -> float:
     try:
         page = context.new_page()
         main = page.get_by_test_id("stMain")
-        target = main.get_by_role("button", name=text).first if kind == "button" else main.get_by_text(text, exact=text == "Settings").first
+        target = (
+            main.get_by_role("button", name=text).first
+            if kind == "button"
+            else main.get_by_text(text, exact=text == "Settings").first
+        )
         started = time.perf_counter()
         page.goto(f"{url}/{path}")
         expect(target).to_be_visible(timeout=60_000)
@@ -97,18 +114,22 @@ def bench_render(reps_cold: int, reps_warm: int) -> dict[str, dict[str, list[flo
     with chromium() as browser:
         for rep in range(reps_cold):
             # Rotate the order so no page always goes first after a browser start.
-            names = list(PAGES)[rep % len(PAGES):] + list(PAGES)[: rep % len(PAGES)]
+            names = list(PAGES)[rep % len(PAGES) :] + list(PAGES)[: rep % len(PAGES)]
             for name in names:
                 script = hello_dir / "hello.py" if name == "hello world" else ROOT / "app.py"
                 with streamlit_server(script, data, OUT / "server.log", cwd=ROOT) as app:
                     times[name]["cold"].append(time_to_render(browser, app.url, name))
-        with streamlit_server(hello_dir / "hello.py", data, OUT / "hello.log", cwd=ROOT) as hello, \
-                streamlit_server(ROOT / "app.py", data, OUT / "app.log", cwd=ROOT) as app:
+        with (
+            streamlit_server(hello_dir / "hello.py", data, OUT / "hello.log", cwd=ROOT) as hello,
+            streamlit_server(ROOT / "app.py", data, OUT / "app.log", cwd=ROOT) as app,
+        ):
             for name in PAGES:  # warm-up: imports, the poller, the simulator
                 time_to_render(browser, hello.url if name == "hello world" else app.url, name)
             for _ in range(reps_warm):
                 for name in PAGES:
-                    times[name]["warm"].append(time_to_render(browser, hello.url if name == "hello world" else app.url, name))
+                    times[name]["warm"].append(
+                        time_to_render(browser, hello.url if name == "hello world" else app.url, name)
+                    )
     return times
 
 
@@ -116,7 +137,7 @@ def bench_history(reps: int, big: int) -> dict[str, object]:
     """Median seconds per AppTest rerun of the History page with 10 and with `big` jobs."""
     from streamlit.testing.v1 import AppTest
 
-    from lib.jobs import stop_pollers
+    from lib.jobs.poller import stop_pollers
 
     folders = {10: OUT / "history-10", big: OUT / f"history-{big}"}
     poster = OUT / "poster.png"
@@ -150,7 +171,7 @@ def bench_history(reps: int, big: int) -> dict[str, object]:
                 assert not apps[count].exception
         query = {}
         for count, folder in folders.items():
-            from lib.store import GalleryQuery
+            from lib.jobs import GalleryQuery
 
             store = JobStore(folder / "motion_studio.db")
             runs = []
@@ -175,16 +196,20 @@ def report(render: dict[str, dict[str, list[float]]], history: dict[str, object]
     lines = [
         SECTION,
         "",
-        f"Measured on the development machine ({os.cpu_count()} cores, Python {platform.python_version()}, Debian chromium headless, "
+        f"Measured on the development machine ({os.cpu_count()} cores, Python {platform.python_version()}, "
+        "Debian chromium headless, "
         f"streamlit run on loopback in demo mode) on {date.today():%d %b %Y}{' (quick run)' if quick else ''}. "
         "Ratios against a baseline timed in the same run.",
         "",
         "### Time to first render: `.venv/bin/python bench/bench_pages.py`",
         "",
-        "From `page.goto(<page URL>)` until the page's last element is visible (Home: the Settings expander; Upload: the "
-        "\"Add both files\" note; Generate: the Generate button; History: the page count under 10 cards), against a "
-        "hello-world script (`bench/out/pages/hello/hello.py`: a title and a line) served by the same command and config. "
-        f"Cold: the first visit after the server starts, so it pays for imports, the poller and the simulator; median of {reps_cold}, "
+        "From `page.goto(<page URL>)` until the page's last element is visible (Home: the Settings expander; "
+        "Upload: the "
+        '"Add both files" note; Generate: the Generate button; History: the page count under 10 cards), against a '
+        "hello-world script (`bench/out/pages/hello/hello.py`: a title and a line) served by the same "
+        "command and config. "
+        "Cold: the first visit after the server starts, so it pays for imports, the poller and the "
+        f"simulator; median of {reps_cold}, "
         f"each on a new server. Warm: a later visit in a fresh browser context (a new session); median of {reps_warm}. "
         "The data folder holds 10 finished jobs and a prepared sample pair.",
         "",
@@ -194,7 +219,8 @@ def report(render: dict[str, dict[str, list[float]]], history: dict[str, object]
     for name, runs in render.items():
         cold, warm = statistics.median(runs["cold"]), statistics.median(runs["warm"])
         lines.append(
-            f"| {name} | {cold * 1000:.0f} ms | **{cold / base['cold']:.2f}** | {warm * 1000:.0f} ms | **{warm / base['warm']:.2f}** | "
+            f"| {name} | {cold * 1000:.0f} ms | **{cold / base['cold']:.2f}** | {warm * 1000:.0f} ms | "
+            f"**{warm / base['warm']:.2f}** | "
             f"{'' if name == 'hello world' else f'at most {TARGET_RENDER}'} |"
         )
     times: dict[int, list[float]] = history["times"]  # type: ignore[assignment]
@@ -206,14 +232,17 @@ def report(render: dict[str, dict[str, list[float]]], history: dict[str, object]
         "",
         "### History with many jobs",
         "",
-        "`AppTest.from_file(\"app.py\").switch_page(\"pages/3_History.py\").run()` repeated against a data folder filled through `JobStore.add` "
-        f"with 10 and with {big:,} finished jobs (each with a poster), alternating, median of {len(times[10])} reruns after a first "
+        '`AppTest.from_file("app.py").switch_page("pages/3_History.py").run()` repeated against a data '
+        "folder filled through `JobStore.add` "
+        f"with 10 and with {big:,} finished jobs (each with a poster), alternating, median of "
+        f"{len(times[10])} reruns after a first "
         "run; the store's gallery query (one page of 12 and the count) timed alone beside it.",
         "",
         "| jobs | server time per rerun | ratio | gallery query | target |",
         "|---|---|---|---|---|",
         f"| 10 | {small_median * 1000:.0f} ms | 1.00 | {query[10] * 1000:.1f} ms | |",
-        f"| {big:,} | {big_median * 1000:.0f} ms | **{big_median / small_median:.2f}** | {query[big] * 1000:.1f} ms | at most {TARGET_HISTORY} |",  # type: ignore[index]
+        f"| {big:,} | {big_median * 1000:.0f} ms | **{big_median / small_median:.2f}** | "
+        f"{query[big] * 1000:.1f} ms | at most {TARGET_HISTORY} |",  # type: ignore[index]
         "",
         f"Filling the {big:,}-job folder one `JobStore.add` at a time took {fill_seconds[big]:.1f} s.",  # type: ignore[index]
         "",
@@ -235,7 +264,9 @@ def write_section(text: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke run: few repetitions, 1,000 jobs instead of 10,000")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: few repetitions, 1,000 jobs instead of 10,000"
+    )
     parser.add_argument("--write", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)

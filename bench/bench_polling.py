@@ -8,6 +8,7 @@ minute each: idle, the poller's first minute (its back-off ramping up from 2 s),
     .venv/bin/python bench/bench_polling.py            # 100 jobs, 1-minute windows
     .venv/bin/python bench/bench_polling.py --quick    # 10 jobs, 10-second windows
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,10 +17,10 @@ import time
 from pathlib import Path
 
 from _common import SERVICE, bench_client, bench_request, make_inputs, simulator_process, static_hosting
-from lib.jobs import submit_job
-from lib.poller import Poller, PollTiming
+
+from lib.jobs import JobStatus, JobStore, submit_job
+from lib.jobs.poller import Poller, PollTiming
 from lib.simulator import SimulatorControl
-from lib.store import JobStatus, JobStore
 
 PENDING_SECONDS = 3600.0
 RENDER_WAIT = 600.0
@@ -64,11 +65,19 @@ def main() -> None:
             setup = time.monotonic()
             with static_hosting(work / "static") as hosting:
                 for number in range(jobs):
-                    job = submit_job(bench_request(image, video, f"bench pending {number}"), store=store, client=client, hosting=hosting, service=SERVICE)
+                    job = submit_job(
+                        bench_request(image, video, f"bench pending {number}"),
+                        store=store,
+                        client=client,
+                        hosting=hosting,
+                        service=SERVICE,
+                    )
                     assert job.status is JobStatus.QUEUED and job.task_id
             submitted = time.monotonic() - setup
             rendered = wait_for_renders(work / "simulator" / "results", jobs)
-            print(f"setup: {jobs} jobs submitted in {submitted:.0f} s, the simulator rendered them {rendered:.0f} s later")
+            print(
+                f"setup: {jobs} jobs submitted in {submitted:.0f} s, the simulator rendered them {rendered:.0f} s later"
+            )
 
             idle = measure(window, control)
             poller = Poller(store, lambda: bench_client(url), work / "data" / "results", SERVICE, PollTiming()).start()
@@ -80,14 +89,22 @@ def main() -> None:
             still_pending = len(store.polled_jobs(SERVICE))
 
     print(f"polling cost: {jobs} pending jobs, default PollTiming(), {window:g} s windows, 2-core machine")
-    for name, (wall, cpu, requests) in (("idle process", idle), ("poller, 1st window", first), ("poller, 2nd window", settled)):
+    for name, (wall, cpu, requests) in (
+        ("idle process", idle),
+        ("poller, 1st window", first),
+        ("poller, 2nd window", settled),
+    ):
         per_job = requests / jobs / (wall / 60)
-        print(f"  {name:18s} CPU {cpu:6.3f} s = {cpu / wall:6.2%} of one core; "
-              f"task-result requests {requests:4d} = {per_job:.2f} per job per minute")
+        print(
+            f"  {name:18s} CPU {cpu:6.3f} s = {cpu / wall:6.2%} of one core; "
+            f"task-result requests {requests:4d} = {per_job:.2f} per job per minute"
+        )
     worst = max(first[1] / first[0], settled[1] / settled[0]) - idle[1] / idle[0]
     verdict = "meets" if worst < 0.01 else "misses"
-    print(f"  poller CPU over idle, worse window: {worst:.2%} of one core ({verdict} the target of under 1%); "
-          f"{still_pending} of {jobs} jobs still pending")
+    print(
+        f"  poller CPU over idle, worse window: {worst:.2%} of one core ({verdict} the target of under 1%); "
+        f"{still_pending} of {jobs} jobs still pending"
+    )
 
 
 if __name__ == "__main__":

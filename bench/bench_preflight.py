@@ -4,6 +4,7 @@ Run from the repository root: `.venv/bin/python bench/bench_preflight.py`. It ma
 bench/out/ (git-ignored): a 30 s 1080p MP4 of about 10.5 MB with sound, and a 4000x3000 JPEG.
 Targets (issue 3): preflight / `ffmpeg -i` at most 1.0; moviepy / preflight at least 5.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -17,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from lib.preflight import check_image, check_video, clear_cache  # noqa: E402
+from lib.media import check_image, check_video  # noqa: E402
+from lib.media.preflight import clear_cache  # noqa: E402
 from tests.make_media import FFMPEG, make_image, make_video  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -29,8 +31,14 @@ def bench_media() -> tuple[Path, Path]:
     OUT.mkdir(exist_ok=True)
     video, photo = OUT / "clip-30s-1080p.mp4", OUT / "photo-4000x3000.jpg"
     if not video.exists():
-        make_video(video, 1920, 1080, seconds=30, fps=30,
-                   extra=("-b:v", "2700k", "-maxrate", "2700k", "-bufsize", "5400k", "-preset", "veryfast"))
+        make_video(
+            video,
+            1920,
+            1080,
+            seconds=30,
+            fps=30,
+            extra=("-b:v", "2700k", "-maxrate", "2700k", "-bufsize", "5400k", "-preset", "veryfast"),
+        )
     if not photo.exists():
         make_image(photo, 4000, 3000)
         with Image.open(photo) as image:
@@ -52,8 +60,10 @@ def timed(action, rounds: int) -> float:
 
 def main() -> None:
     video, photo = bench_media()
-    print(f"video: {video.name}, {video.stat().st_size / 1024 / 1024:.2f} MB; photo: {photo.name}, "
-          f"{photo.stat().st_size / 1024 / 1024:.2f} MB")
+    print(
+        f"video: {video.name}, {video.stat().st_size / 1024 / 1024:.2f} MB; photo: {photo.name}, "
+        f"{photo.stat().st_size / 1024 / 1024:.2f} MB"
+    )
 
     def ffmpeg_header() -> None:
         subprocess.run([FFMPEG, "-hide_banner", "-i", str(video)], capture_output=True, timeout=30)

@@ -9,6 +9,7 @@ neither flow gains or loses by where P falls on its poll grid or on the whole-se
     .venv/bin/python bench/bench_runner.py            # 5 repetitions of each
     .venv/bin/python bench/bench_runner.py --quick    # 2 of each, a smoke run
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,14 +20,13 @@ import time
 from pathlib import Path
 
 import requests
-
 from _common import BENCH_API_KEY, SERVICE, bench_client, bench_request, make_inputs, simulator_process, static_hosting
-from lib.hosting import VideoHosting
-from lib.jobs import submit_job
+
+from lib.files.hosting import VideoHosting
+from lib.jobs import JobStatus, JobStore, submit_job
+from lib.jobs.poller import Poller, PollTiming
 from lib.novita import RESULT_PATH, SUBMIT_PATH, NovitaClient
-from lib.poller import Poller, PollTiming
 from lib.simulator import SimulatorControl
-from lib.store import JobStatus, JobStore
 
 RESULT_WAIT = 120.0
 
@@ -53,7 +53,9 @@ def run_real(
     return on_disk, time.perf_counter() - started
 
 
-def run_bare(label: str, image: Path, video_url: str, url: str, interval: float, session: requests.Session, dest: Path) -> float:
+def run_bare(
+    label: str, image: Path, video_url: str, url: str, interval: float, session: requests.Session, dest: Path
+) -> float:
     """The same flow as a plain loop: POST, GET task-result every `interval`, GET the video to a file."""
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {BENCH_API_KEY}"}
@@ -89,9 +91,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 repetitions of each, for a smoke run")
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--processing-seconds", type=float, default=3.0, help="the shortest P; pairs step up to P + 2 s")
+    parser.add_argument(
+        "--processing-seconds", type=float, default=3.0, help="the shortest P; pairs step up to P + 2 s"
+    )
     parser.add_argument("--clip-seconds", type=float, default=3.5)
-    parser.add_argument("--min-interval", type=float, default=PollTiming.min_interval, help="the poll floor of both flows")
+    parser.add_argument(
+        "--min-interval", type=float, default=PollTiming.min_interval, help="the poll floor of both flows"
+    )
     parser.add_argument("--growth", type=float, default=PollTiming.growth, help="the Poller's back-off factor")
     args = parser.parse_args()
     reps = 2 if args.quick else args.reps
@@ -102,7 +108,10 @@ def main() -> None:
         work = Path(tmp)
         image, video = make_inputs(work / "media", args.clip_seconds)
         exit_after = 120 + (reps + 1) * 2 * (args.processing_seconds + spread + 15)
-        with static_hosting(work / "static") as hosting, simulator_process(work / "simulator", args.processing_seconds, exit_after) as url:
+        with (
+            static_hosting(work / "static") as hosting,
+            simulator_process(work / "simulator", args.processing_seconds, exit_after) as url,
+        ):
             control = SimulatorControl(url)
             store = JobStore(work / "data" / "motion_studio.db")
             poller = Poller(store, lambda: bench_client(url), work / "data" / "results", SERVICE, timing).start()
@@ -128,7 +137,9 @@ def main() -> None:
                             if rep >= 0:
                                 recorded.append(succeeded - elapsed)
                         else:
-                            elapsed = run_bare(label, image, video_url, url, args.min_interval, session, bare_dir / f"{rep}.mp4")
+                            elapsed = run_bare(
+                                label, image, video_url, url, args.min_interval, session, bare_dir / f"{rep}.mp4"
+                            )
                         if rep >= 0:
                             times[flow].append(elapsed - processing)
                             polls[flow].append(control.request_count("task-result") - before)
@@ -137,14 +148,22 @@ def main() -> None:
                 session.close()
 
     runner, bare = statistics.median(times["runner"]), statistics.median(times["bare"])
-    print(f"runner overhead: {reps} runs each, processing {args.processing_seconds:g}-{args.processing_seconds + spread * (reps - 1) / reps:g} s, "
-          f"clip {args.clip_seconds:g} s, "
-          f"poll floor {args.min_interval:g} s (Poller growth {args.growth:g})")
+    print(
+        f"runner overhead: {reps} runs each, processing "
+        f"{args.processing_seconds:g}-{args.processing_seconds + spread * (reps - 1) / reps:g} s, "
+        f"clip {args.clip_seconds:g} s, "
+        f"poll floor {args.min_interval:g} s (Poller growth {args.growth:g})"
+    )
     for flow in ("runner", "bare"):
         runs = ", ".join(f"{t:.2f}" for t in times[flow])
-        print(f"  {flow:6s} median {statistics.median(times[flow]):.3f} s over processing (runs: {runs}); "
-              f"task-result polls per job: median {statistics.median(polls[flow]):g}")
-    print(f"  after its result is on disk, the runner records the job as succeeded {statistics.median(recorded) * 1000:.0f} ms later (median)")
+        print(
+            f"  {flow:6s} median {statistics.median(times[flow]):.3f} s over processing (runs: {runs}); "
+            f"task-result polls per job: median {statistics.median(polls[flow]):g}"
+        )
+    print(
+        "  after its result is on disk, the runner records the job as succeeded "
+        f"{statistics.median(recorded) * 1000:.0f} ms later (median)"
+    )
     verdict = "meets" if runner / bare <= 1.2 else "misses"
     print(f"  ratio runner/bare: {runner / bare:.2f} ({verdict} the target of at most 1.2)")
 

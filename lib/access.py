@@ -1,5 +1,6 @@
 """The shared password in front of every page (APP_PASSWORD), compared in constant time and slowed
 after failed tries, so guessing it over the network takes forever."""
+
 from __future__ import annotations
 
 import hmac

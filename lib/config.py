@@ -3,13 +3,17 @@
 The environment wins over the secrets file, so a deployment can override a checked-in setup. With
 no `NOVITA_API_KEY` anywhere the app runs in demo mode against the embedded simulator.
 """
+
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Any
+
+from lib.errors import SettingInvalid
 
 APP_DIR = Path(__file__).resolve().parent.parent
 NOVITA_BASE_URL = "https://api.novita.ai"
@@ -29,7 +33,7 @@ class Settings:
     simulator_url_ttl: int
     app_password: str | None = None
     allow_private_urls: bool = False
-    s3: "S3Settings | None" = None
+    s3: S3Settings | None = None
 
     @property
     def demo_mode(self) -> bool:
@@ -74,47 +78,76 @@ SECRET_FIELDS = frozenset({"api_key", "app_password"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
-def read_secrets(path: Path = APP_DIR / ".streamlit" / "secrets.toml") -> dict:
+def read_secrets(path: Path = APP_DIR / ".streamlit" / "secrets.toml") -> dict[str, Any]:
     """The secrets file as a dict; an absent file is no secrets, a broken one says where it is."""
     if not path.exists():
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path} is not valid TOML: {error}") from None
+        raise SettingInvalid(f"{path} is not valid TOML: {error}") from None
+
+
+class _Reader:
+    """Reads settings by name: the environment first, then the secrets file; empty counts as unset."""
+
+    def __init__(self, environ: Mapping[str, str], secrets: Mapping[str, object]) -> None:
+        self.environ, self.secrets = environ, secrets
+
+    def text(self, name: str) -> str | None:
+        value: object = self.environ.get(name)
+        if value is None or value == "":
+            value = self.secrets.get(name)
+        return None if value is None or value == "" else str(value).strip()
+
+    def number(self, name: str, default: float, accepts: str, low: float = 0.0, high: float = float("inf")) -> float:
+        """A number from `low` to `high`, or `SettingInvalid` naming the setting and what it accepts."""
+        given = self.text(name)
+        if given is None:
+            return default
+        try:
+            value = float(given)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:  # NaN fails every comparison, so it lands here too
+            raise SettingInvalid(f"{name} is {given!r}; it accepts {accepts}")
+        return value
 
 
 def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None) -> Settings:
-    """Settings from the environment over the secrets file; every value has a sensible default."""
-    environ = os.environ if environ is None else environ
-    secrets = read_secrets() if secrets is None else secrets
+    """Settings from the environment over the secrets file; every value has a sensible default.
 
-    def get(name: str, default: str | None = None) -> str | None:
-        value = environ.get(name)
-        if value is None or value == "":
-            value = secrets.get(name)
-        return default if value is None or value == "" else str(value).strip()
-
-    data_dir = Path(get("MOTION_STUDIO_DATA", str(APP_DIR / "data"))).expanduser().resolve()
+    Raises `SettingInvalid`, naming the setting and what it accepts, for a value the app cannot use.
+    """
+    read = _Reader(os.environ if environ is None else environ, read_secrets() if secrets is None else secrets)
+    bucket = read.text("S3_BUCKET")
     return Settings(
-        api_key=get("NOVITA_API_KEY"),
-        api_base_url=get("NOVITA_BASE_URL", NOVITA_BASE_URL).rstrip("/"),
-        data_dir=data_dir,
-        static_dir=Path(get("MOTION_STUDIO_STATIC_DIR", str(APP_DIR / "static"))).expanduser().resolve(),
-        public_base_url=(get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
-        price_per_second=float(get("PRICE_PER_SECOND", "0.14")),
-        simulator_processing_seconds=float(get("SIMULATOR_PROCESSING_SECONDS", "8")),
-        simulator_url_ttl=int(get("SIMULATOR_URL_TTL", "3600")),
-        app_password=get("APP_PASSWORD"),
-        allow_private_urls=(get("ALLOW_PRIVATE_URLS", "") or "").lower() in TRUE_WORDS,
+        api_key=read.text("NOVITA_API_KEY"),
+        api_base_url=(read.text("NOVITA_BASE_URL") or NOVITA_BASE_URL).rstrip("/"),
+        data_dir=_folder(read.text("MOTION_STUDIO_DATA"), APP_DIR / "data"),
+        static_dir=_folder(read.text("MOTION_STUDIO_STATIC_DIR"), APP_DIR / "static"),
+        public_base_url=(read.text("PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        price_per_second=read.number("PRICE_PER_SECOND", 0.14, "US dollars per second of video, like 0.14", high=100),
+        simulator_processing_seconds=read.number(
+            "SIMULATOR_PROCESSING_SECONDS", 8.0, "seconds a demo job takes, like 8", high=3600
+        ),
+        simulator_url_ttl=int(read.number("SIMULATOR_URL_TTL", 3600, "seconds, a whole number like 3600", 1)),
+        app_password=read.text("APP_PASSWORD"),
+        allow_private_urls=(read.text("ALLOW_PRIVATE_URLS") or "").lower() in TRUE_WORDS,
         s3=S3Settings(
-            bucket=get("S3_BUCKET") or "",
-            endpoint_url=get("S3_ENDPOINT_URL"),
-            region=get("S3_REGION", "us-east-1") or "us-east-1",
-            access_key_id=get("S3_ACCESS_KEY_ID"),
-            secret_access_key=get("S3_SECRET_ACCESS_KEY"),
-            link_seconds=max(7200, int(get("S3_LINK_SECONDS", "7200") or 7200)),
+            bucket=bucket,
+            endpoint_url=read.text("S3_ENDPOINT_URL"),
+            region=read.text("S3_REGION") or "us-east-1",
+            access_key_id=read.text("S3_ACCESS_KEY_ID"),
+            secret_access_key=read.text("S3_SECRET_ACCESS_KEY"),
+            link_seconds=max(
+                7200, int(read.number("S3_LINK_SECONDS", 7200, "seconds, a whole number from 7200 to 604800", 1))
+            ),
         )
-        if get("S3_BUCKET")
+        if bucket
         else None,
     )
+
+
+def _folder(given: str | None, default: Path) -> Path:
+    return (Path(given) if given else default).expanduser().resolve()

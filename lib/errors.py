@@ -1,8 +1,18 @@
 """Every failure a user can act on, each with a sentence a non-technical person understands.
 
-`str(error)` is that sentence (plus the service's own words where it gave any), so a page can show
-any `MotionStudioError` as it is. No error here ever carries the API key.
+`str(error)` is that sentence (plus the details where there are any), so a page can show any
+`MotionStudioError` as it is. No error here ever carries the API key or a storage secret.
+
+Like openai-python's client, failures that come from talking to Novita split three ways:
+
+- `ServiceError`: Novita answered, with an error (it has the HTTP status, Novita's reason code and message);
+- `ConnectionFailed`: no clear answer came back (never connected, timed out, dropped);
+- `InputRefused`: Motion Studio refused the input itself, before anything was sent.
+
+Both of the first two are `NovitaError`s. The rest are about our own side: hosting the motion video,
+saving a result, backups and settings.
 """
+
 from __future__ import annotations
 
 
@@ -17,12 +27,11 @@ class MotionStudioError(Exception):
         super().__init__(self.user_message + (f" ({detail})" if detail else ""))
 
 
-class ServiceError(MotionStudioError):
-    """The generation service answered with an error.
+# Talking to Novita -------------------------------------------------------------------------------
 
-    Keeps the HTTP status, the service's `reason` code and its `message`, so logs and tests can
-    tell failures apart while the page shows `user_message`.
-    """
+
+class NovitaError(MotionStudioError):
+    """Any failure of a request to Novita; `status`, `reason` and `message` are what it said, if anything."""
 
     user_message = "Novita had a problem on its side. Failed tasks are not charged; try again in a few minutes."
 
@@ -31,6 +40,10 @@ class ServiceError(MotionStudioError):
         self.reason = reason
         self.message = message
         super().__init__(detail or message)
+
+
+class ServiceError(NovitaError):
+    """Novita answered with an error."""
 
 
 class InputRejected(ServiceError):
@@ -48,7 +61,10 @@ class ContentRefused(InputRejected):
 class InvalidApiKey(ServiceError):
     """The API key is wrong or revoked."""
 
-    user_message = "Novita did not accept the API key. Check it in Settings (keys start with sk_) or create a new one in your Novita account."
+    user_message = (
+        "Novita did not accept the API key. Check it in Settings (keys start with sk_) "
+        "or create a new one in your Novita account."
+    )
 
 
 class BalanceTooLow(ServiceError):
@@ -69,16 +85,31 @@ class TaskNotFound(ServiceError):
     user_message = "Novita does not know this job. It may have been made with another API key."
 
 
-class CouldNotConnect(ServiceError):
+class TaskFailed(ServiceError):
+    """The service accepted the job but could not make the video."""
+
+    user_message = "Novita could not make this video. Failed tasks are not charged; adjust the inputs and try again."
+
+
+class ConnectionFailed(NovitaError):
+    """No clear answer came back from Novita."""
+
+    user_message = "Could not talk to Novita. Check the internet connection and try again."
+
+
+class CouldNotConnect(ConnectionFailed):
     """No connection to the service could be made; nothing was sent."""
 
     user_message = "Could not reach Novita. Check the internet connection and try again; nothing was sent or charged."
 
 
-class UnclearAnswer(ServiceError):
+class UnclearAnswer(ConnectionFailed):
     """A request went out but no clear answer came back: a submission may or may not have gone through."""
 
-    user_message = "Novita's answer did not come through, so this job may or may not have been submitted. Check History before trying again."
+    user_message = (
+        "Novita's answer did not come through, so this job may or may not have been submitted. "
+        "Check History before trying again."
+    )
 
 
 class TimedOut(UnclearAnswer):
@@ -87,22 +118,82 @@ class TimedOut(UnclearAnswer):
     user_message = "Novita took too long to answer. The job may have been submitted: check History before trying again."
 
 
-class TaskFailed(ServiceError):
-    """The service accepted the job but could not make the video."""
+# Refused before sending --------------------------------------------------------------------------
 
-    user_message = "Novita could not make this video. Failed tasks are not charged; adjust the inputs and try again."
+
+class InputRefused(MotionStudioError):
+    """Motion Studio refused an input itself, before anything was sent or paid for."""
+
+    user_message = "This file cannot be used as it is."
+
+
+class MediaUnreadable(InputRefused):
+    """A file is not an image or video that can be read."""
+
+    user_message = "This file could not be read as an image or a video. Export it again as JPG/PNG or MP4/MOV."
+
+
+class FixFailed(InputRefused):
+    """Converting a file so that it passes the rules did not work."""
+
+    user_message = (
+        "The file could not be converted automatically. Export it again as JPG/PNG or MP4/MOV and upload that."
+    )
+
+
+class LinkUnusable(MediaUnreadable):
+    """A pasted link that cannot be downloaded."""
+
+    user_message = (
+        "That link could not be downloaded. Check that it opens in a private browser window, "
+        "or upload the file instead."
+    )
+
+
+class LinkNotWeb(LinkUnusable):
+    """The link is not an http:// or https:// address (file://, ftp://, data:, a bare word...)."""
+
+    user_message = "Only web links that start with http:// or https:// can be used. Upload the file instead."
+
+
+class LinkPrivate(LinkUnusable):
+    """The link leads to this computer or a private network, which the server must not read for a user."""
+
+    user_message = (
+        "Links to this computer or to private networks cannot be used. Use a public link, or upload the file instead."
+    )
+
+
+class LinkTooLarge(LinkUnusable):
+    """The linked file is larger than the download cap."""
+
+    user_message = "The linked file is too large to download. Shorten or compress it, then upload it."
+
+
+class LinkTooSlow(LinkUnusable):
+    """The link did not answer, or did not finish, within the time limits."""
+
+    user_message = "The link took too long to download. Try again later, or upload the file instead."
+
+
+# Results -----------------------------------------------------------------------------------------
 
 
 class ResultExpired(MotionStudioError):
     """The result's download link expired before the video was saved."""
 
-    user_message = "The result's download link expired before the video could be saved. Run the job again to get a new video."
+    user_message = (
+        "The result's download link expired before the video could be saved. Run the job again to get a new video."
+    )
 
 
 class ResultInvalid(MotionStudioError):
     """What the service returned is not a playable video."""
 
     user_message = "The video Novita returned could not be played, so it was not saved. Run the job again."
+
+
+# Hosting the motion video ------------------------------------------------------------------------
 
 
 class HostingError(MotionStudioError):
@@ -114,13 +205,40 @@ class HostingError(MotionStudioError):
     )
 
 
-class MediaUnreadable(MotionStudioError):
-    """A file is not an image or video that can be read."""
+class StorageUnreachable(HostingError):
+    """The object storage endpoint could not be reached or did not answer in time."""
 
-    user_message = "This file could not be read as an image or a video. Export it again as JPG/PNG or MP4/MOV."
+    user_message = (
+        "Could not reach the object storage that hosts motion videos. "
+        "Check S3_ENDPOINT_URL and this computer's connection to it, then submit again."
+    )
 
 
-class FixFailed(MotionStudioError):
-    """Converting a file so that it passes the rules did not work."""
+class StorageBucketMissing(HostingError):
+    """The configured bucket does not exist."""
 
-    user_message = "The file could not be converted automatically. Export it again as JPG/PNG or MP4/MOV and upload that."
+    user_message = "The object storage bucket for motion videos does not exist. Create it, or correct S3_BUCKET."
+
+
+class StorageCredentialsRefused(HostingError):
+    """The object storage refused the access key or secret, or they may not write to the bucket."""
+
+    user_message = (
+        "The object storage refused the access keys. "
+        "Check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, and that they may read and write the bucket."
+    )
+
+
+# Our own side ------------------------------------------------------------------------------------
+
+
+class BackupFailed(MotionStudioError):
+    """The copy of the history did not check out; the database itself is untouched. Try again."""
+
+    user_message = "The backup copy did not check out, so it was not kept. Your history is untouched; try again."
+
+
+class SettingInvalid(MotionStudioError):
+    """A setting (environment or `.streamlit/secrets.toml`) has a value the app cannot use."""
+
+    user_message = "A setting of Motion Studio has a value it cannot use. Correct it, then restart the app."

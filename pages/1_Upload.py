@@ -1,19 +1,19 @@
 """Upload and check: the character image and the motion video, checked against every rule and fixed in one click."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
 
-from lib import preflight
-from lib.preflight import content_digest
-from lib.checklist import checklist
 from lib.errors import MotionStudioError
-from lib.hosting import is_url
-from lib.media import fix_image, fix_video
-from lib.samples import samples
-from lib.store import PreparedInputs, now_iso
-from lib.uploads import fetch_link, save_upload
+from lib.files.links import is_url
+from lib.files.uploads import fetch_link, save_upload
+from lib.jobs.prepared import prepare_pair
+from lib.media import fix_image, fix_video, preflight
+from lib.media.checklist import checklist
+from lib.media.samples import samples
+from lib.novita.rules import MAX_SECONDS
 from ui.common import page, show_checklist
 
 settings, store = page("Upload", ":material/upload:")
@@ -22,9 +22,16 @@ for key, default in {"image_path": None, "video_path": None, "video_link": None,
     state.setdefault(key, default)
 
 st.title("Upload and check")
-st.write("Add a character image and a motion video. Every rule of the model is checked here, before anything is spent, and whatever it would refuse can be fixed in one click.")
+st.write(
+    "Add a character image and a motion video. Every rule of the model is checked here, before anything is "
+    "spent, and whatever it would refuse can be fixed in one click."
+)
 
-if st.button("Try it with samples", icon=":material/auto_awesome:", help="Loads a sample character and a short dance clip that come with the app."):
+if st.button(
+    "Try it with samples",
+    icon=":material/auto_awesome:",
+    help="Loads a sample character and a short dance clip that come with the app.",
+):
     pair = samples(settings.data_dir / "samples")
     state.image_path, state.video_path, state.video_link = str(pair.image), str(pair.video), None
 
@@ -32,7 +39,10 @@ st.radio(
     "Which way should the character face?",
     options=["image", "video"],
     format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
-    captions=["Keeps the pose direction of your image. Motion video up to 10 s.", "Follows the dancer's direction. Motion video up to 30 s."],
+    captions=[
+        "Keeps the pose direction of your image. Motion video up to 10 s.",
+        "Follows the dancer's direction. Motion video up to 30 s.",
+    ],
     horizontal=True,
     key="orientation",
 )
@@ -70,11 +80,17 @@ def fix(kind: str, start: float) -> None:
     bar = st.progress(0.0, text="Fixing…")
     try:
         if kind == "image":
-            fixed = fix_image(state.image_path, settings.inputs_dir / "fixed", on_progress=lambda f: bar.progress(f, text="Fixing…"))
+            fixed = fix_image(
+                state.image_path, settings.inputs_dir / "fixed", on_progress=lambda f: bar.progress(f, text="Fixing…")
+            )
         else:
             fixed = fix_video(
-                state.video_path, settings.inputs_dir / "fixed", orientation, start=start,
-                loop_short=True, on_progress=lambda f: bar.progress(min(f, 1.0), text=f"Fixing… {f:.0%}"),
+                state.video_path,
+                settings.inputs_dir / "fixed",
+                orientation,
+                start=start,
+                loop_short=True,
+                on_progress=lambda f: bar.progress(min(f, 1.0), text=f"Fixing… {f:.0%}"),
             )
             state.video_link = None
         state[f"{kind}_path"] = str(fixed)
@@ -121,11 +137,16 @@ with video_column:
             st.caption(f":material/info: {warning}")
         if not video_report.ok:
             duration = float(video_report.facts.get("duration") or 0)
-            cap = preflight.MAX_SECONDS[orientation]
+            cap = MAX_SECONDS[orientation]
             start = 0.0
             if duration > cap:
                 start = st.slider(
-                    f"Which {cap:g} seconds to keep: start at", 0.0, round(duration - cap, 1), 0.0, step=0.5, format="%.1f s",
+                    f"Which {cap:g} seconds to keep: start at",
+                    0.0,
+                    round(duration - cap, 1),
+                    0.0,
+                    step=0.5,
+                    format="%.1f s",
                     key="video_window",
                 )
             if st.button("Fix it", key="fix_video", type="primary", icon=":material/build:"):
@@ -134,10 +155,7 @@ with video_column:
 
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:
-    pair_id = content_digest(Path(state.image_path))[:16] + content_digest(Path(state.video_path))[:16] + orientation
-    prepared = store.prepared(pair_id) or store.save_prepared(
-        PreparedInputs(pair_id, state.image_path, state.video_path, orientation, now_iso(), state.video_link)
-    )
+    prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link)
     st.session_state.prepared_id = prepared.id
     st.success("Both files pass every rule. Next: describe the scene and generate.", icon=":material/task_alt:")
     st.page_link("pages/2_Generate.py", label="Continue to Generate", icon=":material/arrow_forward:")

@@ -1,17 +1,18 @@
 """Generate: describe the scene, see the cost, submit once, and follow the job to its result."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import streamlit as st
 
-from lib import preflight
 from lib.errors import MotionStudioError
-from lib.history import estimate_cost
-from lib.jobs import JobRequest, submit_job
+from lib.history.gallery import estimate_cost
+from lib.jobs import JobRequest, JobStatus, submit_job
+from lib.media import check_prompts, preflight
 from lib.novita import Orientation
-from lib.service import client_for, service_name
-from lib.store import JobStatus
+from lib.novita.rules import MAX_NEGATIVE_PROMPT
+from lib.novita.service import client_for, service_name
 from ui.common import job_outcome, page, status_badge, video_hosting
 
 settings, store = page("Generate", ":material/movie:")
@@ -19,7 +20,10 @@ state = st.session_state
 state.setdefault("submitting", False)
 
 st.title("Generate")
-st.write("Describe the scene if you like, check the estimated cost, and generate. You can leave this page: the job keeps running and lands in History.")
+st.write(
+    "Describe the scene if you like, check the estimated cost, and generate. "
+    "You can leave this page: the job keeps running and lands in History."
+)
 
 if "job" in st.query_params and "current_job" not in state:
     state.current_job = st.query_params["job"]
@@ -44,20 +48,32 @@ with form_column:
     orientation = st.radio(
         "Character faces",
         options=["image", "video"],
-        format_func=lambda o: {"image": "As in the image (video up to 10 s)", "video": "As in the motion video (up to 30 s)"}[o],
+        format_func=lambda o: {
+            "image": "As in the image (video up to 10 s)",
+            "video": "As in the motion video (up to 30 s)",
+        }[o],
         key="gen_orientation",
         horizontal=True,
     )
-    st.text_area("Prompt (optional)", key="prompt", placeholder="Scene, style, lighting: e.g. a sunny beach at golden hour, cinematic")
     st.text_area(
-        "Things to avoid (optional)", key="negative_prompt", max_chars=preflight.MAX_NEGATIVE_PROMPT,
-        placeholder="e.g. blurry, extra limbs", help="At most 2,500 characters; the counter shows how many are left.",
+        "Prompt (optional)",
+        key="prompt",
+        placeholder="Scene, style, lighting: e.g. a sunny beach at golden hour, cinematic",
+    )
+    st.text_area(
+        "Things to avoid (optional)",
+        key="negative_prompt",
+        max_chars=MAX_NEGATIVE_PROMPT,
+        placeholder="e.g. blurry, extra limbs",
+        help="At most 2,500 characters; the counter shows how many are left.",
     )
     keep_sound = st.toggle("Keep the motion video's sound", value=True, key="keep_sound")
     video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound)
-    prompt_report = preflight.check_prompts(state.get("prompt"), state.get("negative_prompt"))
+    prompt_report = check_prompts(state.get("prompt"), state.get("negative_prompt"))
     for warning in video_report.warnings:
-        st.warning(warning, icon=":material/volume_off:" if "sound" in warning or "silent" in warning else ":material/info:")
+        st.warning(
+            warning, icon=":material/volume_off:" if "sound" in warning or "silent" in warning else ":material/info:"
+        )
     for problem in video_report.problems + prompt_report.problems:
         st.error(problem.message, icon=":material/error:")
     if not video_report.ok:
@@ -66,7 +82,11 @@ with form_column:
     seconds = min(float(video_report.facts.get("duration") or 0), Orientation(orientation).max_video_seconds)
     cost = estimate_cost(seconds, settings.price_per_second)
     metrics = st.columns(2)
-    metrics[0].metric("Estimated cost", f"${cost:.2f}", help=f"{seconds:.1f} s of video at ${settings.price_per_second:.2f} per second")
+    metrics[0].metric(
+        "Estimated cost",
+        f"${cost:.2f}",
+        help=f"{seconds:.1f} s of video at ${settings.price_per_second:.2f} per second",
+    )
     if settings.demo_mode:
         metrics[1].metric("Mode", "Demo", help="The built-in simulator: nothing is charged.")
     else:
@@ -89,8 +109,12 @@ with form_column:
         )
         try:
             job = submit_job(
-                request, store=store, client=client_for(settings), hosting=video_hosting(settings),
-                inputs_dir=settings.inputs_dir, service=service_name(settings),
+                request,
+                store=store,
+                client=client_for(settings),
+                hosting=video_hosting(settings),
+                inputs_dir=settings.inputs_dir,
+                service=service_name(settings),
             )
             state.current_job = job.id
         except MotionStudioError as error:
@@ -104,7 +128,11 @@ with form_column:
     current = store.get(state.current_job) if state.get("current_job") else None
     busy = state.submitting or (current is not None and current.status.in_flight)
     st.button(
-        "Generate", type="primary", icon=":material/play_arrow:", on_click=generate, key="generate",
+        "Generate",
+        type="primary",
+        icon=":material/play_arrow:",
+        on_click=generate,
+        key="generate",
         disabled=busy or not (video_report.ok and prompt_report.ok),
         help="Sends the job once. While it runs, this button waits." if busy else None,
         width="stretch",

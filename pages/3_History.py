@@ -1,4 +1,5 @@
 """History: every generation, newest first, to review, download, re-run or delete."""
+
 from __future__ import annotations
 
 import math
@@ -6,10 +7,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.backup import BackupFailed, back_up, backups_dir
-from lib.export import all_jobs, export_zip, history_csv, history_json
-from lib.history import delete_job, estimate_cost
-from lib.store import GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
+from lib.errors import BackupFailed
+from lib.history.backup import back_up, backups_dir
+from lib.history.export import all_jobs, export_zip, history_csv, history_json
+from lib.history.gallery import can_rerun, delete_job, estimate_cost, first_page_if_filtered, set_up_rerun
+from lib.jobs import GalleryQuery, Job, JobStatus
+from lib.novita.rules import Orientation
 from ui.common import job_outcome, page, status_badge, when
 
 PAGE_SIZE = 12
@@ -32,12 +35,14 @@ def open_job(job_id: str | None) -> None:
 
 def rerun_job(job: Job) -> None:
     """Open Generate with this job's inputs and settings."""
-    prepared = store.save_prepared(
-        PreparedInputs(f"rerun-{job.id}", job.image_path, job.video_path, job.character_orientation, now_iso())
+    rerun = set_up_rerun(store, job)
+    state.prepared_id = rerun.prepared_id
+    state.gen_orientation = rerun.orientation
+    state.prompt, state.negative_prompt, state.keep_sound = (
+        rerun.prompt,
+        rerun.negative_prompt,
+        rerun.keep_original_sound,
     )
-    state.prepared_id = prepared.id
-    state.gen_orientation = job.character_orientation
-    state.prompt, state.negative_prompt, state.keep_sound = job.prompt, job.negative_prompt, job.keep_original_sound
     state.pop("current_job", None)
     open_job(None)  # coming back to History shows the gallery, not this job
     st.query_params.clear()
@@ -70,19 +75,22 @@ def detail(job: Job) -> None:
         st.markdown(
             "\n".join(
                 [
-                    f"- **Character faces:** {'as in the image' if job.character_orientation == 'image' else 'as in the motion video'}",
+                    f"- **Character faces:** {Orientation(job.character_orientation).label.lower()}",
                     f"- **Prompt:** {job.prompt or '—'}",
                     f"- **Things to avoid:** {job.negative_prompt or '—'}",
                     f"- **Sound:** {'kept from the motion video' if job.keep_original_sound else 'none'}",
                     f"- **Length:** {f'{job.output_seconds:.1f} s' if job.output_seconds else '—'}",
                     f"- **Estimated cost:** {f'${cost:.2f}' if cost is not None else '—'}",
-                    f"- **Created:** {when(job.created_at)} · **sent:** {when(job.submitted_at)} · **finished:** {when(job.finished_at)}",
+                    f"- **Created:** {when(job.created_at)} · **sent:** {when(job.submitted_at)} "
+                    f"· **finished:** {when(job.finished_at)}",
                 ]
             )
         )
         st.caption("Task id (click to copy)")
         st.code(job.task_id or "not assigned", language=None)
-        note = st.text_area("Note", value=job.note, key=f"note_{job.id}", placeholder="Anything to remember about this one")
+        note = st.text_area(
+            "Note", value=job.note, key=f"note_{job.id}", placeholder="Anything to remember about this one"
+        )
         if note != job.note and st.button("Save note", icon=":material/save:"):
             store.update(job.id, note=note)
             st.toast("Note saved")
@@ -90,9 +98,14 @@ def detail(job: Job) -> None:
         if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", width="stretch"):
             store.update(job.id, favorite=not job.favorite)
             st.rerun()
-        can_rerun = bool(job.image_path and job.video_path and Path(job.image_path).exists() and Path(job.video_path).exists())
-        if st.button("Re-run", icon=":material/replay:", width="stretch", disabled=not can_rerun,
-                     help=None if can_rerun else "The inputs of this job are no longer on disk."):
+        rerunnable = can_rerun(job)
+        if st.button(
+            "Re-run",
+            icon=":material/replay:",
+            width="stretch",
+            disabled=not rerunnable,
+            help=None if rerunnable else "The inputs of this job are no longer on disk.",
+        ):
             rerun_job(job)
         if not state.get("confirm_delete"):
             if st.button("Delete", icon=":material/delete:", width="stretch"):
@@ -148,8 +161,12 @@ st.write("Every generation you made, newest first. Open one to watch, download, 
 filters = st.columns([2, 1, 2, 1])
 labels = {s.label: s for s in JobStatus}
 statuses = filters[0].multiselect("Status", list(labels), key="filter_status", placeholder="Any status")
-orientation = filters[1].selectbox("Character faces", ["Any", "image", "video"], key="filter_orientation",
-                                   format_func=lambda o: {"Any": "Any", "image": "As in the image", "video": "As in the video"}[o])
+orientation = filters[1].selectbox(
+    "Character faces",
+    ["Any", "image", "video"],
+    key="filter_orientation",
+    format_func=lambda o: {"Any": "Any", "image": "As in the image", "video": "As in the video"}[o],
+)
 search = filters[2].text_input("Search prompts and notes", key="filter_search", placeholder="e.g. beach")
 favorites = filters[3].toggle("Favorites only", key="filter_favorites")
 query = GalleryQuery(
@@ -160,14 +177,14 @@ query = GalleryQuery(
     page=state.history_page,
     page_size=PAGE_SIZE,
 )
-if (query.statuses, query.orientation, query.search, query.favorites_only) != state.get("history_filters"):
-    state.history_filters = (query.statuses, query.orientation, query.search, query.favorites_only)
-    state.history_page = 0
-    query = GalleryQuery(**{**query.__dict__, "page": 0})
+query = first_page_if_filtered(query, state.get("history_filters"))
+state.history_filters, state.history_page = query.filters, query.page
 jobs, total = store.gallery(query)
 
 if not total:
-    st.info("No jobs match." if store.count() else "No jobs yet: your generations will appear here.", icon=":material/info:")
+    st.info(
+        "No jobs match." if store.count() else "No jobs yet: your generations will appear here.", icon=":material/info:"
+    )
     st.page_link("pages/1_Upload.py", label="Make your first video", icon=":material/upload:")
     st.stop()
 
@@ -178,7 +195,7 @@ pending = any(job.status.polled for job in jobs)
 def grid() -> None:
     fresh = [store.get(job.id) or job for job in jobs] if pending else jobs
     for row in range(0, len(fresh), 3):
-        for column, job in zip(st.columns(3), fresh[row : row + 3]):
+        for column, job in zip(st.columns(3), fresh[row : row + 3], strict=False):  # the last row may be short
             with column:
                 card(job)
 
@@ -189,7 +206,10 @@ back, where, forward = st.columns([1, 2, 1])
 if back.button("Newer", icon=":material/chevron_left:", disabled=state.history_page == 0, width="stretch"):
     state.history_page -= 1
     st.rerun()
-where.markdown(f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {total} jobs</div>", unsafe_allow_html=True)
+where.markdown(
+    f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {total} jobs</div>",
+    unsafe_allow_html=True,
+)
 if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, width="stretch"):
     state.history_page += 1
     st.rerun()
@@ -199,20 +219,43 @@ with st.expander("Export and backup", icon=":material/archive:"):
     st.caption("Every job in your history, whatever the filters above. Downloads are made when you click.")
     as_csv, as_json = st.columns(2)
     # Deferred (a callable): the files are read fresh at the click, not on every rerun of this page.
-    as_csv.download_button("Download history as CSV", data=lambda: history_csv(all_jobs(store)), key="export_csv",
-                           file_name="motion_studio-history.csv", mime="text/csv", icon=":material/table:")
-    as_json.download_button("Download history as JSON", data=lambda: history_json(all_jobs(store)), key="export_json",
-                            file_name="motion_studio-history.json", mime="application/json", icon=":material/data_object:")
+    as_csv.download_button(
+        "Download history as CSV",
+        data=lambda: history_csv(all_jobs(store)),
+        key="export_csv",
+        file_name="motion_studio-history.csv",
+        mime="text/csv",
+        icon=":material/table:",
+    )
+    as_json.download_button(
+        "Download history as JSON",
+        data=lambda: history_json(all_jobs(store)),
+        key="export_json",
+        file_name="motion_studio-history.json",
+        mime="application/json",
+        icon=":material/data_object:",
+    )
     if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
         bar = st.progress(0.0, text="Collecting the videos and images…")
         with st.spinner("Writing the zip…"):
-            zipped = export_zip(store, settings.data_dir, progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} files"))
+            zipped = export_zip(
+                store,
+                settings.data_dir,
+                progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} files"),
+            )
         bar.empty()
         state.export_zip_path = str(zipped)
     zip_path = state.get("export_zip_path")
     if zip_path and Path(zip_path).exists():
-        st.download_button("Download the zip", data=lambda: Path(zip_path).read_bytes(), key="export_zip_download",
-                           file_name=Path(zip_path).name, mime="application/zip", icon=":material/download:", type="primary")
+        st.download_button(
+            "Download the zip",
+            data=lambda: Path(zip_path).read_bytes(),
+            key="export_zip_download",
+            file_name=Path(zip_path).name,
+            mime="application/zip",
+            icon=":material/download:",
+            type="primary",
+        )
     if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):
         try:
             backup = back_up(settings.db_path, backups_dir(settings.data_dir))

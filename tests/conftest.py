@@ -1,22 +1,24 @@
 """Shared fixtures: a temporary data folder for every test, the simulator on a free loopback port,
 a stand-in for Streamlit's static file route, and small real media files."""
+
 from __future__ import annotations
 
 import functools
 import shutil
 import threading
+from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from lib import simulator
 from lib.config import Settings, load_settings
-from lib.hosting import STATIC_ROUTE, VideoHosting
+from lib.files.hosting import STATIC_ROUTE, VideoHosting
+from lib.jobs import JobStore
+from lib.jobs.poller import PollTiming
 from lib.novita import NovitaClient, RetryPolicy
-from lib.poller import PollTiming
-from lib.store import JobStore
 from tests.make_media import make_image, make_video
 
 if TYPE_CHECKING:
@@ -24,9 +26,47 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.fixtures_media"]
 
+ROOT = Path(__file__).resolve().parent.parent
+# The app in a real server hosts motion videos in its own static/ folder, under their content hash, so
+# runs of the same sample share a file: it is removed once, after every worker is done with it.
+APP_STATIC = ROOT / "static"
+_HOSTED_BEFORE = pytest.StashKey[set[Path]]()
+# Under xdist, files run longest first: the load test, started last, would keep one worker busy for
+# two minutes after the other ran out of work. The other browser files come next, then the rest.
+LONGEST_FIRST = ("tests/test_load.py",)
+
 TEST_API_KEY = "sk_live_5ecret_TEST_KEY_do_not_leak_0123456789"
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
-FAST_POLLING = PollTiming(min_interval=0.2, max_interval=1.0, idle_check=0.2)
+# A job that meets faults backs off a poll at a time: a low cap keeps it from idling a second between polls.
+FAST_POLLING = PollTiming(min_interval=0.2, max_interval=0.5, idle_check=0.2)
+
+
+def _runs_the_session(config: pytest.Config) -> bool:
+    """True in a run without xdist, and in xdist's controller; False in its workers."""
+    return not hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _runs_the_session(config):
+        config.stash[_HOSTED_BEFORE] = set(APP_STATIC.iterdir()) if APP_STATIC.exists() else set()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _runs_the_session(config) and _HOSTED_BEFORE in config.stash and APP_STATIC.exists():
+        for path in set(APP_STATIC.iterdir()) - config.stash[_HOSTED_BEFORE]:
+            path.unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _runs_the_session(config):
+        return  # one process runs them all anyway: keep the files' own order
+
+    def rank(item: pytest.Item) -> int:
+        if item.nodeid.split("::")[0] in LONGEST_FIRST:
+            return 0
+        return 1 if item.get_closest_marker("browser") else 2
+
+    items.sort(key=rank)  # stable: each file keeps its own order
 
 
 @pytest.fixture(autouse=True)
@@ -35,8 +75,18 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data = tmp_path / "data"
     monkeypatch.setenv("MOTION_STUDIO_DATA", str(data))
     monkeypatch.setenv("MOTION_STUDIO_STATIC_DIR", str(tmp_path / "static"))
-    for machine_setting in ("NOVITA_API_KEY", "NOVITA_BASE_URL", "PUBLIC_BASE_URL", "APP_PASSWORD", "ALLOW_PRIVATE_URLS",
-                            "S3_BUCKET", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_LINK_SECONDS"):
+    for machine_setting in (
+        "NOVITA_API_KEY",
+        "NOVITA_BASE_URL",
+        "PUBLIC_BASE_URL",
+        "APP_PASSWORD",
+        "ALLOW_PRIVATE_URLS",
+        "S3_BUCKET",
+        "S3_ENDPOINT_URL",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+        "S3_LINK_SECONDS",
+    ):
         monkeypatch.delenv(machine_setting, raising=False)
     return data
 
@@ -48,7 +98,8 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[simulator.RunningSimulator]:
-    running = simulator.start(tmp_path / "simulator", simulator.SimulatorConfig(processing_seconds=2.0))
+    # A task is done once its real render is (about a second): tests that need it to stay busy longer say so.
+    running = simulator.start(tmp_path / "simulator", simulator.SimulatorConfig(processing_seconds=0.5))
     yield running
     running.stop()
 
@@ -81,7 +132,8 @@ def hosting(settings: Settings) -> Iterator[VideoHosting]:
     handler = functools.partial(_StaticHandler, directory=str(settings.static_dir))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop's next poll, 0.5 s by default: a short one keeps teardown quick.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield VideoHosting(settings.static_dir, f"http://127.0.0.1:{server.server_address[1]}")
     server.shutdown()
@@ -114,7 +166,7 @@ def long_motion_mp4(media_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator["Browser"]:
+def browser() -> Iterator[Browser]:
     """One headless Chromium for every browser test: Playwright's sync API allows one per thread."""
     from tests.browser_support import CHROMIUM, SCREENSHOTS, chromium
 

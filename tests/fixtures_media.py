@@ -1,9 +1,11 @@
 """Session-scoped media for the preflight, probe and fix tests, made once with real ffmpeg.
 
-Files are kept in pytest's cache folder under a name derived from how they are made (and from the
-source of tests/make_media.py), so a second run reuses them and a changed recipe makes new ones.
+Files are kept in a folder of their own, `test-artifacts/media-<recipe>` (git-ignored), under a name
+derived from how they are made (and from the source of tests/make_media.py), so a second run reuses
+them and a changed recipe makes new ones. The suite runs without pytest's cache plugin.
 Tests only read these files; anything a test changes it copies to its own tmp_path first.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,9 +19,15 @@ from PIL import Image
 
 from tests import make_media
 
-
-HOSTILE_KINDS = ("empty", "random bytes", "text", "cut mp4, index at the end", "cut mp4, index first", "cut jpeg",
-                 "cut png")
+HOSTILE_KINDS = (
+    "empty",
+    "random bytes",
+    "text",
+    "cut mp4, index at the end",
+    "cut mp4, index first",
+    "cut jpeg",
+    "cut png",
+)
 
 
 class MediaShelf:
@@ -28,8 +36,14 @@ class MediaShelf:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def image(self, name: str, width: int = 600, height: int = 800, fmt: str | None = None,
-              exif_orientation: int | None = None) -> Path:
+    def image(
+        self,
+        name: str,
+        width: int = 600,
+        height: int = 800,
+        fmt: str | None = None,
+        exif_orientation: int | None = None,
+    ) -> Path:
         """`make_image`, optionally re-saved as a JPEG carrying an EXIF orientation tag."""
         path = self._path(name, width, height, fmt, exif_orientation)
         if not path.exists():
@@ -46,8 +60,12 @@ class MediaShelf:
     def audio_only(self, name: str = "audio-only.mp4", seconds: float = 4.0) -> Path:
         path = self._path(name, seconds)
         if not path.exists():
-            self._atomically(path, lambda part: make_media.run_ffmpeg(
-                "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-f", "mp4", str(part)))
+            self._atomically(
+                path,
+                lambda part: make_media.run_ffmpeg(
+                    "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac", "-f", "mp4", str(part)
+                ),
+            )
         return path
 
     def cut(self, source: Path, fraction: float = 0.5) -> Path:
@@ -76,7 +94,9 @@ class MediaShelf:
     def hostile(self) -> dict[str, Path]:
         """Files that are not readable media, by what is wrong with them."""
         mp4 = self.video("whole.mp4", width=320, height=240, seconds=2)
-        faststart = self.video("whole-faststart.mp4", width=320, height=240, seconds=2, extra=("-movflags", "+faststart"))
+        faststart = self.video(
+            "whole-faststart.mp4", width=320, height=240, seconds=2, extra=("-movflags", "+faststart")
+        )
         return {
             "empty": self.raw("empty.mp4", b""),
             "random bytes": self.raw("random.mp4", random.Random(3).randbytes(64 * 1024)),
@@ -115,7 +135,12 @@ class MediaShelf:
                 image.save(path, "JPEG", exif=exif)
 
 
+MEDIA_ROOT = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
 @pytest.fixture(scope="session")
-def media(request: pytest.FixtureRequest) -> MediaShelf:
+def media() -> MediaShelf:
     recipe = hashlib.sha256(Path(make_media.__file__).read_bytes() + Path(__file__).read_bytes()).hexdigest()[:12]
-    return MediaShelf(request.config.cache.mkdir(f"media-{recipe}"))
+    folder = MEDIA_ROOT / f"media-{recipe}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return MediaShelf(folder)

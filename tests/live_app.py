@@ -3,14 +3,15 @@
 The simulator stands in for Novita (its request counts are readable through `SimulatorControl`), and
 the app hosts uploaded videos on its own static route, which the simulator fetches over loopback.
 """
+
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import requests
 
@@ -29,9 +30,25 @@ class LiveSetup:
 def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[LiveSetup]:
     port, app_port = free_port(), free_port()
     simulator = subprocess.Popen(
-        [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(tmp / "simulator"),
-         "--processing-seconds", str(processing_seconds), "--api-key", api_key, "--exit-after", "900"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "lib.simulator",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(tmp / "simulator"),
+            "--processing-seconds",
+            str(processing_seconds),
+            "--api-key",
+            api_key,
+            "--exit-after",
+            "900",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         assert "Novita simulator on" in simulator.stdout.readline()
@@ -40,7 +57,9 @@ def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[Liv
             "NOVITA_BASE_URL": f"http://127.0.0.1:{port}",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{app_port}",
         }
-        with streamlit_server(ROOT / "app.py", tmp / "data", tmp / "streamlit.log", env=environment, port=app_port) as app:
+        with streamlit_server(
+            ROOT / "app.py", tmp / "data", tmp / "streamlit.log", env=environment, port=app_port
+        ) as app:
             requests.get(app.url, timeout=10)
             yield LiveSetup(app, SimulatorControl(f"http://127.0.0.1:{port}"))
     finally:

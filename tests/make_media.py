@@ -2,6 +2,7 @@
 
 Every test builds what it needs here, so no binary fixture lives in the repository.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -27,7 +28,7 @@ def make_image(path: Path, width: int = 600, height: int = 800, fmt: str | None 
     draw.ellipse([cx - w // 8, h // 10, cx + w // 8, head], fill=(240, 200, 170))
     draw.rectangle([cx - w // 6, head, cx + w // 6, max(head, int(h * 0.7))], fill=(200, 60, 60))
     draw.rectangle([cx - w // 6, max(head, int(h * 0.7)), cx + w // 6, int(h * 0.95)], fill=(50, 50, 160))
-    image.save(path, format=fmt or {".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower(), None))
+    image.save(path, format=fmt or {".jpg": "JPEG", ".jpeg": "JPEG"}.get(path.suffix.lower()))
     return path
 
 

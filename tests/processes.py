@@ -1,4 +1,5 @@
 """Stopping a child process that tests and benchmarks started: politely first, then for sure."""
+
 from __future__ import annotations
 
 import subprocess

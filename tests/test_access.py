@@ -1,4 +1,5 @@
 """APP_PASSWORD: every page asks first; wrong tries are refused and slowed down."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.access import BASE_DELAY, MAX_DELAY, LoginThrottle, password_matches
 from lib.config import APP_DIR
-from lib.jobs import stop_pollers
+from lib.jobs.poller import stop_pollers
 
 PAGES = ["app.py", "pages/1_Upload.py", "pages/2_Generate.py", "pages/3_History.py"]
 

@@ -1,11 +1,12 @@
 """The home page starts and says which mode it runs in (AppTest)."""
+
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR
-from lib.jobs import stop_pollers
+from lib.jobs.poller import stop_pollers
 from tests.conftest import TEST_API_KEY
 
 

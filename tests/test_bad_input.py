@@ -4,11 +4,13 @@ Property tests run a fixed number of derandomized examples (the same ones on eve
 reproducible; the counts and the slowest call go to the pytest cache under
 `motion_studio/bad_input` (see docs/reliability.md, "Bad input").
 """
+
 from __future__ import annotations
 
 import hashlib
 import inspect
 import ipaddress
+import json
 import socket
 import threading
 import time
@@ -19,23 +21,32 @@ from unittest import mock
 from urllib.parse import unquote
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from lib import preflight, probe as probe_module, safe_fetch
-from lib.errors import MediaUnreadable
-from lib.preflight import MAX_NEGATIVE_PROMPT, Code, Report, check_image, check_prompts, check_video
-from lib.probe import MediaFacts, probe
-from lib.safe_fetch import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnusable, fetch
-from lib.uploads import fetch_link, save_upload
+from lib.errors import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnusable, MediaUnreadable
+from lib.files import safe_fetch
+from lib.files.safe_fetch import fetch
+from lib.files.uploads import fetch_link, save_upload
+from lib.media import Code, Report, check_image, check_prompts, check_video, preflight
+from lib.media import mediainfo as probe_module
+from lib.media.probe import MediaFacts, probe
+from lib.novita.rules import MAX_NEGATIVE_PROMPT
 
 STATS: Counter = Counter()
 SLOWEST: dict[str, float] = {}
-PROPERTY = dict(derandomize=True, database=None, deadline=2000,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-# Media calls are bounded by lib.probe.PROBE_SECONDS (shortened here), not by a hypothesis deadline:
+PROPERTY = dict(
+    derandomize=True,
+    database=None,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+# Media calls are bounded by lib.media.mediainfo.PROBE_SECONDS (shortened here), not by a hypothesis deadline:
 # a file that hangs MediaInfo costs that bound on each of the four calls; the slowest call is recorded.
 MEDIA_PROPERTY = {**PROPERTY, "deadline": None}
 TEST_PROBE_SECONDS = 2.0
+FIGURES = Path(__file__).resolve().parent.parent / "test-artifacts" / "bad_input_figures.json"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -43,7 +54,8 @@ def record_figures(request: pytest.FixtureRequest):
     """Keep what this module tried, for docs/reliability.md."""
     yield
     figures = {**STATS, **{f"slowest {name} s": round(seconds, 4) for name, seconds in SLOWEST.items()}}
-    request.config.cache.set("motion_studio/bad_input", figures)
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps(figures, indent=2))
 
 
 def timed(name: str, call, *args):
@@ -64,10 +76,27 @@ def timed(name: str, call, *args):
 
 SEED_NAMES = ("png", "jpeg", "mp4", "mov", "webm")
 # Where parsers read sizes and counts: box sizes in MP4/MOV, chunk lengths in PNG, segment lengths in JPEG.
-INTERESTING = (b"\x00\x00\x00\x00", b"\xff\xff\xff\xff", b"\x7f\xff\xff\xff", b"\x80\x00\x00\x00",
-               b"\x00\x00\x00\x01", b"\x00\x00\x00\x08", b"\xff\xd9", b"IEND", b"moov", b"ftyp")
-MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"\x00\x00\x00\x18ftypisom", b"\x00\x00\x00\x14ftypqt  ",
-         b"\x1aE\xdf\xa3", b"RIFF\x00\x00\x00\x00WEBP", b"GIF89a")
+INTERESTING = (
+    b"\x00\x00\x00\x00",
+    b"\xff\xff\xff\xff",
+    b"\x7f\xff\xff\xff",
+    b"\x80\x00\x00\x00",
+    b"\x00\x00\x00\x01",
+    b"\x00\x00\x00\x08",
+    b"\xff\xd9",
+    b"IEND",
+    b"moov",
+    b"ftyp",
+)
+MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff\xe0",
+    b"\x00\x00\x00\x18ftypisom",
+    b"\x00\x00\x00\x14ftypqt  ",
+    b"\x1aE\xdf\xa3",
+    b"RIFF\x00\x00\x00\x00WEBP",
+    b"GIF89a",
+)
 
 
 @pytest.fixture(scope="module")
@@ -118,16 +147,16 @@ def mutate(data: bytes, operations: list[tuple], seeds: dict[str, bytes]) -> byt
         elif name == "flip" and i < len(data):
             data[i] ^= args[1]
         elif name == "overwrite":
-            data[i:i + len(args[1])] = args[1]
+            data[i : i + len(args[1])] = args[1]
         elif name == "insert":
             data[i:i] = args[1]
         elif name == "delete":
-            del data[i:i + args[1]]
+            del data[i : i + args[1]]
         elif name == "zero":
-            data[i:i + args[1]] = bytes(len(data[i:i + args[1]]))
+            data[i : i + args[1]] = bytes(len(data[i : i + args[1]]))
         elif name == "splice":
             other = seeds[args[1]]
-            data = data[:i] + other[at(other, args[2]):]
+            data = data[:i] + other[at(other, args[2]) :]
     return bytes(data)
 
 
@@ -143,9 +172,11 @@ def check_everything(path: Path) -> None:
         facts = None
         assert str(error)
         STATS["unreadable files"] += 1
-    reports = [timed("check_image", check_image, path),
-               timed("check_video", check_video, path, "image"),
-               timed("check_video", check_video, path, "video")]
+    reports = [
+        timed("check_image", check_image, path),
+        timed("check_video", check_video, path, "image"),
+        timed("check_video", check_video, path, "video"),
+    ]
     for report in reports:
         assert isinstance(report, Report)
         assert all(isinstance(p.message, str) and p.message for p in report.problems)
@@ -198,7 +229,7 @@ def test_a_webm_that_hangs_mediainfo_is_unreadable_in_bounded_time(seeds, scratc
     data = bytearray(seeds["webm"])
     tracks_id = b"\x16\x54\xae\x6b"
     tracks = data.index(tracks_id, data.index(tracks_id) + 1)  # the first one is the SeekHead's pointer to it
-    data[tracks:tracks + 18] = bytes(18)
+    data[tracks : tracks + 18] = bytes(18)
     hanging = write(scratch, bytes(data), ".webm")
     with pytest.raises(MediaUnreadable, match="took longer than 2 s"):
         probe(hanging)
@@ -220,8 +251,15 @@ def test_a_video_track_without_a_picture_size_is_unreadable(seeds, scratch) -> N
 
 # --- prompts -------------------------------------------------------------------------------------
 
-WORLD = ["a dancer 💃🏽 on a rooftop", "راقصة على السطح", "屋顶上的舞者", "e\u0301le\u0300ve", "👩‍👩‍👧‍👦 family",
-         "\u200fRTL mark", "line one\nline two\ttabbed\r\n"]
+WORLD = [
+    "a dancer 💃🏽 on a rooftop",
+    "راقصة على السطح",
+    "屋顶上的舞者",
+    "e\u0301le\u0300ve",
+    "👩‍👩‍👧‍👦 family",
+    "\u200fRTL mark",
+    "line one\nline two\ttabbed\r\n",
+]
 
 
 @pytest.mark.parametrize("text", WORLD)
@@ -229,25 +267,36 @@ def test_any_unicode_text_is_a_fine_prompt(text) -> None:
     assert check_prompts(text, text).ok
 
 
-@pytest.mark.parametrize(("char", "named"), [("\x00", "U+0000 NUL"), ("\x1b", "U+001B escape"), ("\x7f", "U+007F delete"),
-                                             ("\x85", "U+0085"), ("\ud800", "U+D800 (not a character)")])
+@pytest.mark.parametrize(
+    ("char", "named"),
+    [
+        ("\x00", "U+0000 NUL"),
+        ("\x1b", "U+001B escape"),
+        ("\x7f", "U+007F delete"),
+        ("\x85", "U+0085"),
+        ("\ud800", "U+D800 (not a character)"),
+    ],
+)
 def test_control_characters_are_a_problem_that_names_them(char, named) -> None:
     report = check_prompts(f"a dancer{char} at dusk", None)
     assert [p.code for p in report.problems] == [Code.PROMPT_CHARACTERS]
     assert report.problems[0].message == (
         f"The prompt contains an invisible control character ({named} at character 9); delete it or retype the "
-        "text around it. New lines and tabs are fine.")
+        "text around it. New lines and tabs are fine."
+    )
 
 
 def test_many_control_characters_are_counted_and_the_first_few_shown() -> None:
     message = check_prompts(None, "\x00" * 5).problems[0].message
-    assert message.startswith("The negative prompt contains 5 invisible control characters (U+0000 NUL at character 1, ")
+    assert message.startswith(
+        "The negative prompt contains 5 invisible control characters (U+0000 NUL at character 1, "
+    )
     assert "and 2 more); delete them" in message
 
 
 def test_2501_characters_of_any_kind_are_refused_with_the_count() -> None:
     for unit in ("a", "💃🏽", "中", "e\u0301"):
-        text = (unit * (MAX_NEGATIVE_PROMPT + 1))[:MAX_NEGATIVE_PROMPT + 1]
+        text = (unit * (MAX_NEGATIVE_PROMPT + 1))[: MAX_NEGATIVE_PROMPT + 1]
         report = check_prompts(None, text)
         assert [p.code for p in report.problems] == [Code.NEGATIVE_PROMPT_LENGTH]
         assert "2,501 characters" in report.problems[0].message
@@ -278,8 +327,17 @@ def test_a_negative_prompt_over_2500_characters_is_refused_with_its_count(piece,
 
 # The uploader only takes names ending in an image extension (a bare "../../etc/passwd" never reaches the
 # page), so each hostile name carries one.
-HOSTILE_NAMES = ["../../etc/passwd.png", "con.png", "x" * 300 + ".png", "/etc/cron.d/evil.png", "..\\..\\win.ini.png",
-                 ".htaccess.png", "exe.\u202egnp.png", "nul.png", "a/../../b.jpeg"]
+HOSTILE_NAMES = [
+    "../../etc/passwd.png",
+    "con.png",
+    "x" * 300 + ".png",
+    "/etc/cron.d/evil.png",
+    "..\\..\\win.ini.png",
+    ".htaccess.png",
+    "exe.\u202egnp.png",
+    "nul.png",
+    "a/../../b.jpeg",
+]
 
 
 def test_save_upload_takes_bytes_only_and_names_files_by_content(settings, character_png) -> None:
@@ -293,7 +351,7 @@ def test_hostile_upload_names_never_become_paths(settings, character_png, tmp_pa
     from streamlit.testing.v1 import AppTest
 
     from lib.config import APP_DIR
-    from lib.jobs import stop_pollers
+    from lib.jobs.poller import stop_pollers
 
     data = character_png.read_bytes()
     expected = settings.inputs_dir / f"{hashlib.sha256(data).hexdigest()}.png"
@@ -310,14 +368,16 @@ def test_hostile_upload_names_never_become_paths(settings, character_png, tmp_pa
     assert sorted(p.name for p in settings.inputs_dir.iterdir()) == [expected.name]
     new_files = {p for p in tmp_path.rglob("*") if p.is_file()} - before
     assert not [p for p in new_files if p.parent == settings.inputs_dir and p != expected]
-    assert not [p for p in new_files if any(part in p.name for part in ("passwd", "con.png", "xxxx", "win.ini", "evil"))]
+    assert not [
+        p for p in new_files if any(part in p.name for part in ("passwd", "con.png", "xxxx", "win.ini", "evil"))
+    ]
 
 
 def test_a_loopback_link_pasted_on_the_upload_page_is_refused(settings, hosting, character_png) -> None:
     from streamlit.testing.v1 import AppTest
 
     from lib.config import APP_DIR
-    from lib.jobs import stop_pollers
+    from lib.jobs.poller import stop_pollers
 
     url = hosting.url_for(character_png)
     try:
@@ -333,37 +393,77 @@ def test_a_loopback_link_pasted_on_the_upload_page_is_refused(settings, hosting,
 # --- links ---------------------------------------------------------------------------------------
 
 REFUSED_ADDRESSES = [
-    "http://127.0.0.1/", "http://127.1/", "http://2130706433/", "http://0x7f000001/", "http://127.255.255.254:8501/",
-    "http://localhost:8501/", "http://LOCALHOST./x.mp4", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
-    "http://[::ffff:10.0.0.1]/", "http://10.1.2.3/", "http://172.16.0.1/", "http://172.31.255.255/",
-    "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/", "https://169.254.169.254/", "http://0.0.0.0/",
-    "http://0/", "http://[::]/", "http://[fe80::1]/", "http://[fd00::1]/", "http://[fc00::1]/", "http://224.0.0.1/",
-    "http://239.255.255.250/", "http://[ff02::1]/", "http://240.0.0.1/", "http://255.255.255.255/",
-    "http://100.64.0.1/", "http://192.0.2.1/", "http://198.18.0.1/", "http://[64:ff9b::7f00:1]/",
-    "http://[2002:7f00:1::]/", "http://[2001:db8::1]/",
+    "http://127.0.0.1/",
+    "http://127.1/",
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://127.255.255.254:8501/",
+    "http://localhost:8501/",
+    "http://LOCALHOST./x.mp4",
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://172.31.255.255/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",
+    "https://169.254.169.254/",
+    "http://0.0.0.0/",
+    "http://0/",
+    "http://[::]/",
+    "http://[fe80::1]/",
+    "http://[fd00::1]/",
+    "http://[fc00::1]/",
+    "http://224.0.0.1/",
+    "http://239.255.255.250/",
+    "http://[ff02::1]/",
+    "http://240.0.0.1/",
+    "http://255.255.255.255/",
+    "http://100.64.0.1/",
+    "http://192.0.2.1/",
+    "http://198.18.0.1/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2001:db8::1]/",
 ]
 REFUSED_SCHEMES = [
-    "file:///etc/passwd", "file://localhost/etc/passwd", "ftp://example.com/x.mp4", "data:video/mp4;base64,AAAA",
-    "gopher://127.0.0.1:70/_x", "javascript:alert(1)", "dict://127.0.0.1:11211/", "ldap://example.com/",
-    "example.com/dance.mp4", "//example.com/dance.mp4", "http:///dance.mp4", "http://example.com:99999/",
-    "http://example.com:0/", "HTTP://[::1/", "",
+    "file:///etc/passwd",
+    "file://localhost/etc/passwd",
+    "ftp://example.com/x.mp4",
+    "data:video/mp4;base64,AAAA",
+    "gopher://127.0.0.1:70/_x",
+    "javascript:alert(1)",
+    "dict://127.0.0.1:11211/",
+    "ldap://example.com/",
+    "example.com/dance.mp4",
+    "//example.com/dance.mp4",
+    "http:///dance.mp4",
+    "http://example.com:99999/",
+    "http://example.com:0/",
+    "HTTP://[::1/",
+    "",
 ]
 
 
 @pytest.mark.parametrize("url", REFUSED_ADDRESSES)
 def test_links_to_this_computer_or_private_networks_are_refused_before_connecting(url, tmp_path) -> None:
-    with mock.patch.object(safe_fetch.urllib3_connection, "create_connection", side_effect=AssertionError("connected")):
-        with pytest.raises(LinkPrivate, match="private networks cannot be used"):
-            fetch(url, tmp_path, max_bytes=1000)
+    with (
+        mock.patch.object(safe_fetch.urllib3_connection, "create_connection", side_effect=AssertionError("connected")),
+        pytest.raises(LinkPrivate, match="private networks cannot be used"),
+    ):
+        fetch(url, tmp_path / "download", max_bytes=1000)
     STATS["refused addresses"] += 1
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("url", REFUSED_SCHEMES)
 def test_links_that_are_not_http_are_refused(url, tmp_path) -> None:
-    with mock.patch.object(socket, "getaddrinfo", side_effect=AssertionError("looked up")):
-        with pytest.raises(LinkNotWeb):
-            fetch(url, tmp_path, max_bytes=1000, allow_private=True)
+    with (
+        mock.patch.object(socket, "getaddrinfo", side_effect=AssertionError("looked up")),
+        pytest.raises(LinkNotWeb),
+    ):
+        fetch(url, tmp_path / "download", max_bytes=1000, allow_private=True)
     STATS["refused schemes"] += 1
 
 
@@ -373,11 +473,15 @@ def test_public_addresses_pass(address) -> None:
 
 
 def test_one_private_address_among_public_ones_refuses_the_host(tmp_path) -> None:
-    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0)),
-               (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 0))]
-    with mock.patch.object(socket, "getaddrinfo", return_value=answers):
-        with pytest.raises(LinkPrivate, match=r"media\.example is at 10\.0\.0\.7, which is a private-network address"):
-            fetch("https://media.example/dance.mp4", tmp_path, max_bytes=1000)
+    answers = [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 0)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 0)),
+    ]
+    with (
+        mock.patch.object(socket, "getaddrinfo", return_value=answers),
+        pytest.raises(LinkPrivate, match=r"media\.example is at 10\.0\.0\.7, which is a private-network address"),
+    ):
+        fetch("https://media.example/dance.mp4", tmp_path / "download", max_bytes=1000)
 
 
 def test_arbitrary_link_text_gives_only_link_errors(tmp_path) -> None:
@@ -387,27 +491,38 @@ def test_arbitrary_link_text_gives_only_link_errors(tmp_path) -> None:
     def numeric_only(host, port, *args, type=0, **kwargs):
         return real(host, port, type=type, flags=socket.AI_NUMERICHOST)
 
-    host = st.one_of(st.ip_addresses().map(lambda a: f"[{a}]" if a.version == 6 else str(a)),
-                     st.sampled_from(["localhost", "127.1", "0x7f.1", "example.com", "xn--80ak6aa92e.com", "bücher.de", ""]),
-                     st.text(max_size=20))
-    url = st.one_of(st.text(max_size=60),
-                    st.builds(lambda s, h, p, rest: f"{s}://{h}{p}/{rest}", st.sampled_from(["http", "https", "HTTP", "file", "ftp", "gopher"]),
-                              host, st.sampled_from(["", ":80", ":0", ":65536", ":-1", ":x"]), st.text(max_size=20)))
+    host = st.one_of(
+        st.ip_addresses().map(lambda a: f"[{a}]" if a.version == 6 else str(a)),
+        st.sampled_from(["localhost", "127.1", "0x7f.1", "example.com", "xn--80ak6aa92e.com", "bücher.de", ""]),
+        st.text(max_size=20),
+    )
+    url = st.one_of(
+        st.text(max_size=60),
+        st.builds(
+            lambda s, h, p, rest: f"{s}://{h}{p}/{rest}",
+            st.sampled_from(["http", "https", "HTTP", "file", "ftp", "gopher"]),
+            host,
+            st.sampled_from(["", ":80", ":0", ":65536", ":-1", ":x"]),
+            st.text(max_size=20),
+        ),
+    )
 
     @hypothesis_settings(max_examples=300, **PROPERTY)
     @given(url=url)
     def run(url: str) -> None:
         STATS["fuzzed links"] += 1
         try:
-            fetch(url, tmp_path, max_bytes=1000)
+            fetch(url, tmp_path / "download", max_bytes=1000)
         except LinkUnusable as error:
             STATS[f"fuzzed links refused as {type(error).__name__}"] += 1
 
     no_network = OSError("no network in tests")
-    with mock.patch.object(socket, "getaddrinfo", numeric_only), \
-            mock.patch.object(safe_fetch.urllib3_connection, "create_connection", side_effect=no_network):
+    with (
+        mock.patch.object(socket, "getaddrinfo", numeric_only),
+        mock.patch.object(safe_fetch.urllib3_connection, "create_connection", side_effect=no_network),
+    ):
         run()
-    assert not list(tmp_path.glob("*.part"))
+    assert not (tmp_path / "download").exists()
 
 
 class Misbehaving(BaseHTTPRequestHandler):
@@ -476,29 +591,29 @@ def server():
     Misbehaving.seen = []
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Misbehaving)
     httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # quick shutdown
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
 
 
 def test_up_to_three_redirects_are_followed_and_a_fourth_is_refused(server, tmp_path) -> None:
-    download = fetch(f"{server}/redirect/2", tmp_path, max_bytes=10_000, allow_private=True)
+    download = fetch(f"{server}/redirect/2", tmp_path / "download", max_bytes=10_000, allow_private=True)
     assert download.path.read_bytes() == Misbehaving.body and download.url.endswith("/file")
     with pytest.raises(LinkUnusable, match="redirected more than 3 times"):
-        fetch(f"{server}/redirect/3", tmp_path, max_bytes=10_000, allow_private=True)
+        fetch(f"{server}/redirect/3", tmp_path / "refused", max_bytes=10_000, allow_private=True)
     assert Misbehaving.seen[-4:] == ["/redirect/3", "/redirect/2", "/redirect/1", "/redirect/0"]
     assert [p.name for p in tmp_path.iterdir()] == [download.path.name]
 
 
 def test_every_redirect_is_checked_again(server, tmp_path, monkeypatch) -> None:
     with pytest.raises(LinkNotWeb):
-        fetch(f"{server}/to?file:///etc/passwd", tmp_path, max_bytes=10_000, allow_private=True)
+        fetch(f"{server}/to?file:///etc/passwd", tmp_path / "download", max_bytes=10_000, allow_private=True)
     # Let the first server count as public, so only the redirect's address is refused.
     monkeypatch.setattr(safe_fetch, "refusal", lambda address: "a loopback address" if address == "127.0.0.2" else None)
     Misbehaving.seen.clear()
     with pytest.raises(LinkPrivate, match="127.0.0.2 is a loopback address"):
-        fetch(f"{server}/to?http://127.0.0.2:8501/file", tmp_path, max_bytes=10_000)
+        fetch(f"{server}/to?http://127.0.0.2:8501/file", tmp_path / "download", max_bytes=10_000)
     assert Misbehaving.seen == ["/to?http://127.0.0.2:8501/file"]
     STATS["redirect hops refused"] += 2
 
@@ -516,33 +631,37 @@ def test_the_host_is_looked_up_once_and_only_checked_addresses_are_used(server, 
 
     port = server.rsplit(":", 1)[1]
     with mock.patch.object(socket, "getaddrinfo", rebinding):
-        download = fetch(f"http://media.example:{port}/file", tmp_path, max_bytes=10_000, allow_private=True)
+        download = fetch(
+            f"http://media.example:{port}/file", tmp_path / "download", max_bytes=10_000, allow_private=True
+        )
     assert download.path.read_bytes() == Misbehaving.body and lookups == ["media.example"]
 
 
 def test_size_caps_hold_with_and_without_a_declared_length(server, tmp_path) -> None:
     with pytest.raises(LinkTooLarge, match="larger than 1 MB"):
-        fetch(f"{server}/huge", tmp_path, max_bytes=1024 * 1024, allow_private=True)
+        fetch(f"{server}/huge", tmp_path / "download", max_bytes=1024 * 1024, allow_private=True)
     with pytest.raises(LinkTooLarge, match="larger than 4,096 bytes"):
-        fetch(f"{server}/unsized", tmp_path, max_bytes=4096, allow_private=True)
-    assert fetch(f"{server}/unsized", tmp_path, max_bytes=5000, allow_private=True).size_bytes == 5000
-    assert len(list(tmp_path.glob("*.part"))) == 1
+        fetch(f"{server}/unsized", tmp_path / "download", max_bytes=4096, allow_private=True)
+    assert fetch(f"{server}/unsized", tmp_path / "download", max_bytes=5000, allow_private=True).size_bytes == 5000
+    assert (tmp_path / "download").stat().st_size == 5000
 
 
 def test_a_slow_link_stops_at_the_deadline_and_a_silent_one_at_the_read_timeout(server, tmp_path) -> None:
     started = time.monotonic()
     with pytest.raises(LinkTooSlow):
-        fetch(f"{server}/drip", tmp_path, max_bytes=10_000, allow_private=True, timeout=(2, 2), deadline=1.0)
+        fetch(
+            f"{server}/drip", tmp_path / "download", max_bytes=10_000, allow_private=True, timeout=(2, 2), deadline=1.0
+        )
     dripped = time.monotonic() - started
     started = time.monotonic()
     with pytest.raises(LinkTooSlow):
-        fetch(f"{server}/silent", tmp_path, max_bytes=10_000, allow_private=True, timeout=(2, 0.5))
+        fetch(f"{server}/silent", tmp_path / "download", max_bytes=10_000, allow_private=True, timeout=(2, 0.5))
     silent = time.monotonic() - started
     # A drip of one byte per 0.1 s would take 100 s; each read stays under the 2 s read timeout.
     assert dripped < 2.5 and silent < 2.0
     SLOWEST["deadline 1 s, drip stopped after"] = dripped
     SLOWEST["read timeout 0.5 s, silent stopped after"] = silent
-    assert not list(tmp_path.glob("*.part"))
+    assert not (tmp_path / "download").exists()
 
 
 def test_fetch_link_passes_allow_private_through(server, settings) -> None:

@@ -6,26 +6,38 @@ the pages it passes to `test-artifacts/screenshots/<flow>/` (git-ignored): look 
 
 Flows share the server's history, so each one finds its own jobs by a prompt no other flow uses.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from lib.probe import probe
+from lib.media.probe import probe
 from tests.browser_support import (
-    ROOT, SCREENSHOTS, VIEWPORT, RunningApp, Screenshots, go_to, main_area, streamlit_server,
-    wait_until_idle,
+    ROOT,
+    SCREENSHOTS,
+    VIEWPORT,
+    RunningApp,
+    Screenshots,
+    checklist_line,
+    go_to,
+    main_area,
+    streamlit_server,
+    upload,
 )
 from tests.make_media import make_image, make_video
 
 pytestmark = pytest.mark.browser
 
 RESULT_TIMEOUT = 60_000  # submit, 3 s of simulated work, the poller noticing, and the download
-RULES = {"image": ["Format", "File size", "Smallest side", "Shape"], "video": ["Format", "File size", "Smallest side", "Shape", "Length"]}
+RULES = {
+    "image": ["Format", "File size", "Smallest side", "Shape"],
+    "video": ["Format", "File size", "Smallest side", "Shape", "Length"],
+}
 
 expect.set_options(timeout=20_000)
 
@@ -42,15 +54,10 @@ def browser_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """The app in demo mode on a free port; the motion videos it hosts in static/ are removed afterwards."""
-    static = ROOT / "static"
-    hosted_before = set(static.iterdir()) if static.exists() else set()
+    """The app in demo mode on a free port (conftest removes the motion videos it hosts in static/)."""
     data = tmp_path_factory.mktemp("browser-data")
     with streamlit_server(ROOT / "app.py", data, SCREENSHOTS.parent / "streamlit.log", processing_seconds=3) as running:
         yield running
-    if static.exists():
-        for path in set(static.iterdir()) - hosted_before:
-            path.unlink()
 
 
 @pytest.fixture
@@ -73,12 +80,6 @@ def page(browser: Browser, app: RunningApp, request: pytest.FixtureRequest) -> I
 # Steps a creator takes, in their words.
 
 
-def checklist_line(page: Page, kind: str, rule: str) -> Locator:
-    """The checklist line of `rule` in the image or video column of the Upload page."""
-    column = page.get_by_test_id("stColumn").filter(has=page.get_by_role("heading", name={"image": "Character image", "video": "Motion video"}[kind]))
-    return column.get_by_test_id("stMarkdown").filter(has_text=f"{rule}:")
-
-
 def expect_all_rules_pass(page: Page) -> None:
     for kind, rules in RULES.items():
         for rule in rules:
@@ -94,17 +95,6 @@ def status_badge(scope: Locator, label: str) -> Locator:
 
 def material_icon(page: Page, name: str) -> Locator:
     return main_area(page).get_by_role("img", name=f"{name} icon", exact=True)
-
-
-def upload(page: Page, image: Path, video: Path) -> None:
-    go_to(page, "Upload", "Upload and check")
-    page.locator('input[type="file"]').nth(0).set_input_files(str(image))
-    # One file at a time, as a person drops them: a second upload during the first one's rerun can
-    # lose the first (seen in about 1 of 4 tries), which is the page's to fix, not this flow's to test.
-    expect(checklist_line(page, "image", "Shape")).to_be_visible()
-    page.locator('input[type="file"]').nth(1).set_input_files(str(video))
-    expect(checklist_line(page, "video", "Length")).to_be_visible()
-    wait_until_idle(page)
 
 
 def continue_to_generate(page: Page) -> None:
@@ -150,7 +140,9 @@ def history_card(page: Page, prompt: str) -> Locator:
 # The flows.
 
 
-def test_newcomer_uploads_generates_and_downloads_from_history(page: Page, browser_media: dict[str, Path], tmp_path: Path) -> None:
+def test_newcomer_uploads_generates_and_downloads_from_history(
+    page: Page, browser_media: dict[str, Path], tmp_path: Path
+) -> None:
     shot = Screenshots(page, "1-newcomer")
     shot("home")
     expect(main_area(page).get_by_text("Demo mode")).to_be_visible()
@@ -185,7 +177,9 @@ def test_newcomer_uploads_generates_and_downloads_from_history(page: Page, brows
     with page.expect_download() as download_info:
         main_area(page).get_by_role("button", name=re.compile("Download video$")).click()
     download = download_info.value
-    assert re.fullmatch(r"motion_\d{4}-\d{2}-\d{2}_\d{4}_a-lighthouse-keeper-dancing-on\.mp4", download.suggested_filename)
+    assert re.fullmatch(
+        r"motion_\d{4}-\d{2}-\d{2}_\d{4}_a-lighthouse-keeper-dancing-on\.mp4", download.suggested_filename
+    )
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     facts = probe(saved)

@@ -1,4 +1,5 @@
 """Settings: environment over secrets file, sensible defaults, the key kept out of reprs."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from lib.config import APP_DIR, NOVITA_BASE_URL, load_settings, read_secrets
-from lib.hosting import hosting_for
+from lib.errors import SettingInvalid
+from lib.files.hosting import hosting_for
 
 
 def test_defaults_mean_demo_mode_with_data_beside_the_app() -> None:
@@ -19,7 +21,9 @@ def test_defaults_mean_demo_mode_with_data_beside_the_app() -> None:
 
 def test_the_environment_wins_over_the_secrets_file(tmp_path: Path) -> None:
     secrets = {"NOVITA_API_KEY": "sk_from_file", "PUBLIC_BASE_URL": "https://file.example/", "PRICE_PER_SECOND": 0.12}
-    settings = load_settings(environ={"NOVITA_API_KEY": "sk_from_env", "MOTION_STUDIO_DATA": str(tmp_path)}, secrets=secrets)
+    settings = load_settings(
+        environ={"NOVITA_API_KEY": "sk_from_env", "MOTION_STUDIO_DATA": str(tmp_path)}, secrets=secrets
+    )
     assert settings.api_key == "sk_from_env" and not settings.demo_mode
     assert settings.public_base_url == "https://file.example" and settings.price_per_second == pytest.approx(0.12)
     assert settings.data_dir == tmp_path.resolve()
@@ -34,7 +38,7 @@ def test_a_broken_secrets_file_says_where_it_is(tmp_path: Path) -> None:
     path = tmp_path / "secrets.toml"
     assert read_secrets(path) == {}
     path.write_text("NOVITA_API_KEY = ")
-    with pytest.raises(ValueError, match="secrets.toml is not valid TOML"):
+    with pytest.raises(SettingInvalid, match="secrets.toml is not valid TOML"):
         read_secrets(path)
 
 
@@ -43,5 +47,7 @@ def test_demo_mode_hosts_on_the_apps_loopback_address_and_live_mode_needs_a_publ
     assert hosting_for(demo, 8501).base_url == "http://127.0.0.1:8501"
     live = load_settings(environ={"NOVITA_API_KEY": "sk_x"}, secrets={})
     assert hosting_for(live, 8501).base_url is None
-    deployed = load_settings(environ={"NOVITA_API_KEY": "sk_x", "PUBLIC_BASE_URL": "https://studio.example"}, secrets={})
+    deployed = load_settings(
+        environ={"NOVITA_API_KEY": "sk_x", "PUBLIC_BASE_URL": "https://studio.example"}, secrets={}
+    )
     assert hosting_for(deployed, 8501).base_url == "https://studio.example"

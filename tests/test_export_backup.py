@@ -1,5 +1,6 @@
 """Data safety: the history exported as CSV, JSON and a zip with the media; a backup of the database
 taken while threads and processes keep writing; deleting a job removes its files and nothing else."""
+
 from __future__ import annotations
 
 import csv
@@ -20,10 +21,10 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib.backup import back_up, backups_dir
-from lib.export import CSV_COLUMNS, all_jobs, export_zip, exports_dir, history_csv, history_json, job_folder
-from lib.history import delete_job
-from lib.store import Job, JobStatus, JobStore
+from lib.history.backup import back_up, backups_dir
+from lib.history.export import CSV_COLUMNS, all_jobs, export_zip, exports_dir, history_csv, history_json, job_folder
+from lib.history.gallery import delete_job
+from lib.jobs import Job, JobStatus, JobStore
 from tests.conftest import TEST_API_KEY
 from tests.test_jobs import poller_for, request_for, wait_until  # noqa: F401  (fixtures)
 from tests.test_pages import at_page
@@ -54,7 +55,9 @@ def awkward_jobs() -> list[Job]:
                 task_id=f"task-{i}" if i else None,
                 output_seconds=3.5 if i else None,
                 progress_percent=20 * i,
-                payload_json=json.dumps({"task": {"status": "TASK_STATUS_SUCCEED", "reason": "très bien 👌"}}) if i != 2 else None,
+                payload_json=json.dumps({"task": {"status": "TASK_STATUS_SUCCEED", "reason": "très bien 👌"}})
+                if i != 2
+                else None,
                 created_at=f"2026-11-{i + 10}T08:0{i}:00.000+00:00",
             )
         )
@@ -80,11 +83,15 @@ def test_the_json_round_trips_every_job_with_its_payload_parsed(store) -> None:
     store.add(a_job("broken-payload", payload_json="not json {"))
     data = history_json(all_jobs(store))
     records = json.loads(data.decode("utf-8"))
-    assert "💃🏽".encode() in data and [r["created_at"] for r in records] == sorted((r["created_at"] for r in records), reverse=True)
+    assert "💃🏽".encode() in data and [r["created_at"] for r in records] == sorted(
+        (r["created_at"] for r in records), reverse=True
+    )
     by_id = {r["id"]: r for r in records}
     for job in jobs:
         record = by_id[job.id]
-        assert list(record) == [c for c in (f.name for f in dataclasses.fields(Job)) if c != "payload_json"] + ["payload"]
+        assert list(record) == [c for c in (f.name for f in dataclasses.fields(Job)) if c != "payload_json"] + [
+            "payload"
+        ]
         assert Job.from_row(record) == dataclasses.replace(job, payload_json=None)
         assert record["payload"] == (json.loads(job.payload_json) if job.payload_json else None)
     assert next(r for r in records if r["content_hash"] == "broken-payload")["payload"] == "not json {"
@@ -105,17 +112,43 @@ def media_job(settings, character_png, motion_mp4, name: str, **fields) -> Job:
     result.write_bytes(motion_mp4.read_bytes() + name.encode())  # different bytes per job
     image.write_bytes(character_png.read_bytes() + name.encode())
     motion.write_bytes(motion_mp4.read_bytes())
-    return a_job(name, status=JobStatus.SUCCEEDED, result_path=str(result), image_path=str(image), video_path=str(motion), **fields)
+    return a_job(
+        name,
+        status=JobStatus.SUCCEEDED,
+        result_path=str(result),
+        image_path=str(image),
+        video_path=str(motion),
+        **fields,
+    )
 
 
-def test_the_zip_holds_the_history_and_each_jobs_media_and_lists_what_is_missing(settings, store, character_png, motion_mp4) -> None:
-    complete = store.add(media_job(settings, character_png, motion_mp4, "complete", prompt="a, \"quoted\"\nprompt 🎬",
-                                   created_at="2026-11-23T20:05:09.000+00:00"))
-    lost_result = store.add(media_job(settings, character_png, motion_mp4, "lost", created_at="2026-11-22T09:00:00.000+00:00"))
+def test_the_zip_holds_the_history_and_each_jobs_media_and_lists_what_is_missing(
+    settings, store, character_png, motion_mp4
+) -> None:
+    complete = store.add(
+        media_job(
+            settings,
+            character_png,
+            motion_mp4,
+            "complete",
+            prompt='a, "quoted"\nprompt 🎬',
+            created_at="2026-11-23T20:05:09.000+00:00",
+        )
+    )
+    lost_result = store.add(
+        media_job(settings, character_png, motion_mp4, "lost", created_at="2026-11-22T09:00:00.000+00:00")
+    )
     Path(lost_result.result_path).unlink()
     Path(lost_result.image_path).unlink()
-    failed = store.add(a_job("failed", status=JobStatus.FAILED, image_path=str(character_png), video_path=str(motion_mp4),
-                             created_at="2026-11-21T09:00:00.000+00:00"))
+    failed = store.add(
+        a_job(
+            "failed",
+            status=JobStatus.FAILED,
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            created_at="2026-11-21T09:00:00.000+00:00",
+        )
+    )
     seen: list[tuple[int, int]] = []
     path = export_zip(store, settings.data_dir, progress=lambda done, total: seen.append((done, total)))
 
@@ -177,7 +210,11 @@ def test_the_zip_streams_large_results_from_disk(settings, store, character_png,
 def test_old_exports_are_cleared_when_a_new_one_is_made(settings, store) -> None:
     folder = exports_dir(settings.data_dir)
     folder.mkdir(parents=True)
-    old, recent, other = folder / "motion_studio-history-old.zip", folder / "motion_studio-history-recent.zip", folder / "mine.txt"
+    old, recent, other = (
+        folder / "motion_studio-history-old.zip",
+        folder / "motion_studio-history-recent.zip",
+        folder / "mine.txt",
+    )
     for path in (old, recent, other):
         path.write_bytes(b"x")
     two_hours_ago = time.time() - 7200
@@ -191,7 +228,13 @@ def test_no_export_carries_the_api_key(store, client, hosting, settings, request
     """A real job through the simulator, submitted and followed with the key, then exported every way."""
     from lib.jobs import submit_job
 
-    job = submit_job(request_for(prompt="a key-free export"), store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
+    job = submit_job(
+        request_for(prompt="a key-free export"),
+        store=store,
+        client=client,
+        hosting=hosting,
+        inputs_dir=settings.inputs_dir,
+    )
     poller_for(store)
     done = wait_until(store, job.id, lambda j: j.status.final)
     assert done.status is JobStatus.SUCCEEDED and done.payload_json
@@ -213,7 +256,10 @@ def seed(store: JobStore, count: int) -> None:
     payload = json.dumps({"task": {"reason": "x" * 1500}})
     rows = [a_job(f"seed-{i}", payload_json=payload, prompt=f"seed {i} ✨").to_row() for i in range(count)]
     with closing(sqlite3.connect(store.db_path)) as db, db:
-        db.executemany(f"insert into jobs ({', '.join(rows[0])}) values ({', '.join('?' * len(rows[0]))})", [list(r.values()) for r in rows])
+        db.executemany(
+            f"insert into jobs ({', '.join(rows[0])}) values ({', '.join('?' * len(rows[0]))})",
+            [list(r.values()) for r in rows],
+        )
 
 
 BACKUP_ROUNDS = 25
@@ -256,7 +302,7 @@ class ThreadWriter(threading.Thread):
             except Exception as error:  # noqa: BLE001 - any failure, "database is locked" above all, fails the test
                 self.errors.append(repr(error))
 
-    def __enter__(self) -> "ThreadWriter":
+    def __enter__(self) -> ThreadWriter:
         self.start()
         return self
 
@@ -325,8 +371,10 @@ def test_a_writer_holding_the_lock_neither_blocks_the_backup_nor_leaks_into_it(s
     holder = sqlite3.connect(settings.db_path, isolation_level=None)
     try:
         holder.execute("BEGIN IMMEDIATE")
-        holder.execute("insert into jobs (id, content_hash, status, character_orientation, created_at, updated_at) "
-                       "values ('uncommitted', 'h', 'queued', 'image', 'x', 'x')")
+        holder.execute(
+            "insert into jobs (id, content_hash, status, character_orientation, created_at, updated_at) "
+            "values ('uncommitted', 'h', 'queued', 'image', 'x', 'x')"
+        )
         started = time.monotonic()
         backup = back_up(settings.db_path, backups_dir(settings.data_dir))
         assert time.monotonic() - started < 5
@@ -340,17 +388,23 @@ def test_a_writer_holding_the_lock_neither_blocks_the_backup_nor_leaks_into_it(s
 
 
 def every_file(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.rglob("*") if p.is_file()
+    }
 
 
-def test_delete_removes_that_jobs_files_and_nothing_else_and_an_earlier_zip_keeps_them(settings, store, character_png, motion_mp4) -> None:
+def test_delete_removes_that_jobs_files_and_nothing_else_and_an_earlier_zip_keeps_them(
+    settings, store, character_png, motion_mp4
+) -> None:
     doomed = store.add(media_job(settings, character_png, motion_mp4, "doomed"))
     poster = settings.results_dir / "thumbnails" / "doomed.jpg"
     poster.parent.mkdir(parents=True)
     poster.write_bytes(b"poster of doomed")
     doomed = store.update(doomed.id, poster_path=str(poster))
     keepers = [store.add(media_job(settings, character_png, motion_mp4, f"keeper-{i}")) for i in range(3)]
-    sharer = store.add(a_job("sharer", image_path=doomed.image_path, video_path=keepers[0].video_path))  # shares the image
+    sharer = store.add(
+        a_job("sharer", image_path=doomed.image_path, video_path=keepers[0].video_path)
+    )  # shares the image
     zipped = export_zip(store, settings.data_dir)
     backup = back_up(settings.db_path, backups_dir(settings.data_dir))
     before = every_file(settings.data_dir)
@@ -400,8 +454,10 @@ def data_of(captured: dict[str, object], file_name: str) -> bytes:
     return data() if callable(data) else data
 
 
-def test_the_history_page_exports_backs_up_and_zips_from_its_expander(settings, store, downloads, character_png, motion_mp4) -> None:
-    from lib.jobs import stop_pollers
+def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
+    settings, store, downloads, character_png, motion_mp4
+) -> None:
+    from lib.jobs.poller import stop_pollers
 
     try:
         for job in awkward_jobs()[:3]:
@@ -413,7 +469,9 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(settings, 
         inside = app.expander[-1]
         labels = [b.proto.label for b in inside.get("download_button")]
         assert labels == ["Download history as CSV", "Download history as JSON"]
-        rows = list(csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline="")))
+        rows = list(
+            csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline=""))
+        )
         assert len(rows) == 4 and {r["prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
         assert len(json.loads(data_of(downloads, "motion_studio-history.json"))) == 4
 

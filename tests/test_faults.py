@@ -1,5 +1,6 @@
 """Nothing lost under faults: for each fault the simulator can throw, every job is recorded once,
 no submission is paid twice, and the user is told in plain words what happened."""
+
 from __future__ import annotations
 
 import os
@@ -12,28 +13,49 @@ from pathlib import Path
 import pytest
 
 from lib import errors
-from lib.jobs import JobRequest, submit_job
+from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
+from lib.jobs.poller import Poller
 from lib.novita import NovitaClient, Orientation
-from lib.poller import Poller
-from lib.store import JobStatus, JobStore
 from tests.conftest import FAST_POLLING, TEST_API_KEY
 
 JOBS_PER_CASE = 3
 PLAIN_SENTENCES = tuple(
     kind.user_message
-    for kind in (errors.TaskFailed, errors.ResultExpired, errors.RateLimited, errors.ServiceError, errors.UnclearAnswer, errors.TimedOut)
+    for kind in (
+        errors.TaskFailed,
+        errors.ResultExpired,
+        errors.RateLimited,
+        errors.ServiceError,
+        errors.UnclearAnswer,
+        errors.TimedOut,
+    )
 )
 
 # name -> (fault knob calls, status every job must end in)
 POLLING_FAULTS = {
-    "burst of 429": ([("status", dict(match="task-result", times=6, status=429, reason="RATE_LIMIT_EXCEEDED"))], JobStatus.SUCCEEDED),
-    "burst of 500": ([("status", dict(match="task-result", times=6, status=500, reason="GET_RESULT_FAILED"))], JobStatus.SUCCEEDED),
-    "502 and 503": ([("status", dict(match="task-result", times=3, status=502)), ("status", dict(match="task-result", times=3, status=503))], JobStatus.SUCCEEDED),
+    "burst of 429": (
+        [("status", dict(match="task-result", times=6, status=429, reason="RATE_LIMIT_EXCEEDED"))],
+        JobStatus.SUCCEEDED,
+    ),
+    "burst of 500": (
+        [("status", dict(match="task-result", times=6, status=500, reason="GET_RESULT_FAILED"))],
+        JobStatus.SUCCEEDED,
+    ),
+    "502 and 503": (
+        [
+            ("status", dict(match="task-result", times=3, status=502)),
+            ("status", dict(match="task-result", times=3, status=503)),
+        ],
+        JobStatus.SUCCEEDED,
+    ),
     "held past the timeout": ([("hold", dict(match="task-result", times=2, seconds=1.5))], JobStatus.SUCCEEDED),
     "dropped connection": ([("drop", dict(match="task-result", times=4))], JobStatus.SUCCEEDED),
     "malformed JSON": ([("malformed", dict(match="task-result", times=4))], JobStatus.SUCCEEDED),
     "download fails then works": ([("status", dict(match="download", times=2, status=500))], JobStatus.SUCCEEDED),
-    "task fails": ([("fail_task", dict(times=JOBS_PER_CASE, message="no person found in the character image"))], JobStatus.FAILED),
+    "task fails": (
+        [("fail_task", dict(times=JOBS_PER_CASE, message="no person found in the character image"))],
+        JobStatus.FAILED,
+    ),
 }
 
 
@@ -57,12 +79,17 @@ def follow(store: JobStore, poller: Poller, job_ids: list[str], timeout: float =
 
 
 @pytest.mark.parametrize("case", list(POLLING_FAULTS))
-def test_polling_faults_lose_nothing_and_pay_once(case, store, client, hosting, control, settings, character_png, motion_mp4) -> None:
+def test_polling_faults_lose_nothing_and_pay_once(
+    case, store, client, hosting, control, settings, character_png, motion_mp4
+) -> None:
     knobs, expected = POLLING_FAULTS[case]
     client.timeout = (1.0, 1.0)
     for action, options in knobs:
         control.fault(action, **options)
-    jobs = [submit_job(r, store=store, client=client, hosting=hosting) for r in requests_for(character_png, motion_mp4, case)]
+    jobs = [
+        submit_job(r, store=store, client=client, hosting=hosting)
+        for r in requests_for(character_png, motion_mp4, case)
+    ]
     poller_client = NovitaClient(TEST_API_KEY, client.base_url, timeout=(1.0, 1.0), retry=client.retry)
     poller = Poller(store, lambda: poller_client, settings.results_dir, "novita", FAST_POLLING).start()
     done = follow(store, poller, [j.id for j in jobs])
@@ -78,10 +105,17 @@ def test_polling_faults_lose_nothing_and_pay_once(case, store, client, hosting, 
             assert "no person found in the character image" in job.failure_reason
 
 
-def test_a_result_link_that_expires_early_is_marked_not_lost(store, client, hosting, control, settings, character_png, motion_mp4) -> None:
+def test_a_result_link_that_expires_early_is_marked_not_lost(
+    store, client, hosting, control, settings, character_png, motion_mp4
+) -> None:
     control.configure(url_ttl=0)
-    jobs = [submit_job(r, store=store, client=client, hosting=hosting) for r in requests_for(character_png, motion_mp4, "expiry")]
-    poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, client.base_url), settings.results_dir, "novita", FAST_POLLING).start()
+    jobs = [
+        submit_job(r, store=store, client=client, hosting=hosting)
+        for r in requests_for(character_png, motion_mp4, "expiry")
+    ]
+    poller = Poller(
+        store, lambda: NovitaClient(TEST_API_KEY, client.base_url), settings.results_dir, "novita", FAST_POLLING
+    ).start()
     done = follow(store, poller, [j.id for j in jobs])
     assert [j.status for j in done] == [JobStatus.EXPIRED] * JOBS_PER_CASE
     assert all(j.failure_reason.startswith(errors.ResultExpired.user_message) for j in done)
@@ -90,16 +124,33 @@ def test_a_result_link_that_expires_early_is_marked_not_lost(store, client, host
 
 # name -> (fault knob, error raised, job status, tasks the service made)
 SUBMIT_FAULTS = {
-    "429": (("status", dict(match="submit", status=429, reason="RATE_LIMIT_EXCEEDED")), errors.RateLimited, JobStatus.FAILED, 0),
-    "500": (("status", dict(match="submit", status=500, reason="CREATE_TASK_FAILED")), errors.ServiceError, JobStatus.FAILED, 0),
-    "held past the timeout": (("hold", dict(match="submit", seconds=1.5)), errors.TimedOut, JobStatus.MAYBE_SUBMITTED, 1),
+    "429": (
+        ("status", dict(match="submit", status=429, reason="RATE_LIMIT_EXCEEDED")),
+        errors.RateLimited,
+        JobStatus.FAILED,
+        0,
+    ),
+    "500": (
+        ("status", dict(match="submit", status=500, reason="CREATE_TASK_FAILED")),
+        errors.ServiceError,
+        JobStatus.FAILED,
+        0,
+    ),
+    "held past the timeout": (
+        ("hold", dict(match="submit", seconds=1.5)),
+        errors.TimedOut,
+        JobStatus.MAYBE_SUBMITTED,
+        1,
+    ),
     "dropped connection": (("drop", dict(match="submit")), errors.UnclearAnswer, JobStatus.MAYBE_SUBMITTED, 0),
     "malformed JSON": (("malformed", dict(match="submit")), errors.UnclearAnswer, JobStatus.MAYBE_SUBMITTED, 0),
 }
 
 
 @pytest.mark.parametrize("case", list(SUBMIT_FAULTS))
-def test_submit_faults_are_recorded_explained_and_never_resent(case, store, client, hosting, control, character_png, motion_mp4) -> None:
+def test_submit_faults_are_recorded_explained_and_never_resent(
+    case, store, client, hosting, control, character_png, motion_mp4
+) -> None:
     (action, options), kind, status, tasks = SUBMIT_FAULTS[case]
     client.submit_timeout = (1.0, 0.5)
     control.fault(action, **options)
@@ -109,18 +160,37 @@ def test_submit_faults_are_recorded_explained_and_never_resent(case, store, clie
     job = store.get(caught.value.job_id)
     assert job.status is status and job.failure_reason.startswith(PLAIN_SENTENCES)
     assert "Traceback" not in job.failure_reason and TEST_API_KEY not in job.failure_reason
-    again = submit_job(request, store=store, client=client, hosting=hosting) if status is JobStatus.MAYBE_SUBMITTED else None
-    time.sleep(1.2 if case == "held past the timeout" else 0)  # the held request finishes on the service's side
+    again = (
+        submit_job(request, store=store, client=client, hosting=hosting)
+        if status is JobStatus.MAYBE_SUBMITTED
+        else None
+    )
+    deadline = time.monotonic() + 10  # a held request finishes on the service's side
+    while control.task_count() < tasks and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert control.request_count("submit") == 1
     assert control.task_count() == tasks
     if again is not None:
         assert again.id == job.id and store.count() == 1
 
 
-def test_a_killed_app_process_loses_nothing_and_a_new_one_finishes(store, client, hosting, control, settings, character_png, motion_mp4) -> None:
+def test_a_killed_app_process_loses_nothing_and_a_new_one_finishes(
+    store, client, hosting, control, settings, character_png, motion_mp4
+) -> None:
     control.configure(processing_seconds=4.0)
-    jobs = [submit_job(r, store=store, client=client, hosting=hosting) for r in requests_for(character_png, motion_mp4, "kill")]
-    command = [sys.executable, "-m", "tests.poller_process", str(settings.db_path), str(settings.results_dir), client.base_url, TEST_API_KEY]
+    jobs = [
+        submit_job(r, store=store, client=client, hosting=hosting)
+        for r in requests_for(character_png, motion_mp4, "kill")
+    ]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.poller_process",
+        str(settings.db_path),
+        str(settings.results_dir),
+        client.base_url,
+        TEST_API_KEY,
+    ]
     first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
     try:
         assert first.stdout.readline().strip() == "polling"

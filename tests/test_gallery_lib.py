@@ -1,17 +1,18 @@
 """The lib behind the pages: checklist rows, uploads and links, samples, history actions, gallery queries."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 
-from lib import preflight
-from lib.checklist import checklist
-from lib.errors import MediaUnreadable
-from lib.history import delete_job, download_name, estimate_cost, request_from
+from lib.errors import LinkUnusable, MediaUnreadable
+from lib.files.uploads import fetch_link, save_upload
+from lib.history.gallery import delete_job, download_name, estimate_cost, request_from
+from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
+from lib.jobs.models import now_iso
+from lib.media import preflight
+from lib.media.checklist import checklist
+from lib.media.samples import samples
 from lib.novita import Orientation
-from lib.samples import samples
-from lib.store import GalleryQuery, JobStatus, PreparedInputs, now_iso
-from lib.uploads import LinkUnusable, fetch_link, save_upload
 from tests.make_media import make_image
 from tests.test_store import a_job
 
@@ -39,7 +40,9 @@ def test_uploads_are_named_by_content_never_by_the_users_name(settings, characte
     again = save_upload(character_png.read_bytes(), settings.inputs_dir)
     assert first == again and first.suffix == ".png" and len(first.stem) == 64
     assert sorted(p.name for p in settings.inputs_dir.iterdir()) == [first.name]
-    webp_named_png = save_upload(make_image(settings.data_dir / "x.png", 400, 400, fmt="WEBP").read_bytes(), settings.inputs_dir)
+    webp_named_png = save_upload(
+        make_image(settings.data_dir / "x.png", 400, 400, fmt="WEBP").read_bytes(), settings.inputs_dir
+    )
     assert webp_named_png.suffix == ".webp"
 
 
@@ -76,10 +79,20 @@ def test_download_names_and_cost_estimates() -> None:
 
 
 def test_rerun_requests_carry_every_setting(character_png, motion_mp4) -> None:
-    job = a_job(image_path=str(character_png), video_path=str(motion_mp4), character_orientation="video",
-                prompt="p", negative_prompt="n", keep_original_sound=False)
+    job = a_job(
+        image_path=str(character_png),
+        video_path=str(motion_mp4),
+        character_orientation="video",
+        prompt="p",
+        negative_prompt="n",
+        keep_original_sound=False,
+    )
     request = request_from(job)
-    assert (request.image, request.video, request.character_orientation) == (str(character_png), str(motion_mp4), Orientation.VIDEO)
+    assert (request.image, request.video, request.character_orientation) == (
+        str(character_png),
+        str(motion_mp4),
+        Orientation.VIDEO,
+    )
     assert (request.prompt, request.negative_prompt, request.keep_original_sound) == ("p", "n", False)
 
 

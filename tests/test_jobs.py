@@ -1,4 +1,5 @@
 """The runner end to end over real HTTP: submit once, follow, download, survive faults and restarts."""
+
 from __future__ import annotations
 
 import logging
@@ -8,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from lib import errors
-from lib.jobs import JobRequest, submit_job
+from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
+from lib.jobs.poller import Poller
+from lib.media.probe import probe
 from lib.novita import NovitaClient, Orientation
-from lib.poller import Poller
-from lib.probe import probe
-from lib.store import Job, JobStatus, JobStore
-from tests.conftest import FAST_POLLING, TEST_API_KEY
+from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
 
 
 def wait_until(store: JobStore, job_id: str, done, timeout: float = 40.0) -> Job:
@@ -30,7 +30,9 @@ def wait_until(store: JobStore, job_id: str, done, timeout: float = 40.0) -> Job
 @pytest.fixture
 def request_for(character_png, motion_mp4):
     def make(**overrides) -> JobRequest:
-        return JobRequest(**{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides})
+        return JobRequest(
+            **{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides}
+        )
 
     return make
 
@@ -40,7 +42,14 @@ def poller_for(sim, settings):
     started: list[Poller] = []
 
     def make(store: JobStore) -> Poller:
-        poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, "novita", FAST_POLLING).start()
+        # The same number of tries as in production, without its seconds of back-off between them.
+        poller = Poller(
+            store,
+            lambda: NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY),
+            settings.results_dir,
+            "novita",
+            FAST_POLLING,
+        ).start()
         started.append(poller)
         return poller
 
@@ -49,8 +58,16 @@ def poller_for(sim, settings):
         poller.stop()
 
 
-def test_happy_path_from_submit_to_a_playable_mp4_on_disk(store, client, hosting, settings, request_for, poller_for) -> None:
-    job = submit_job(request_for(prompt="a dancer on a beach"), store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
+def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
+    store, client, hosting, settings, request_for, poller_for
+) -> None:
+    job = submit_job(
+        request_for(prompt="a dancer on a beach"),
+        store=store,
+        client=client,
+        hosting=hosting,
+        inputs_dir=settings.inputs_dir,
+    )
     assert job.status is JobStatus.QUEUED and job.task_id and job.submitted_at
     assert job.video_url.startswith(hosting.base_url + "/app/static/")
     assert Path(job.image_path).parent == settings.inputs_dir and Path(job.video_path).exists()
@@ -104,7 +121,9 @@ def test_429_on_submit_is_rate_limited_with_no_second_task(store, client, hostin
     assert retried.status is JobStatus.QUEUED and control.task_count() == 1
 
 
-def test_a_submit_timeout_is_kept_as_maybe_submitted_and_never_resent(store, client, hosting, control, request_for) -> None:
+def test_a_submit_timeout_is_kept_as_maybe_submitted_and_never_resent(
+    store, client, hosting, control, request_for
+) -> None:
     client.submit_timeout = (1.0, 0.5)
     control.fault("hold", match="submit", seconds=1.5)
     with pytest.raises(errors.TimedOut) as caught:
@@ -114,11 +133,15 @@ def test_a_submit_timeout_is_kept_as_maybe_submitted_and_never_resent(store, cli
     assert job.failure_reason.startswith(errors.TimedOut.user_message)
     again = submit_job(request_for(), store=store, client=client, hosting=hosting)
     assert again.id == job.id and again.status is JobStatus.MAYBE_SUBMITTED
-    time.sleep(2.0)  # let the held request finish on the simulator's side
+    deadline = time.monotonic() + 10  # the held request finishes on the simulator's side
+    while control.task_count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert control.request_count("submit") == 1 and control.task_count() == 1
 
 
-def test_a_refused_input_fails_the_job_with_the_services_words(store, client, hosting, long_motion_mp4, request_for) -> None:
+def test_a_refused_input_fails_the_job_with_the_services_words(
+    store, client, hosting, long_motion_mp4, request_for
+) -> None:
     with pytest.raises(errors.InputRejected) as caught:
         submit_job(request_for(video=long_motion_mp4), store=store, client=client, hosting=hosting)
     job = store.get(caught.value.job_id)
@@ -126,7 +149,7 @@ def test_a_refused_input_fails_the_job_with_the_services_words(store, client, ho
 
 
 def test_no_public_address_fails_before_anything_is_sent(store, client, control, settings, request_for) -> None:
-    from lib.hosting import VideoHosting
+    from lib.files.hosting import VideoHosting
 
     with pytest.raises(errors.HostingError) as caught:
         submit_job(request_for(), store=store, client=client, hosting=VideoHosting(settings.static_dir, None))
@@ -155,7 +178,10 @@ def test_a_failed_task_keeps_its_reason(store, client, hosting, control, request
     assert done.failure_reason.startswith(errors.TaskFailed.user_message)
 
 
-def test_a_new_runner_finishes_jobs_an_earlier_one_left_pending(store, client, hosting, settings, request_for, poller_for) -> None:
+def test_a_new_runner_finishes_jobs_an_earlier_one_left_pending(
+    store, client, hosting, control, settings, request_for, poller_for
+) -> None:
+    control.configure(processing_seconds=2.0)  # still running when the first runner stops
     jobs = [submit_job(request_for(prompt=f"take {i}"), store=store, client=client, hosting=hosting) for i in range(2)]
     first = poller_for(store)
     wait_until(store, jobs[0].id, lambda j: j.status is JobStatus.PROCESSING)
@@ -180,7 +206,9 @@ def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, 
     assert store.get(recent.id).status is JobStatus.SUBMITTING
 
 
-def test_a_result_link_that_expired_before_download_is_reported(store, client, hosting, control, request_for, poller_for) -> None:
+def test_a_result_link_that_expired_before_download_is_reported(
+    store, client, hosting, control, request_for, poller_for
+) -> None:
     job = submit_job(request_for(), store=store, client=client, hosting=hosting)
     control.expire_urls()
     poller_for(store)
@@ -219,7 +247,7 @@ def test_the_key_is_in_no_log_line_database_row_exception_or_file(
 
 
 def test_poll_timing_backs_off_and_follows_the_eta() -> None:
-    from lib.poller import PollTiming
+    from lib.jobs.poller import PollTiming
 
     timing = PollTiming()
     assert [timing.next_delay(polls, 0) for polls in (0, 1, 2, 20)] == [2.0, 3.0, 4.5, 30.0]

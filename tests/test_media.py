@@ -1,4 +1,5 @@
 """The one-click fixes: every output passes preflight, keeps its sound and stays upright."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,20 +9,40 @@ import pytest
 from PIL import Image
 from pymediainfo import MediaInfo
 
-from lib import media as fixes
 from lib.errors import FixFailed, MediaUnreadable
-from lib.media import BUDGET_BYTES, Fit, fix_image, fix_video, layout, thumbnail
-from lib.preflight import MAX_BYTES, check_image, check_video
-from lib.probe import probe
+from lib.media import Fit, check_image, check_video, fix_image, fix_video, fixes
+from lib.media.fixes import BUDGET_BYTES
+from lib.media.layout import Layout, layout
+from lib.media.probe import probe
+from lib.media.thumbnails import thumbnail
+from lib.novita.rules import MAX_BYTES
 from tests.make_media import FFMPEG
 
 
 def frame(path, at: float, size=(64, 64)) -> np.ndarray:
     """One decoded frame, upright as a player shows it, shrunk to compare pictures by their content."""
     raw = subprocess.run(
-        [FFMPEG, "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1", "-vf",
-         f"scale={size[0]}:{size[1]}", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-        capture_output=True, check=True, timeout=30,
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-ss",
+            str(at),
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-vf",
+            f"scale={size[0]}:{size[1]}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=30,
     ).stdout
     return np.frombuffer(raw, np.uint8).reshape(size[1], size[0]).astype(float)
 
@@ -42,6 +63,7 @@ def assert_fixed_video(out, orientation: str) -> None:
 
 # --- layout: pure sizes, checked exhaustively ------------------------------------------------------
 
+
 @pytest.mark.parametrize("fit", list(Fit))
 @pytest.mark.parametrize("even", [False, True])
 def test_every_layout_passes_the_size_and_aspect_rules(fit, even) -> None:
@@ -61,19 +83,26 @@ def test_every_layout_passes_the_size_and_aspect_rules(fit, even) -> None:
 
 
 def test_a_picture_within_the_rules_keeps_its_size() -> None:
-    assert layout(640, 360, Fit.SOLID) == fixes.Layout((640, 360), (640, 360))
-    assert layout(750, 300, Fit.CROP) == fixes.Layout((750, 300), (750, 300))
+    assert layout(640, 360, Fit.SOLID) == Layout((640, 360), (640, 360))
+    assert layout(750, 300, Fit.CROP) == Layout((750, 300), (750, 300))
     assert layout(1000, 300, Fit.SOLID).canvas == (1000, 400)
     assert layout(1000, 300, Fit.CROP).canvas == (750, 300)
 
 
 # --- images ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("fit", list(Fit))
-@pytest.mark.parametrize(("name", "width", "height", "fmt"), [
-    ("small.png", 200, 250, None), ("wide.png", 1000, 200, None), ("tall.jpg", 300, 1000, None),
-    ("webp-named.png", 600, 800, "WEBP"), ("tiny-tall.png", 40, 200, None),
-])
+@pytest.mark.parametrize(
+    ("name", "width", "height", "fmt"),
+    [
+        ("small.png", 200, 250, None),
+        ("wide.png", 1000, 200, None),
+        ("tall.jpg", 300, 1000, None),
+        ("webp-named.png", 600, 800, "WEBP"),
+        ("tiny-tall.png", 40, 200, None),
+    ],
+)
 def test_fixed_images_pass_preflight(media, tmp_path, fit, name, width, height, fmt) -> None:
     source = media.image(name, width, height, fmt=fmt)
     assert not check_image(source).ok
@@ -89,7 +118,7 @@ def test_padding_keeps_the_whole_picture_and_cropping_cuts_it(media, tmp_path) -
     assert padded.size == (1000, 400)  # padded to 2.5:1, already 300 px or more a side
     assert cropped.size == (750, 300)  # cropped to 500 x 200, then scaled up to 300 px high
     # The solid fill continues the background colour of make_image: (40, 60, 90).
-    assert all(abs(a - b) <= 6 for a, b in zip(padded.getpixel((10, 10)), (40, 60, 90)))
+    assert all(abs(a - b) <= 6 for a, b in zip(padded.getpixel((10, 10)), (40, 60, 90), strict=True))
 
 
 def test_an_exif_rotated_photo_comes_out_upright(media, tmp_path) -> None:
@@ -138,15 +167,29 @@ def test_unfixable_images_raise_fix_failed(media, tmp_path) -> None:
 
 # --- videos ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "options", "orientation", "fit"), [
-    ("long.mp4", {"width": 480, "height": 320, "seconds": 12, "fps": 12}, "image", Fit.SOLID),
-    ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
-    ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.BLUR),
-    ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.CROP),
-    ("small.mp4", {"width": 240, "height": 200, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
-    ("vp9.webm", {"width": 320, "height": 320, "seconds": 3, "fps": 12, "vcodec": "libvpx-vp9"}, "video", Fit.SOLID),
-    ("odd-mpeg4.avi", {"width": 301, "height": 755, "seconds": 3, "fps": 12, "vcodec": "mpeg4"}, "video", Fit.SOLID),
-])
+
+@pytest.mark.parametrize(
+    ("name", "options", "orientation", "fit"),
+    [
+        ("long.mp4", {"width": 480, "height": 320, "seconds": 12, "fps": 12}, "image", Fit.SOLID),
+        ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
+        ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.BLUR),
+        ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.CROP),
+        ("small.mp4", {"width": 240, "height": 200, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
+        (
+            "vp9.webm",
+            {"width": 320, "height": 320, "seconds": 3, "fps": 12, "vcodec": "libvpx-vp9"},
+            "video",
+            Fit.SOLID,
+        ),
+        (
+            "odd-mpeg4.avi",
+            {"width": 301, "height": 755, "seconds": 3, "fps": 12, "vcodec": "mpeg4"},
+            "video",
+            Fit.SOLID,
+        ),
+    ],
+)
 def test_fixed_videos_pass_preflight_and_keep_their_sound(media, tmp_path, name, options, orientation, fit) -> None:
     source = media.video(name, **options)
     assert not check_video(source, orientation).ok
@@ -184,12 +227,13 @@ def test_a_29_97_fps_clip_is_cut_on_a_whole_frame_within_the_cap(media, tmp_path
 
 
 def test_a_clip_over_10_mb_fills_most_of_the_budget_in_one_pass(media, tmp_path, monkeypatch) -> None:
-    source = media.video("heavy.mp4", width=480, height=320, seconds=5, fps=24,
-                         extra=("-vf", "noise=alls=80:allf=t", "-qp", "8"))
+    source = media.video(
+        "heavy.mp4", width=480, height=320, seconds=5, fps=24, extra=("-vf", "noise=alls=80:allf=t", "-qp", "8")
+    )
     assert source.stat().st_size > MAX_BYTES
     runs = []
-    real_ffmpeg = fixes._ffmpeg
-    monkeypatch.setattr(fixes, "_ffmpeg", lambda *args: runs.append(args) or real_ffmpeg(*args))
+    real_ffmpeg = fixes.run_ffmpeg
+    monkeypatch.setattr(fixes, "run_ffmpeg", lambda *args: runs.append(args) or real_ffmpeg(*args))
     out = fix_video(source, tmp_path, "video")
     assert_fixed_video(out, "video")
     assert len(runs) == 1 and audio_format(out) == "AAC"
@@ -206,7 +250,9 @@ def test_a_short_clip_is_looped_to_3_s_only_when_asked(media, tmp_path) -> None:
 
 
 def test_a_silent_clip_stays_silent(media, tmp_path) -> None:
-    out = fix_video(media.video("silent-wide.mp4", width=1000, height=300, seconds=3, fps=12, audio=False), tmp_path, "video")
+    out = fix_video(
+        media.video("silent-wide.mp4", width=1000, height=300, seconds=3, fps=12, audio=False), tmp_path, "video"
+    )
     assert_fixed_video(out, "video")
     assert audio_format(out) is None
 
@@ -230,10 +276,14 @@ def test_the_same_video_fix_is_made_once_and_named_by_its_settings(media, tmp_pa
 
 def test_progress_rises_to_one(media, tmp_path) -> None:
     fractions = []
-    fix_video(media.video("long.mp4", width=480, height=320, seconds=12, fps=12), tmp_path, "image",
-              on_progress=fractions.append)
+    fix_video(
+        media.video("long.mp4", width=480, height=320, seconds=12, fps=12),
+        tmp_path,
+        "image",
+        on_progress=fractions.append,
+    )
     assert len(fractions) >= 2 and fractions == sorted(fractions)
-    assert 0 <= fractions[0] and fractions[-1] == 1.0
+    assert fractions[0] >= 0 and fractions[-1] == 1.0
 
 
 def test_unfixable_videos_raise_fix_failed(media, tmp_path) -> None:
@@ -245,6 +295,7 @@ def test_unfixable_videos_raise_fix_failed(media, tmp_path) -> None:
 
 
 # --- thumbnails ------------------------------------------------------------------------------------
+
 
 def test_thumbnails_are_small_upright_stills_made_once(media, tmp_path) -> None:
     phone = media.video("phone-long.mov", width=480, height=320, seconds=11, fps=12, rotation=90)

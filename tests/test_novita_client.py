@@ -1,4 +1,5 @@
 """The API client against the simulator over real HTTP: parsing, error mapping, retries."""
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,14 @@ ERROR_TABLE = [
 
 def test_task_result_parses_the_documented_payload() -> None:
     payload = {
-        "task": {"task_id": "t1", "task_type": "x", "status": "TASK_STATUS_SUCCEED", "reason": "", "eta": 0, "progress_percent": 100},
+        "task": {
+            "task_id": "t1",
+            "task_type": "x",
+            "status": "TASK_STATUS_SUCCEED",
+            "reason": "",
+            "eta": 0,
+            "progress_percent": 100,
+        },
         "videos": [{"video_url": "https://cdn/x.mp4", "video_url_ttl": "3600", "video_type": "mp4"}],
         "images": [],
         "audios": [],
@@ -61,14 +69,20 @@ def test_every_documented_error_maps_to_its_exception_over_http(client, control,
 
 
 def test_error_bodies_without_a_reason_fall_back_on_status_and_words() -> None:
-    assert isinstance(error_from_response(403, {"error": {"message": "Insufficient balance", "code": 403}}), errors.BalanceTooLow)
+    assert isinstance(
+        error_from_response(403, {"error": {"message": "Insufficient balance", "code": 403}}), errors.BalanceTooLow
+    )
     assert isinstance(error_from_response(400, {"error": {"message": "illegal image content"}}), errors.ContentRefused)
     assert isinstance(error_from_response(429, None, "slow down"), errors.RateLimited)
     assert isinstance(error_from_response(502, None, "<html>bad gateway</html>"), errors.ServiceError)
 
 
 def test_each_error_has_its_own_plain_sentence() -> None:
-    sentences = {kind.user_message for _, _, kind in ERROR_TABLE} | {errors.CouldNotConnect.user_message, errors.TimedOut.user_message, errors.UnclearAnswer.user_message}
+    sentences = {kind.user_message for _, _, kind in ERROR_TABLE} | {
+        errors.CouldNotConnect.user_message,
+        errors.TimedOut.user_message,
+        errors.UnclearAnswer.user_message,
+    }
     assert len(sentences) == 10
     for sentence in sentences:
         assert sentence.endswith(".") and "Traceback" not in sentence and "HTTP" not in sentence
@@ -115,7 +129,9 @@ def test_submit_is_never_retried_on_429(client, control, character_png, motion_m
     assert control.task_count() == 0
 
 
-def test_a_submit_held_past_the_timeout_is_timed_out_not_retried(client, control, character_png, motion_mp4, hosting) -> None:
+def test_a_submit_held_past_the_timeout_is_timed_out_not_retried(
+    client, control, character_png, motion_mp4, hosting
+) -> None:
     client.submit_timeout = (1.0, 0.5)
     control.fault("hold", match="submit", seconds=1.0)
     with pytest.raises(errors.TimedOut):

@@ -4,6 +4,7 @@ A real S3-compatible HTTP server (moto in server mode) runs on a free loopback p
 fetches the presigned links from it as Novita would. Moto accepts any signature by default, so the
 tests about refused keys switch on its IAM checks, under which it verifies request signatures.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,8 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -25,17 +26,12 @@ from moto.server import ThreadedMotoServer
 
 from lib import errors
 from lib.config import APP_DIR, S3Settings, load_settings
-from lib.hosting import VideoHosting, hosting_for
-from lib.preflight import content_digest
-from lib.jobs import JobRequest, submit_job
+from lib.errors import StorageBucketMissing, StorageCredentialsRefused, StorageUnreachable
+from lib.files.digest import content_digest
+from lib.files.hosting import VideoHosting, hosting_for
+from lib.files.object_storage import S3Hosting
+from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.novita import Orientation
-from lib.object_storage import (
-    S3Hosting,
-    StorageBucketMissing,
-    StorageCredentialsRefused,
-    StorageUnreachable,
-)
-from lib.store import JobStatus
 
 REGION = "us-east-1"
 # Moto's own accounts accept any key while IAM checks are off; these only sign the requests.
@@ -53,8 +49,13 @@ def moto_url() -> Iterator[str]:
 
 
 def admin_client(moto_url: str, service: str = "s3"):
-    return boto3.client(service, endpoint_url=moto_url, region_name=REGION,
-                        aws_access_key_id=ADMIN_KEY_ID, aws_secret_access_key=ADMIN_SECRET)
+    return boto3.client(
+        service,
+        endpoint_url=moto_url,
+        region_name=REGION,
+        aws_access_key_id=ADMIN_KEY_ID,
+        aws_secret_access_key=ADMIN_SECRET,
+    )
 
 
 @pytest.fixture
@@ -66,8 +67,14 @@ def bucket(moto_url: str) -> str:
 
 
 def s3_settings(moto_url: str, bucket: str, **overrides) -> S3Settings:
-    values = dict(bucket=bucket, endpoint_url=moto_url, region=REGION, access_key_id="AKIASTUDIO0000000000",
-                  secret_access_key="studio-secret-key-0123456789", link_seconds=7200)
+    values = dict(
+        bucket=bucket,
+        endpoint_url=moto_url,
+        region=REGION,
+        access_key_id="AKIASTUDIO0000000000",
+        secret_access_key="studio-secret-key-0123456789",
+        link_seconds=7200,
+    )
     return S3Settings(**{**values, **overrides})
 
 
@@ -78,8 +85,9 @@ def objects_in(moto_url: str, bucket: str) -> list[dict]:
 def count_uploads(hosting: S3Hosting) -> list[str]:
     """Every PutObject the hosting's own client sends, seen through boto3's event hooks."""
     uploads: list[str] = []
-    hosting.client.meta.events.register("before-call.s3.PutObject",
-                                        lambda params, **_: uploads.append(params["url_path"]))
+    hosting.client.meta.events.register(
+        "before-call.s3.PutObject", lambda params, **_: uploads.append(params["url_path"])
+    )
     return uploads
 
 
@@ -133,8 +141,13 @@ def test_the_link_lasts_at_least_two_hours(moto_url, bucket, motion_mp4, asked, 
 
 
 def test_settings_never_ask_for_a_link_shorter_than_two_hours(moto_url, bucket, motion_mp4) -> None:
-    environ = {"S3_BUCKET": bucket, "S3_ENDPOINT_URL": moto_url, "S3_LINK_SECONDS": "60",
-               "S3_ACCESS_KEY_ID": "AKIASTUDIO0000000000", "S3_SECRET_ACCESS_KEY": "studio-secret"}
+    environ = {
+        "S3_BUCKET": bucket,
+        "S3_ENDPOINT_URL": moto_url,
+        "S3_LINK_SECONDS": "60",
+        "S3_ACCESS_KEY_ID": "AKIASTUDIO0000000000",
+        "S3_SECRET_ACCESS_KEY": "studio-secret",
+    }
     loaded = load_settings(environ=environ, secrets={})
     url = S3Hosting(loaded.s3).url_for(motion_mp4)
     assert int(parse_qs(urlsplit(url).query)["X-Amz-Expires"][0]) == 7200
@@ -200,7 +213,9 @@ def checked_keys(moto_url: str, bucket: str) -> Iterator[dict]:
 
 
 @pytest.mark.parametrize("wrong", ["secret", "key id"])
-def test_refused_keys_give_a_plain_message_without_the_secret(moto_url, bucket, checked_keys, motion_mp4, wrong) -> None:
+def test_refused_keys_give_a_plain_message_without_the_secret(
+    moto_url, bucket, checked_keys, motion_mp4, wrong
+) -> None:
     right = S3Hosting(s3_settings(moto_url, bucket, **checked_keys))
     assert right.url_for(motion_mp4).startswith(f"{moto_url}/{bucket}/")  # the checks let good keys through
     keys = {**checked_keys, "secret_access_key": WRONG_SECRET}
@@ -215,33 +230,49 @@ def test_refused_keys_give_a_plain_message_without_the_secret(moto_url, bucket, 
     assert WRONG_SECRET not in repr(S3Hosting(config))
 
 
-def test_a_failed_upload_is_recorded_on_the_job_in_plain_words(moto_url, sim, client, store, character_png, motion_mp4) -> None:
+def test_a_failed_upload_is_recorded_on_the_job_in_plain_words(
+    moto_url, sim, client, store, character_png, motion_mp4
+) -> None:
     config = s3_settings(moto_url, "gone-bucket", secret_access_key=WRONG_SECRET)
     with pytest.raises(StorageBucketMissing) as caught:
-        submit_job(JobRequest(character_png, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=S3Hosting(config))
+        submit_job(
+            JobRequest(character_png, motion_mp4, Orientation.IMAGE),
+            store=store,
+            client=client,
+            hosting=S3Hosting(config),
+        )
     job = store.get(caught.value.job_id)
     assert job.status is JobStatus.FAILED and "bucket for motion videos does not exist" in job.failure_reason
     assert WRONG_SECRET not in job.failure_reason and job.task_id is None
 
 
 def test_hosting_for_picks_s3_when_a_bucket_is_set() -> None:
-    environ = {"S3_BUCKET": "team-videos", "S3_ENDPOINT_URL": "http://127.0.0.1:9000", "S3_ACCESS_KEY_ID": "AKIA1",
-               "S3_SECRET_ACCESS_KEY": "shh", "PUBLIC_BASE_URL": "https://studio.example"}
+    environ = {
+        "S3_BUCKET": "team-videos",
+        "S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+        "S3_ACCESS_KEY_ID": "AKIA1",
+        "S3_SECRET_ACCESS_KEY": "shh",
+        "PUBLIC_BASE_URL": "https://studio.example",
+    }
     live = hosting_for(load_settings(environ={**environ, "NOVITA_API_KEY": "sk_x"}, secrets={}), 8501)
     demo = hosting_for(load_settings(environ=environ, secrets={}), 8501)
     for hosting in (live, demo):
         assert isinstance(hosting, S3Hosting)
         assert hosting.s3.bucket == "team-videos" and hosting.s3.endpoint_url == "http://127.0.0.1:9000"
         assert hosting.link_seconds >= 7200 and "shh" not in repr(hosting)
-    without = hosting_for(load_settings(environ={k: v for k, v in environ.items() if k != "S3_BUCKET"}, secrets={}), 8501)
+    without = hosting_for(
+        load_settings(environ={k: v for k, v in environ.items() if k != "S3_BUCKET"}, secrets={}), 8501
+    )
     assert isinstance(without, VideoHosting) and without.base_url == "https://studio.example"
 
 
 def test_the_app_does_not_load_boto3_until_a_video_is_hosted() -> None:
     script = (
-        "import sys; from lib.config import load_settings; from lib.hosting import hosting_for; "
+        "import sys; from lib.config import load_settings; from lib.files.hosting import hosting_for; "
         "h = hosting_for(load_settings(environ={'S3_BUCKET': 'b'}, secrets={}), 8501); "
         "print(type(h).__name__, 'boto3' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd=APP_DIR, capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=APP_DIR, capture_output=True, text=True, timeout=60, check=True
+    )
     assert out.stdout.split() == ["S3Hosting", "False"]

@@ -1,5 +1,6 @@
 """Each page under AppTest, in demo mode on the simulator: uploads, checklist, fixes, the
 double-submit guard, the result, and the gallery's filters, detail view and delete."""
+
 from __future__ import annotations
 
 import time
@@ -10,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.app_test import AppTestError
 
 from lib.config import APP_DIR, load_settings
-from lib.history import download_name
-from lib.jobs import stop_pollers
-from lib.store import JobStatus, JobStore, PreparedInputs, now_iso
+from lib.history.gallery import download_name
+from lib.jobs import JobStatus, JobStore, PreparedInputs
+from lib.jobs.models import now_iso
+from lib.jobs.poller import stop_pollers
 from tests.make_media import make_image, make_video
 from tests.test_store import a_job
 
@@ -228,15 +230,23 @@ def test_the_gallery_filters_by_status_orientation_search_and_favorites(history)
     assert open_buttons(app) == 2
 
 
-def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(settings, character_png, motion_mp4) -> None:
+def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(
+    settings, character_png, motion_mp4
+) -> None:
     store = JobStore(settings.db_path)
     result = settings.results_dir / "result.mp4"
     result.parent.mkdir(parents=True)
     result.write_bytes(motion_mp4.read_bytes())
     job = store.add(
         a_job(
-            "done", status=JobStatus.SUCCEEDED, task_id="task-123", prompt="a dancer", result_path=str(result),
-            image_path=str(character_png), video_path=str(motion_mp4), output_seconds=3.5,
+            "done",
+            status=JobStatus.SUCCEEDED,
+            task_id="task-123",
+            prompt="a dancer",
+            result_path=str(result),
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            output_seconds=3.5,
         )
     )
     app = run("pages/3_History.py")
@@ -261,8 +271,15 @@ def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(set
 def test_rerun_opens_generate_with_the_same_settings(settings, character_png, motion_mp4) -> None:
     store = JobStore(settings.db_path)
     job = store.add(
-        a_job("done", status=JobStatus.SUCCEEDED, prompt="moonwalk", negative_prompt="blur",
-              image_path=str(character_png), video_path=str(motion_mp4), keep_original_sound=False)
+        a_job(
+            "done",
+            status=JobStatus.SUCCEEDED,
+            prompt="moonwalk",
+            negative_prompt="blur",
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            keep_original_sound=False,
+        )
     )
     app = run("pages/3_History.py")
     app.button(key=f"open_{job.id}").click().run()
@@ -296,7 +313,15 @@ def test_back_to_all_jobs_leaves_the_detail_view(history) -> None:
 
 def test_after_a_rerun_history_shows_the_gallery_again(settings, character_png, motion_mp4) -> None:
     store = JobStore(settings.db_path)
-    job = store.add(a_job("done", status=JobStatus.SUCCEEDED, prompt="again", image_path=str(character_png), video_path=str(motion_mp4)))
+    job = store.add(
+        a_job(
+            "done",
+            status=JobStatus.SUCCEEDED,
+            prompt="again",
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+        )
+    )
     app = run("pages/3_History.py")
     app.button(key=f"open_{job.id}").click().run()
     next(b for b in app.button if b.label == "Re-run").click().run()

@@ -1,12 +1,13 @@
 """Every rule at, just inside and just outside its limit; hostile files; warnings; the report cache."""
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from lib import preflight
-from lib.preflight import MAX_BYTES, check_image, check_prompts, check_video
+from lib.media import check_image, check_prompts, check_video, preflight
+from lib.novita.rules import MAX_BYTES
 from tests.fixtures_media import HOSTILE_KINDS
 
 
@@ -16,13 +17,21 @@ def codes(report) -> list[str]:
 
 # --- the character image ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("width", "height", "expected"),
     [
-        (300, 400, []), (301, 400, []), (299, 400, ["min_side"]),
-        (400, 300, []), (400, 299, ["min_side"]),
-        (750, 300, []), (749, 300, []), (751, 300, ["aspect_ratio"]),
-        (300, 750, []), (300, 749, []), (300, 751, ["aspect_ratio"]),
+        (300, 400, []),
+        (301, 400, []),
+        (299, 400, ["min_side"]),
+        (400, 300, []),
+        (400, 299, ["min_side"]),
+        (750, 300, []),
+        (749, 300, []),
+        (751, 300, ["aspect_ratio"]),
+        (300, 750, []),
+        (300, 749, []),
+        (300, 751, ["aspect_ratio"]),
         (200, 800, ["min_side", "aspect_ratio"]),
     ],
 )
@@ -30,7 +39,13 @@ def test_image_sides_and_aspect_at_their_limits(media, width, height, expected) 
     report = check_image(media.image(f"side-{width}x{height}.png", width, height))
     assert codes(report) == expected
     assert report.ok == (expected == [])
-    assert report.facts == {"format": "png", "size_bytes": report.facts["size_bytes"], "width": width, "height": height}
+    assert report.facts == {
+        "format": "png",
+        "size_bytes": report.facts["size_bytes"],
+        "width": width,
+        "height": height,
+        "rotation": 0,
+    }
 
 
 @pytest.mark.parametrize(("size", "passes"), [(MAX_BYTES - 1, True), (MAX_BYTES, True), (MAX_BYTES + 1, False)])
@@ -43,8 +58,9 @@ def test_image_file_size_at_the_limit(media, size, passes) -> None:
         assert "10,485,761 bytes" in problem.message and "at most 10.0 MB" in problem.message
 
 
-@pytest.mark.parametrize(("fmt", "name", "detected"), [("WEBP", "fake.png", "webp"), ("GIF", "fake.jpg", "gif"),
-                                                       ("BMP", "fake.jpeg", "bmp")])
+@pytest.mark.parametrize(
+    ("fmt", "name", "detected"), [("WEBP", "fake.png", "webp"), ("GIF", "fake.jpg", "gif"), ("BMP", "fake.jpeg", "bmp")]
+)
 def test_image_format_is_judged_by_content(media, fmt, name, detected) -> None:
     report = check_image(media.image(name, 600, 800, fmt=fmt))
     assert codes(report) == ["format"]
@@ -79,7 +95,9 @@ def test_hostile_files_give_one_clear_problem(media, kind) -> None:
         assert not report.ok
         (problem,) = report.problems
         assert problem.code == "unreadable"
-        assert problem.message.startswith(("The character image could not be read: ", "The motion video could not be read: "))
+        assert problem.message.startswith(
+            ("The character image could not be read: ", "The motion video could not be read: ")
+        )
 
 
 def test_an_audio_only_mp4_is_not_a_motion_video(media) -> None:
@@ -89,6 +107,7 @@ def test_an_audio_only_mp4_is_not_a_motion_video(media) -> None:
 
 
 # --- the motion video ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("frames", "fps", "orientation", "expected"),
@@ -129,12 +148,25 @@ def test_a_value_just_past_a_limit_is_not_rounded_onto_it(media) -> None:
 
 @pytest.mark.parametrize(
     ("width", "height", "expected"),
-    [(300, 300, []), (299, 400, ["min_side"]), (750, 300, []), (752, 300, ["aspect_ratio"]), (300, 752, ["aspect_ratio"])],
+    [
+        (300, 300, []),
+        (299, 400, ["min_side"]),
+        (750, 300, []),
+        (752, 300, ["aspect_ratio"]),
+        (300, 752, ["aspect_ratio"]),
+    ],
 )
 def test_video_sides_and_aspect_at_their_limits(media, width, height, expected) -> None:
     # H.264 in 4:2:0 wants even sizes, so odd ones are made as MPEG-4 Part 2 in MP4.
-    clip = media.video(f"box-{width}x{height}.mp4", width=width, height=height, seconds=3, fps=8, audio=False,
-                       vcodec="libx264" if width % 2 == height % 2 == 0 else "mpeg4")
+    clip = media.video(
+        f"box-{width}x{height}.mp4",
+        width=width,
+        height=height,
+        seconds=3,
+        fps=8,
+        audio=False,
+        vcodec="libx264" if width % 2 == height % 2 == 0 else "mpeg4",
+    )
     assert codes(check_video(clip, "video")) == expected
 
 
@@ -168,14 +200,26 @@ def test_keeping_the_sound_of_a_silent_clip_warns_without_blocking(media) -> Non
     silent = media.video("silent-3s.mp4", width=320, height=320, seconds=3, audio=False)
     report = check_video(silent, "video")
     assert report.ok and report.facts["has_audio"] is False
-    assert report.warnings == ["The motion video has no sound, so keeping the original sound will give a silent result."]
+    assert report.warnings == [
+        "The motion video has no sound, so keeping the original sound will give a silent result."
+    ]
     assert check_video(silent, "video", keep_original_sound=False).warnings == []
     assert check_video(media.video("sound-3s.mp4", width=320, height=320, seconds=3), "video").warnings == []
 
 
 def test_video_facts_hold_everything_the_issue_lists(media) -> None:
     report = check_video(media.video("facts.mp4", width=320, height=320, seconds=3, fps=24), "video")
-    assert set(report.facts) == {"format", "size_bytes", "width", "height", "duration", "fps", "has_audio", "codec", "rotation"}
+    assert set(report.facts) == {
+        "format",
+        "size_bytes",
+        "width",
+        "height",
+        "duration",
+        "fps",
+        "has_audio",
+        "codec",
+        "rotation",
+    }
     assert (report.facts["codec"], report.facts["fps"], report.facts["duration"]) == ("h264", 24.0, 3.0)
 
 
@@ -185,6 +229,7 @@ def test_an_unknown_orientation_is_a_programming_error(media) -> None:
 
 
 # --- prompts ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("length", "passes"), [(2499, True), (2500, True), (2501, False)])
 def test_negative_prompt_length_at_the_limit(length, passes) -> None:
@@ -201,6 +246,7 @@ def test_missing_prompts_pass() -> None:
 
 
 # --- the cache -------------------------------------------------------------------------------------
+
 
 def test_reports_are_cached_by_content_not_by_name(media, tmp_path, monkeypatch) -> None:
     preflight.clear_cache()

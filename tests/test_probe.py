@@ -1,4 +1,5 @@
 """probe(): facts from the header, format by content, upright sizes, and a clear refusal of anything else."""
+
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ import os
 import pytest
 
 from lib.errors import MediaUnreadable
-from lib.probe import probe
+from lib.media.probe import probe
 from tests.fixtures_media import HOSTILE_KINDS
 
 
@@ -20,7 +21,9 @@ from tests.fixtures_media import HOSTILE_KINDS
         ("clip.webm", {"vcodec": "libvpx-vp9"}, "webm", "vp9"),
     ],
 )
-def test_video_formats_and_codecs_are_read_from_the_content(media, name, options, expected_format, expected_codec) -> None:
+def test_video_formats_and_codecs_are_read_from_the_content(
+    media, name, options, expected_format, expected_codec
+) -> None:
     facts = probe(media.video(name, width=320, height=240, seconds=1, **options))
     assert (facts.format, facts.codec, facts.width, facts.height) == (expected_format, expected_codec, 320, 240)
     assert facts.has_video and not facts.is_image
@@ -65,7 +68,13 @@ def test_a_jpeg_with_exif_rotation_reports_its_upright_size(media) -> None:
 
 def test_an_audio_only_mp4_is_readable_but_has_no_picture(media) -> None:
     facts = probe(media.audio_only())
-    assert (facts.format, facts.has_video, facts.has_audio, facts.width, facts.height) == ("mp4", False, True, None, None)
+    assert (facts.format, facts.has_video, facts.has_audio, facts.width, facts.height) == (
+        "mp4",
+        False,
+        True,
+        None,
+        None,
+    )
     assert facts.duration == pytest.approx(4.0, abs=0.05)
 
 

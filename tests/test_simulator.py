@@ -1,4 +1,5 @@
 """The simulator keeps the documented contract: paths, auth, rules, lifecycle, expiring results."""
+
 from __future__ import annotations
 
 import base64
@@ -8,8 +9,8 @@ import pytest
 import requests
 
 from lib import simulator
+from lib.media.probe import probe
 from lib.novita import RESULT_PATH, SUBMIT_PATH
-from lib.probe import probe
 from tests.conftest import TEST_API_KEY
 from tests.make_media import make_image
 
@@ -40,7 +41,10 @@ def wait_for(sim, task_id: str, status: str, timeout: float = 30.0) -> dict:
     raise AssertionError(f"task {task_id} never reached {status}: {payload}")
 
 
-def test_a_task_goes_queued_processing_succeed_with_a_real_mp4(sim, hosting, character_png, motion_mp4) -> None:
+def test_a_task_goes_queued_processing_succeed_with_a_real_mp4(
+    sim, control, hosting, character_png, motion_mp4
+) -> None:
+    control.configure(processing_seconds=2.0)  # long enough to see each state and a few progress steps
     response = submit(sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image")
     assert response.status_code == 200 and set(response.json()) == {"task_id"}
     task_id = response.json()["task_id"]
@@ -75,7 +79,11 @@ def test_a_task_goes_queued_processing_succeed_with_a_real_mp4(sim, hosting, cha
 
 def test_the_reference_audio_is_dropped_when_asked(sim, hosting, character_png, motion_mp4) -> None:
     task_id = submit(
-        sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="video", keep_original_sound=False
+        sim,
+        image=b64(character_png),
+        video=hosting.url_for(motion_mp4),
+        character_orientation="video",
+        keep_original_sound=False,
     ).json()["task_id"]
     video = wait_for(sim, task_id, "TASK_STATUS_SUCCEED")["videos"][0]
     out = hosting.static_dir / "silent.mp4"
@@ -94,7 +102,9 @@ def test_a_configured_key_refuses_others(tmp_path) -> None:
     running = simulator.start(tmp_path / "keyed", simulator.SimulatorConfig(api_key="sk_right"))
     try:
         wrong = requests.get(running.url + RESULT_PATH, params={"task_id": "x"}, headers=AUTH, timeout=10)
-        right = requests.get(running.url + RESULT_PATH, params={"task_id": "x"}, headers={"Authorization": "Bearer sk_right"}, timeout=10)
+        right = requests.get(
+            running.url + RESULT_PATH, params={"task_id": "x"}, headers={"Authorization": "Bearer sk_right"}, timeout=10
+        )
     finally:
         running.stop()
     assert wrong.status_code == 401 and right.status_code == 404
@@ -117,15 +127,21 @@ def test_malformed_bodies_are_invalid_request_body(sim, body, words) -> None:
 
 
 def test_input_rules_are_enforced_with_the_rule_named(sim, hosting, character_png, long_motion_mp4, tmp_path) -> None:
-    too_long = submit(sim, image=b64(character_png), video=hosting.url_for(long_motion_mp4), character_orientation="image")
+    too_long = submit(
+        sim, image=b64(character_png), video=hosting.url_for(long_motion_mp4), character_orientation="image"
+    )
     assert too_long.status_code == 400 and too_long.json()["reason"] == "INVALID_REQUEST_BODY"
     assert "10" in too_long.json()["message"]
-    accepted = submit(sim, image=b64(character_png), video=hosting.url_for(long_motion_mp4), character_orientation="video")
+    accepted = submit(
+        sim, image=b64(character_png), video=hosting.url_for(long_motion_mp4), character_orientation="video"
+    )
     assert accepted.status_code == 200
     tiny = make_image(tmp_path / "tiny.png", 200, 400)
     small = submit(sim, image=b64(tiny), video=hosting.url_for(long_motion_mp4), character_orientation="video")
     assert small.status_code == 400 and "300" in small.json()["message"]
-    missing = submit(sim, image=b64(character_png), video=hosting.base_url + "/app/static/nope.mp4", character_orientation="video")
+    missing = submit(
+        sim, image=b64(character_png), video=hosting.base_url + "/app/static/nope.mp4", character_orientation="video"
+    )
     assert missing.status_code == 400 and "404" in missing.json()["message"]
     as_base64 = submit(sim, image=b64(character_png), video=b64(character_png), character_orientation="video")
     assert as_base64.status_code == 400 and "URL" in as_base64.json()["message"]
@@ -133,7 +149,9 @@ def test_input_rules_are_enforced_with_the_rule_named(sim, hosting, character_pn
 
 def test_a_result_url_answers_403_once_it_expires(sim, control, hosting, character_png, motion_mp4) -> None:
     control.configure(url_ttl=1)
-    task_id = submit(sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image").json()["task_id"]
+    task_id = submit(
+        sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image"
+    ).json()["task_id"]
     video = wait_for(sim, task_id, "TASK_STATUS_SUCCEED")["videos"][0]
     assert video["video_url_ttl"] == "1"
     time.sleep(1.5)
@@ -145,7 +163,9 @@ def test_a_result_url_answers_403_once_it_expires(sim, control, hosting, charact
 
 def test_tasks_survive_a_simulator_restart(tmp_path, hosting, character_png, motion_mp4) -> None:
     first = simulator.start(tmp_path / "persistent", simulator.SimulatorConfig(processing_seconds=1.0))
-    task_id = submit(first, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image").json()["task_id"]
+    task_id = submit(
+        first, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image"
+    ).json()["task_id"]
     first.stop()
     second = simulator.start(tmp_path / "persistent", simulator.SimulatorConfig(processing_seconds=1.0))
     try:
@@ -156,7 +176,9 @@ def test_tasks_survive_a_simulator_restart(tmp_path, hosting, character_png, mot
 
 def test_a_failing_task_reports_its_reason(sim, control, hosting, character_png, motion_mp4) -> None:
     control.fault("fail_task", message="motion could not be transferred")
-    task_id = submit(sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image").json()["task_id"]
+    task_id = submit(
+        sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image"
+    ).json()["task_id"]
     task = wait_for(sim, task_id, "TASK_STATUS_FAILED")["task"]
     assert task["reason"] == "motion could not be transferred"
 
@@ -166,7 +188,12 @@ def test_the_balance_is_charged_and_enforced(sim, control, hosting, character_pn
     response = submit(sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image")
     assert response.status_code == 403 and response.json()["reason"] == "BILLING_BALANCE_NOT_ENOUGH"
     control.configure(balance_usd=10.0)
-    assert submit(sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image").status_code == 200
+    assert (
+        submit(
+            sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image"
+        ).status_code
+        == 200
+    )
     assert control.state()["config"]["balance_usd"] == pytest.approx(10.0 - 3.5 * 0.14, abs=0.02)
 
 
@@ -179,13 +206,25 @@ def test_the_command_line_serves_on_the_given_port(tmp_path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(tmp_path / "cli"), "--exit-after", "20"],
+        [
+            sys.executable,
+            "-m",
+            "lib.simulator",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(tmp_path / "cli"),
+            "--exit-after",
+            "20",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert f"127.0.0.1:{port}" in process.stdout.readline()
-        response = requests.get(f"http://127.0.0.1:{port}{RESULT_PATH}", params={"task_id": "x"}, headers=AUTH, timeout=10)
+        response = requests.get(
+            f"http://127.0.0.1:{port}{RESULT_PATH}", params={"task_id": "x"}, headers=AUTH, timeout=10
+        )
         assert response.status_code == 404
     finally:
         process.terminate()

@@ -1,4 +1,5 @@
 """The SQLite history: its whole schema, and safety across threads and processes."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -6,9 +7,12 @@ import threading
 
 import sqlite_utils
 
-from lib.store import Job, JobStatus, JobStore, migrations, new_job_id, now_iso
+from lib.jobs import Job, JobStatus, JobStore
+from lib.jobs.models import new_job_id, now_iso
+from lib.jobs.schema import migrations
 
-EXPECTED_JOBS_SCHEMA = """CREATE TABLE "jobs" (
+EXPECTED_JOBS_SCHEMA = (
+    """CREATE TABLE "jobs" (
    "id" TEXT PRIMARY KEY,
    "submission_key" TEXT,
    "content_hash" TEXT NOT NULL,
@@ -34,7 +38,9 @@ EXPECTED_JOBS_SCHEMA = """CREATE TABLE "jobs" (
    "submitted_at" TEXT,
    "finished_at" TEXT,
    "updated_at" TEXT NOT NULL
-, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, "output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita')"""
+, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
+    """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita')"""
+)
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
    "id" TEXT PRIMARY KEY,
@@ -61,7 +67,13 @@ EXPECTED_INDEXES = {
 
 def a_job(content_hash: str = "same-inputs", **fields) -> Job:
     stamp = now_iso()
-    defaults = {"id": new_job_id(), "status": JobStatus.SUBMITTING, "character_orientation": "image", "created_at": stamp, "updated_at": stamp}
+    defaults = {
+        "id": new_job_id(),
+        "status": JobStatus.SUBMITTING,
+        "character_orientation": "image",
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
     return Job(content_hash=content_hash, **{**defaults, **fields})
 
 
@@ -73,7 +85,8 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     assert db["prepared_inputs"].schema == EXPECTED_PREPARED_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
-        ("idx_prepared_inputs_created_at", ("created_at",)), ("sqlite_autoindex_prepared_inputs_1", ("id",))
+        ("idx_prepared_inputs_created_at", ("created_at",)),
+        ("sqlite_autoindex_prepared_inputs_1", ("id",)),
     }
     assert [m.name for m in migrations.applied(db)] == ["0001_enable_wal", "0002_create_jobs", "0003_gallery"]
     assert db.journal_mode == "wal"
@@ -91,7 +104,10 @@ def test_jobs_round_trip_with_their_types(store) -> None:
     assert store.get(job.id) == job
     updated = store.update(job.id, status=JobStatus.PROCESSING, progress_percent=40, eta_seconds=12)
     assert (updated.status, updated.progress_percent, updated.eta_seconds, updated.keep_original_sound) == (
-        JobStatus.PROCESSING, 40, 12, False
+        JobStatus.PROCESSING,
+        40,
+        12,
+        False,
     )
     assert updated.updated_at >= job.updated_at
     assert store.get("no-such-job") is None
@@ -127,7 +143,7 @@ def test_threads_racing_on_one_submission_create_one_job(store) -> None:
     assert store.count() == 1
 
 
-def _race_in_process(db_path: str, start: "multiprocessing.synchronize.Event", out: "multiprocessing.Queue") -> None:
+def _race_in_process(db_path: str, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:
     store = JobStore(db_path)
     start.wait()
     created = [store.add_unless_in_flight(a_job(f"p-{i % 5}"))[1] for i in range(20)]

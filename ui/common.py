@@ -2,21 +2,23 @@
 
 Only widgets live here; everything they show comes from `lib/`.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import streamlit as st
 
 from lib.access import password_matches
-from lib.checklist import Check
 from lib.config import Settings, load_settings
-from lib.history import download_name
-from lib.hosting import hosting_for
-from lib.jobs import start_poller
-from lib.store import Job, JobStatus, JobStore
+from lib.files.hosting import hosting_for
+from lib.history.gallery import download_name
+from lib.jobs import Job, JobStatus, JobStore
+from lib.jobs.poller import start_poller
+from lib.media.checklist import Check
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -30,7 +32,7 @@ NAVIGATION = [
     ("pages/2_Generate.py", "Generate", ":material/movie:"),
     ("pages/3_History.py", "History", ":material/video_library:"),
 ]
-STATUS_COLORS = {
+STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red"]] = {
     JobStatus.SUBMITTING: "blue",
     JobStatus.MAYBE_SUBMITTED: "orange",
     JobStatus.QUEUED: "blue",
@@ -92,7 +94,9 @@ def video_hosting(settings: Settings):  # VideoHosting or S3Hosting; the S3 one 
 
 
 def status_badge(job: Job) -> None:
-    st.badge(job.status.label, color=STATUS_COLORS[job.status], icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:"))
+    st.badge(
+        job.status.label, color=STATUS_COLORS[job.status], icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:")
+    )
 
 
 def show_checklist(checks: list[Check]) -> None:
@@ -106,7 +110,7 @@ def show_checklist(checks: list[Check]) -> None:
 def job_progress(job: Job) -> None:
     """Progress bar, ETA and elapsed time of a job still on its way."""
     started = datetime.fromisoformat(job.created_at)
-    elapsed = int((datetime.now(timezone.utc) - started).total_seconds())
+    elapsed = int((datetime.now(UTC) - started).total_seconds())
     st.progress(max(0, min(100, job.progress_percent)) / 100, text=f"{job.status.label}… {job.progress_percent}%")
     eta = f"about {job.eta_seconds} s left · " if job.eta_seconds else ""
     st.caption(f"{eta}{elapsed // 60} min {elapsed % 60:02d} s since you pressed Generate")
@@ -117,8 +121,12 @@ def job_outcome(job: Job) -> None:
     if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
         st.video(job.result_path)
         st.download_button(
-            "Download video", data=Path(job.result_path).read_bytes(), file_name=download_name(job),
-            mime="video/mp4", icon=":material/download:", type="primary",
+            "Download video",
+            data=Path(job.result_path).read_bytes(),
+            file_name=download_name(job),
+            mime="video/mp4",
+            icon=":material/download:",
+            type="primary",
         )
     elif job.status is JobStatus.SUCCEEDED:
         st.warning("The result video is no longer in the data folder.", icon=":material/warning:")

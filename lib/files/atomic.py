@@ -1,0 +1,43 @@
+"""Writing a file so that its final name only ever holds a whole file.
+
+Every writer gets a temporary file of its own beside the target, hidden (a leading dot) and of a
+unique name, so two processes writing the same target never share one; only a block that succeeds
+renames it into place, and a block that fails removes it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def new_file(folder: Path, suffix: str = "", stem: str = "") -> Iterator[Path]:
+    """Yield a new empty file of a unique name in `folder`, removed unless the block moves it away:
+    for a file whose final name is known only once it is written (a content hash)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # The target's suffix stays last, so tools that go by it (moviepy, Pillow) write the right format.
+    descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=f".part{suffix}")
+    os.close(descriptor)
+    partial = Path(name)
+    try:
+        yield partial
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_write(target: Path) -> Iterator[Path]:
+    """Yield a new empty temporary path beside `target`; it becomes `target` if the block succeeds.
+
+    On any failure the temporary file is removed and `target` is left as it was.
+
+        with atomic_write(Path("results/job.mp4")) as partial:
+            partial.write_bytes(data)
+    """
+    with new_file(target.parent, target.suffix, target.stem) as partial:
+        yield partial
+        os.replace(partial, target)

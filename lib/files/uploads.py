@@ -1,0 +1,53 @@
+"""Turning what a user hands over (uploaded bytes, a pasted link) into a file in the data folder.
+
+Files are named by their content's hash and an extension from their detected format: a user's file
+name never becomes a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from lib.errors import MediaUnreadable
+from lib.files.atomic import new_file
+from lib.files.safe_fetch import fetch
+from lib.media.probe import probe
+
+MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "mp4": ".mp4", "mov": ".mov", "webm": ".webm"}
+
+
+def save_upload(data: bytes, inputs_dir: Path) -> Path:
+    """Keep uploaded bytes as `<sha256>.<ext>` in `inputs_dir` and return the path."""
+    with new_file(inputs_dir) as partial:
+        partial.write_bytes(data)
+        return _settle(partial, hashlib.sha256(data).hexdigest(), inputs_dir)
+
+
+def fetch_link(
+    url: str,
+    inputs_dir: Path,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    timeout: tuple[float, float] = (5, 30),
+    allow_private: bool = False,
+) -> Path:
+    """Download a pasted http(s) link into `inputs_dir` and return the path, named like an upload.
+
+    Links to this computer or private networks are refused unless `allow_private` (ALLOW_PRIVATE_URLS);
+    see `lib.files.safe_fetch.fetch` for the size, time and redirect rules.
+    """
+    with new_file(inputs_dir) as partial:
+        download = fetch(url.strip(), partial, max_bytes=max_bytes, allow_private=allow_private, timeout=timeout)
+        return _settle(partial, download.sha256, inputs_dir)
+
+
+def _settle(partial: Path, digest: str, inputs_dir: Path) -> Path:
+    try:
+        extension = EXTENSIONS.get(probe(partial).format, ".bin")
+    except MediaUnreadable:
+        extension = ".bin"  # kept so preflight can say what is wrong with it
+    target = inputs_dir / f"{digest}{extension}"
+    os.replace(partial, target)
+    return target

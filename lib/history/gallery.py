@@ -1,0 +1,88 @@
+"""What the history gallery does with past jobs: name, price, filter, re-run and delete them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from lib.jobs.models import GalleryQuery, Job
+from lib.jobs.prepared import prepare_pair
+from lib.jobs.store import JobStore
+from lib.jobs.submit import JobRequest
+from lib.novita.rules import Orientation
+
+NAME_WORDS = 5
+
+
+def download_name(job: Job) -> str:
+    """`motion_<date>_<first prompt words>.mp4`: meaningful in a downloads folder, safe on every OS."""
+    date = datetime.fromisoformat(job.created_at).strftime("%Y-%m-%d_%H%M")
+    words = re.findall(r"[a-z0-9]+", job.prompt.lower())[:NAME_WORDS]
+    return f"motion_{date}{'_' + '-'.join(words) if words else ''}.mp4"
+
+
+def estimate_cost(output_seconds: float | None, price_per_second: float) -> float | None:
+    """USD for a result of this length: the service bills seconds of output."""
+    return None if output_seconds is None else round(output_seconds * price_per_second, 2)
+
+
+def request_from(job: Job) -> JobRequest:
+    """The same inputs and settings, for a re-run."""
+    return JobRequest(
+        image=job.image_path or job.image_url or "",
+        video=job.video_path or job.video_url or "",
+        character_orientation=Orientation(job.character_orientation),
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        keep_original_sound=job.keep_original_sound,
+    )
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """What Generate opens with to run a past job again: its pair, its orientation, its words and sound."""
+
+    prepared_id: str
+    orientation: str
+    prompt: str
+    negative_prompt: str
+    keep_original_sound: bool
+
+
+def can_rerun(job: Job) -> bool:
+    """Whether the job's own files are still on disk to run it again."""
+    return bool(job.image_path and job.video_path and Path(job.image_path).exists() and Path(job.video_path).exists())
+
+
+def set_up_rerun(store: JobStore, job: Job) -> Rerun:
+    """Prepare the job's inputs again, as the pair Upload would make of them, and say what to fill in."""
+    if not (job.image_path and job.video_path):
+        raise ValueError(f"job {job.id} has no local inputs to run again")
+    prepared = prepare_pair(store, job.image_path, job.video_path, job.character_orientation)
+    return Rerun(prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound)
+
+
+def first_page_if_filtered(query: GalleryQuery, filters_shown: tuple | None) -> GalleryQuery:
+    """The query to show: back on the first page whenever its filters differ from those shown last."""
+    return query if query.filters == filters_shown else replace(query, page=0)
+
+
+def delete_job(store: JobStore, job_id: str, data_dir: Path) -> None:
+    """Remove a job and the files only it used: its result, and inputs and poster no other job shares.
+
+    Only files inside `data_dir` are ever removed: a path that points elsewhere is the user's own file.
+    """
+    job = store.get(job_id)
+    if job is None:
+        return
+    store.delete(job_id)
+    shareable = [p for p in (job.image_path, job.video_path, job.poster_path) if p]
+    shared = store.paths_in_use(*shareable)
+    prepared = store.prepared()
+    if prepared:
+        shared |= {prepared.image_path, prepared.video_path}
+    for path in [job.result_path, *(p for p in shareable if p not in shared)]:
+        if path and Path(path).resolve().is_relative_to(data_dir.resolve()):
+            Path(path).unlink(missing_ok=True)

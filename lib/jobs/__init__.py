@@ -1,0 +1,10 @@
+"""Jobs: the store, submitting exactly once, following jobs, saving results.
+
+from lib.jobs import JobStore, submit_job
+"""
+
+from lib.jobs.models import GalleryQuery, Job, JobStatus, PreparedInputs
+from lib.jobs.store import JobStore
+from lib.jobs.submit import JobRequest, submit_job
+
+__all__ = ["GalleryQuery", "Job", "JobRequest", "JobStatus", "JobStore", "PreparedInputs", "submit_job"]

@@ -1,0 +1,169 @@
+"""The shapes of the history: a job and its status, a prepared pair of inputs, a page of the gallery."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+
+class JobStatus(Enum):
+    """Where a job stands, from the moment it is recorded (before anything is sent) to its end."""
+
+    SUBMITTING = "submitting"
+    MAYBE_SUBMITTED = "maybe_submitted"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DOWNLOADING = "downloading"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        """The status in a creator's words."""
+        return _LABELS[self]
+
+    @property
+    def polled(self) -> bool:
+        """The service has the job and the poller follows it."""
+        return self in (JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.DOWNLOADING)
+
+    @property
+    def in_flight(self) -> bool:
+        """Submitting the same inputs again now could pay twice."""
+        return self.polled or self in (JobStatus.SUBMITTING, JobStatus.MAYBE_SUBMITTED)
+
+    @property
+    def final(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED)
+
+
+_LABELS = {
+    JobStatus.SUBMITTING: "Sending",
+    JobStatus.MAYBE_SUBMITTED: "May have been sent",
+    JobStatus.QUEUED: "Waiting in line",
+    JobStatus.PROCESSING: "Generating",
+    JobStatus.DOWNLOADING: "Saving the result",
+    JobStatus.SUCCEEDED: "Done",
+    JobStatus.FAILED: "Failed",
+    JobStatus.EXPIRED: "Result link expired",
+}
+POLLED = tuple(s.value for s in JobStatus if s.polled)
+IN_FLIGHT = tuple(s.value for s in JobStatus if s.in_flight)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One row of `jobs`: a generation from the moment it was asked for."""
+
+    id: str
+    content_hash: str
+    status: JobStatus
+    character_orientation: str
+    created_at: str
+    updated_at: str
+    submission_key: str | None = None
+    task_id: str | None = None
+    remote_status: str = ""
+    prompt: str = ""
+    negative_prompt: str = ""
+    keep_original_sound: bool = True
+    image_path: str | None = None
+    video_path: str | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    result_url: str | None = None
+    result_url_expires_at: str | None = None
+    result_path: str | None = None
+    progress_percent: int = 0
+    eta_seconds: int | None = None
+    failure_reason: str | None = None
+    payload_json: str | None = None
+    submitted_at: str | None = None
+    finished_at: str | None = None
+    favorite: bool = False
+    note: str = ""
+    poster_path: str | None = None
+    output_seconds: float | None = None
+    service: str = "novita"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Job:
+        values = {k: v for k, v in row.items() if k in JOB_FIELDS}
+        values["status"] = JobStatus(values["status"])
+        for flag in ("keep_original_sound", "favorite"):
+            if flag in values:
+                values[flag] = bool(values[flag])
+        return cls(**values)
+
+    def to_row(self) -> dict[str, Any]:
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row["status"] = self.status.value
+        row["keep_original_sound"] = int(self.keep_original_sound)
+        row["favorite"] = int(self.favorite)
+        return row
+
+
+JOB_FIELDS = frozenset(f.name for f in fields(Job))
+
+
+@dataclass(frozen=True)
+class PreparedInputs:
+    """A character image and motion video that passed preflight together, ready to generate.
+
+    `video_url` is the public link the video came from, when it came from one: it is sent as is.
+    """
+
+    id: str
+    image_path: str
+    video_path: str
+    character_orientation: str
+    created_at: str
+    video_url: str | None = None
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    """One page of the history, filtered; `page` counts from 0."""
+
+    statuses: tuple[JobStatus, ...] = ()
+    orientation: str | None = None
+    search: str = ""
+    favorites_only: bool = False
+    page: int = 0
+    page_size: int = 12
+
+    @property
+    def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool]:
+        """Everything that narrows the history down, without the page."""
+        return self.statuses, self.orientation, self.search.strip(), self.favorites_only
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.statuses:
+            clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
+            params += [s.value for s in self.statuses]
+        if self.orientation:
+            clauses.append("character_orientation = ?")
+            params.append(self.orientation)
+        if self.search.strip():
+            clauses.append(
+                "(prompt like ? escape '\\' or negative_prompt like ? escape '\\' or note like ? escape '\\')"
+            )
+            pattern = "%" + self.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [pattern] * 3
+        if self.favorites_only:
+            clauses.append("favorite = 1")
+        return (" and ".join(clauses) or "1 = 1"), params
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex

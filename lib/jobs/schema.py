@@ -1,0 +1,107 @@
+"""The history database's schema, changed only through the named, append-only migrations below.
+
+A migration, once released, is never edited: a change is a new migration at the end.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("motion_studio")
+
+
+@migrations(name="0001_enable_wal", transactional=False)
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    db.enable_wal()
+
+
+@migrations(name="0002_create_jobs")
+def _create_jobs(db: sqlite_utils.Database) -> None:
+    db.table("jobs").create(
+        {
+            "id": str,
+            "submission_key": str,
+            "content_hash": str,
+            "task_id": str,
+            "status": str,
+            "remote_status": str,
+            "character_orientation": str,
+            "prompt": str,
+            "negative_prompt": str,
+            "keep_original_sound": int,
+            "image_path": str,
+            "video_path": str,
+            "image_url": str,
+            "video_url": str,
+            "result_url": str,
+            "result_url_expires_at": str,
+            "result_path": str,
+            "progress_percent": int,
+            "eta_seconds": int,
+            "failure_reason": str,
+            "payload_json": str,
+            "created_at": str,
+            "submitted_at": str,
+            "finished_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"status", "content_hash", "character_orientation", "created_at", "updated_at"},
+        defaults={
+            "prompt": "",
+            "negative_prompt": "",
+            "keep_original_sound": 1,
+            "progress_percent": 0,
+            "remote_status": "",
+        },
+    )
+    db.table("jobs").create_index(["task_id"], unique=True)
+    db.table("jobs").create_index(["submission_key"], unique=True)
+    db.table("jobs").create_index(["content_hash", "status"])
+    db.table("jobs").create_index(["status"])
+    db.table("jobs").create_index(["created_at"])
+
+
+@migrations(name="0003_gallery")
+def _gallery(db: sqlite_utils.Database) -> None:
+    jobs = db.table("jobs")
+    jobs.add_column("favorite", int, not_null_default=0)
+    jobs.add_column("note", str, not_null_default="")
+    jobs.add_column("poster_path", str)
+    jobs.add_column("output_seconds", float)
+    jobs.add_column("service", str, not_null_default="novita")
+    jobs.create_index(["status", "created_at"])
+    jobs.create_index(["character_orientation", "created_at"])
+    jobs.create_index(["favorite", "created_at"])
+    jobs.create_index(["service", "status"])
+    db.table("prepared_inputs").create(
+        {
+            "id": str,
+            "image_path": str,
+            "video_path": str,
+            "video_url": str,
+            "character_orientation": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"image_path", "video_path", "character_orientation", "created_at"},
+    )
+    db.table("prepared_inputs").create_index(["created_at"])
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    # Two processes opening a fresh database at once may both try to migrate; the loser finds the
+    # work done (a "table already exists" or a duplicate migration record) and moves on.
+    for attempt in range(5):
+        try:
+            migrations.apply(db)
+            return
+        except (sqlite3.OperationalError, sqlite3.IntegrityError):
+            if not migrations.pending(db):
+                return
+            time.sleep(0.05 * (attempt + 1))
+    migrations.apply(db)

@@ -1,0 +1,143 @@
+"""Submitting a generation, exactly once.
+
+A job is written to the store before anything is sent, so a crash, a double click or a second tab
+can never create a paid job the app does not know of. The same submission asked for again (the
+same submission key, or the same inputs and settings while one is in flight) returns the job that
+exists. A submit whose answer never came is marked "may have been submitted" and never re-sent
+silently.
+
+    job = submit_job(JobRequest(image_path, video_path, Orientation.IMAGE, prompt="on a beach"),
+                     store=store, client=client, hosting=hosting)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from lib import errors
+from lib.files.digest import content_digest
+from lib.files.hosting import Hosting, keep_copy
+from lib.files.links import is_url
+from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
+from lib.jobs.store import JobStore
+from lib.media.probe import probe
+from lib.media.thumbnails import poster_for
+from lib.novita.client import NovitaClient
+from lib.novita.rules import Orientation
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a creator asks for. `image` and `video` are local files or http(s) links."""
+
+    image: Path | str
+    video: Path | str
+    character_orientation: Orientation
+    prompt: str = ""
+    negative_prompt: str = ""
+    keep_original_sound: bool = True
+
+    def content_hash(self) -> str:
+        """Identifies the inputs and every setting: equal hashes ask for the same generation."""
+        parts = {
+            "image": self.image if is_url(self.image) else content_digest(Path(self.image)),
+            "video": self.video if is_url(self.video) else content_digest(Path(self.video)),
+            "character_orientation": self.character_orientation.value,
+            "prompt": self.prompt,
+            "negative_prompt": self.negative_prompt,
+            "keep_original_sound": self.keep_original_sound,
+        }
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def submit_job(
+    request: JobRequest,
+    *,
+    store: JobStore,
+    client: NovitaClient,
+    hosting: Hosting,
+    inputs_dir: Path | None = None,
+    submission_key: str | None = None,
+    service: str = "novita",
+) -> Job:
+    """Record the job, then send it once; return the job (new, or the one already in flight).
+
+    Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
+    re-run them later. `service` names where the job lives ("simulator" or "novita"), so that each
+    poller follows only its own. On failure the job is recorded as failed or "may have been submitted" and
+    the error is raised with its `job_id` set.
+    """
+    image_path = video_path = None
+    if not is_url(request.image):
+        image_path = keep_copy(Path(request.image), inputs_dir) if inputs_dir else Path(request.image)
+    if not is_url(request.video):
+        video_path = keep_copy(Path(request.video), inputs_dir) if inputs_dir else Path(request.video)
+    created = now_iso()
+    output_seconds = None
+    if video_path is not None:
+        try:
+            duration = probe(video_path).duration
+        except errors.MediaUnreadable:
+            duration = None  # the service will refuse it and say why; the job still records that
+        output_seconds = min(duration, request.character_orientation.max_video_seconds) if duration else None
+    job, is_new = store.add_unless_in_flight(
+        Job(
+            id=new_job_id(),
+            submission_key=submission_key,
+            content_hash=request.content_hash(),
+            status=JobStatus.SUBMITTING,
+            character_orientation=request.character_orientation.value,
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            keep_original_sound=request.keep_original_sound,
+            image_path=str(image_path) if image_path else None,
+            video_path=str(video_path) if video_path else None,
+            image_url=str(request.image) if image_path is None else None,
+            poster_path=poster_for(image_path),
+            output_seconds=output_seconds,
+            service=service,
+            created_at=created,
+            updated_at=created,
+        )
+    )
+    if not is_new:
+        return job
+    try:
+        video_url = hosting.url_for(video_path or request.video)
+        image = str(request.image) if image_path is None else base64.b64encode(image_path.read_bytes()).decode()
+        store.update(job.id, video_url=video_url)
+    except errors.MotionStudioError as error:
+        raise _recorded(store, job, error, JobStatus.FAILED) from None
+    except OSError as error:
+        raise _recorded(store, job, errors.MediaUnreadable(str(error)), JobStatus.FAILED) from error
+    try:
+        task_id = client.submit(
+            image,
+            video_url,
+            request.character_orientation.value,
+            prompt=request.prompt or None,
+            negative_prompt=request.negative_prompt or None,
+            keep_original_sound=request.keep_original_sound,
+        )
+    except errors.UnclearAnswer as error:
+        raise _recorded(store, job, error, JobStatus.MAYBE_SUBMITTED) from None
+    except errors.NovitaError as error:
+        raise _recorded(store, job, error, JobStatus.FAILED) from None
+    except Exception as error:
+        # Whatever broke, the request may have left: never let it look unsent.
+        raise _recorded(store, job, errors.UnclearAnswer(type(error).__name__), JobStatus.MAYBE_SUBMITTED) from error
+    return store.update(job.id, task_id=task_id, status=JobStatus.QUEUED, submitted_at=now_iso())
+
+
+def _recorded(
+    store: JobStore, job: Job, error: errors.MotionStudioError, status: JobStatus
+) -> errors.MotionStudioError:
+    """Write the failure to the job and tie the error to it, for the caller to raise."""
+    finished = now_iso() if status is JobStatus.FAILED else None
+    store.update(job.id, status=status, failure_reason=str(error), finished_at=finished)
+    error.job_id = job.id
+    return error

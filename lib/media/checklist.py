@@ -1,0 +1,60 @@
+"""A preflight report as a checklist: every rule, passed or not, with the measured value and the limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lib.media.preflight import Code, Report
+from lib.novita.rules import IMAGE_FORMATS, MAX_ASPECT, MAX_BYTES, MAX_SECONDS, MB, MIN_SECONDS, MIN_SIDE, VIDEO_FORMATS
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    passed: bool
+    measured: str
+    limit: str
+    message: str = ""
+
+
+def checklist(report: Report, orientation: str | None = None) -> list[Check]:
+    """One row per rule; a video report (`orientation` given) adds its length rule."""
+    failed = {problem.code: problem.message for problem in report.problems}
+    if Code.UNREADABLE in failed:
+        return [Check("Readable file", False, "not readable", "an image or a video", failed[Code.UNREADABLE])]
+    facts = report.facts
+    width, height = facts.get("width") or 0, facts.get("height") or 0
+    formats = VIDEO_FORMATS if orientation else IMAGE_FORMATS
+    rows = [
+        (Code.FORMAT, "Format", str(facts.get("format", "?")).upper(), " or ".join(f.upper() for f in formats)),
+        (Code.FILE_SIZE, "File size", _size(facts.get("size_bytes", 0)), f"at most {MAX_BYTES // MB} MB"),
+        (Code.MIN_SIDE, "Smallest side", f"{min(width, height)} px", f"at least {MIN_SIDE} px"),
+        (
+            Code.ASPECT_RATIO,
+            "Shape",
+            f"{width}×{height} ({_ratio(width, height)})",
+            f"between 1:{MAX_ASPECT:g} and {MAX_ASPECT:g}:1",
+        ),
+    ]
+    if orientation:
+        rows.append(
+            (
+                Code.DURATION,
+                "Length",
+                f"{facts.get('duration') or 0:.1f} s",
+                f"{MIN_SECONDS:g} s to {MAX_SECONDS[orientation]:g} s",
+            )
+        )
+    return [
+        Check(rule, code not in failed, measured, limit, failed.get(code, "")) for code, rule, measured, limit in rows
+    ]
+
+
+def _ratio(width: int, height: int) -> str:
+    if not width or not height:
+        return "?"
+    return f"{width / height:.2f}:1" if width >= height else f"1:{height / width:.2f}"
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / MB:.1f} MB" if size_bytes >= MB // 10 else f"{max(1, round(size_bytes / 1024))} KB"

@@ -1,0 +1,273 @@
+"""The service's input rules for the character image and the motion video, checked before anything
+is uploaded or paid for.
+
+Each broken rule becomes a `Problem` whose message is a plain sentence naming the rule, the measured
+value and the limit, so a page can show it and the simulator can refuse with it as the service would.
+The limits themselves live in `lib.novita.rules`; every one is inclusive (exactly 300 px, exactly
+1:2.5 and exactly 3 s pass).
+
+    report = check_video(Path("dance.mp4"), "image")
+    report.ok, [p.message for p in report.problems]
+    # (False, ["The motion video is 12.4 s long; with orientation 'image' it can be at most 10 s."])
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from lib.errors import MediaUnreadable
+from lib.files.digest import content_digest, forget_digests
+from lib.media.probe import ImageFacts, MediaFacts, VideoFacts, probe
+from lib.novita.rules import (
+    IMAGE_FORMATS,
+    MAX_ASPECT,
+    MAX_BYTES,
+    MAX_SECONDS,
+    MB,
+    MIN_SECONDS,
+    MIN_SIDE,
+    ORIENTATIONS,
+    VIDEO_FORMATS,
+    aspect_ok,
+)
+
+# Not a service rule: above this Pillow (and most decoders) cannot open an image without gigabytes
+# of memory, so such a file is refused from its header instead of being decoded.
+MAX_PIXELS = 80_000_000
+CACHE_SIZE = 256
+
+
+class Code(StrEnum):
+    """What kind of rule a problem breaks; compares equal to its plain string ("file_size")."""
+
+    UNREADABLE = "unreadable"
+    FORMAT = "format"
+    FILE_SIZE = "file_size"
+    MIN_SIDE = "min_side"
+    ASPECT_RATIO = "aspect_ratio"
+    DURATION = "duration"
+    NEGATIVE_PROMPT_LENGTH = "negative_prompt_length"
+    PROMPT_CHARACTERS = "prompt_characters"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: `value` is what was measured, `limit` the bound it crossed."""
+
+    code: Code
+    message: str
+    value: float | int | str | None = None
+    limit: float | int | str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of a check: `ok` when there are no problems; warnings never block a submission."""
+
+    problems: list[Problem]
+    warnings: list[str]
+    facts: dict[str, Any]
+    ok: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ok", not self.problems)
+
+
+def check_image(path: Path | str) -> Report:
+    """Check the character image: JPG or PNG, at most 10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1."""
+    return _cached(Path(path), ("image",), _check_image)
+
+
+def check_video(path: Path | str, orientation: str, keep_original_sound: bool = True) -> Report:
+    """Check the motion video: MP4 or MOV, at most 10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1,
+    and 3 s up to 10 s (orientation "image") or 30 s (orientation "video").
+
+    Warns when `keep_original_sound` is asked of a silent video, and when a clip too long for
+    orientation "image" would be accepted under orientation "video".
+    """
+    if orientation not in ORIENTATIONS:
+        raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
+    return _cached(Path(path), ("video", orientation, keep_original_sound), _check_video)
+
+
+_reports: OrderedDict[tuple, Report] = OrderedDict()
+_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every digest and report, e.g. to time a cold check."""
+    forget_digests()
+    with _lock:
+        _reports.clear()
+
+
+def _cached(path: Path, settings: tuple[Any, ...], check: Callable[..., Report]) -> Report:
+    try:
+        key = (content_digest(path), *settings)
+    except OSError:
+        return check(path, *settings[1:])
+    with _lock:
+        report = _reports.get(key)
+    if report is None:
+        report = check(path, *settings[1:])
+        with _lock:
+            _reports[key] = report
+            while len(_reports) > CACHE_SIZE:
+                _reports.popitem(last=False)
+    # Callers may edit the lists they get; the cached report must stay as measured.
+    return replace(report, problems=list(report.problems), warnings=list(report.warnings), facts=dict(report.facts))
+
+
+def _check_image(path: Path) -> Report:
+    what = "The character image"
+    facts, problems = _read(path, what)
+    if facts is None:
+        return Report(problems, [], {"size_bytes": _size_or_none(path)})
+    report_facts = asdict(facts)
+    wrong_kind = f"a video ({facts.format.upper()})" if facts.has_video else "sound with no picture"
+    problems += _format_rule(facts, what, facts.is_image, wrong_kind, IMAGE_FORMATS, "a JPG or PNG image")
+    if not isinstance(facts, ImageFacts):
+        return Report(problems, [], report_facts)
+    pixels = facts.width * facts.height
+    if pixels > MAX_PIXELS:
+        problems.append(
+            Problem(
+                Code.UNREADABLE,
+                f"{what} is {facts.width} x {facts.height} px ({pixels / 1e6:,.0f} megapixels), too large to open "
+                f"safely; it can have at most {MAX_PIXELS / 1e6:.0f} megapixels.",
+                pixels,
+                MAX_PIXELS,
+            )
+        )
+    problems += _common_rules(facts, what)
+    return Report(problems, [], report_facts)
+
+
+def _check_video(path: Path, orientation: str, keep_original_sound: bool) -> Report:
+    what = "The motion video"
+    facts, problems = _read(path, what)
+    if facts is None:
+        return Report(problems, [], {"size_bytes": _size_or_none(path)})
+    report_facts = asdict(facts)
+    wrong_kind = f"an image ({facts.format.upper()})" if facts.is_image else "sound with no picture"
+    problems += _format_rule(facts, what, facts.has_video, wrong_kind, VIDEO_FORMATS, "an MP4 or MOV video")
+    if not isinstance(facts, VideoFacts):
+        return Report(problems, [], report_facts)
+    problems += _common_rules(facts, what)
+    warnings: list[str] = []
+    longest = MAX_SECONDS[orientation]
+    if facts.duration is None:
+        problems.append(
+            Problem(Code.DURATION, f"{what} does not say how long it is; it must be 3 to {longest:g} s long.")
+        )
+    elif facts.duration < MIN_SECONDS:
+        problems.append(
+            Problem(
+                Code.DURATION,
+                f"{what} is {_seconds(facts.duration, MIN_SECONDS)} long; it must be at least {MIN_SECONDS:g} s.",
+                facts.duration,
+                MIN_SECONDS,
+            )
+        )
+    elif facts.duration > longest:
+        problems.append(
+            Problem(
+                Code.DURATION,
+                f"{what} is {_seconds(facts.duration, longest)} long; with orientation '{orientation}' "
+                f"it can be at most {longest:g} s.",
+                facts.duration,
+                longest,
+            )
+        )
+        if facts.duration <= MAX_SECONDS["video"]:
+            warnings.append(
+                f"With character orientation 'video' this {_seconds(facts.duration, longest)} clip is accepted "
+                f"as it is (up to {MAX_SECONDS['video']:g} s); the character then faces as in the video."
+            )
+    if keep_original_sound and not facts.has_audio:
+        warnings.append("The motion video has no sound, so keeping the original sound will give a silent result.")
+    return Report(problems, warnings, report_facts)
+
+
+def _read(path: Path, what: str) -> tuple[MediaFacts | None, list[Problem]]:
+    try:
+        return probe(path), []
+    except MediaUnreadable as error:
+        return None, [Problem(Code.UNREADABLE, f"{what} could not be read: {error.detail}.")]
+
+
+def _format_rule(
+    facts: MediaFacts, what: str, right_kind: bool, wrong_kind: str, allowed: tuple[str, ...], wanted: str
+) -> list[Problem]:
+    """First the right kind of media (an image, a video), then an allowed format, judged by content."""
+    if not right_kind:
+        message = f"{what} is {wrong_kind}; it must be {wanted}."
+    elif facts.format not in allowed:
+        message = (
+            f"{what} is in {facts.format.upper()} format, judged by its content, not its name; it must be {wanted}."
+        )
+    else:
+        return []
+    return [Problem(Code.FORMAT, message, facts.format, ", ".join(allowed))]
+
+
+def _common_rules(facts: ImageFacts | VideoFacts, what: str) -> list[Problem]:
+    """The rules images and videos share: file size, shortest side and aspect ratio."""
+    problems: list[Problem] = []
+    if facts.size_bytes > MAX_BYTES:
+        problems.append(
+            Problem(
+                Code.FILE_SIZE,
+                f"{what} is {_megabytes(facts.size_bytes)}; it can be at most {_megabytes(MAX_BYTES)}.",
+                facts.size_bytes,
+                MAX_BYTES,
+            )
+        )
+    width, height = facts.width, facts.height
+    size = f"{width} x {height} px"
+    if min(width, height) < MIN_SIDE:
+        problems.append(
+            Problem(
+                Code.MIN_SIDE,
+                f"{what} is {size}; its width and height must each be at least {MIN_SIDE} px.",
+                min(width, height),
+                MIN_SIDE,
+            )
+        )
+    if not aspect_ok(width, height):
+        wide = width > height
+        ratio = f"{width / height:.2f}:1" if wide else f"1:{height / width:.2f}"
+        problems.append(
+            Problem(
+                Code.ASPECT_RATIO,
+                f"{what} is {size}, an aspect ratio of {ratio}; it must be between 1:{MAX_ASPECT:g} "
+                f"and {MAX_ASPECT:g}:1.",
+                round(width / height, 4),
+                MAX_ASPECT if wide else round(1 / MAX_ASPECT, 4),
+            )
+        )
+    return problems
+
+
+def _megabytes(size: int) -> str:
+    """'12.4 MB', with the exact bytes when one decimal would hide how close the size is to the cap."""
+    text = f"{size / MB:.1f} MB"
+    return f"{text} ({size:,} bytes)" if round(size / MB, 1) == MAX_BYTES / MB else text
+
+
+def _seconds(duration: float, limit: float) -> str:
+    """'12.4 s', with milliseconds when one decimal would round onto the limit (10.04 s is not 10.0 s)."""
+    return f"{duration:.1f} s" if round(duration, 1) != limit else f"{duration:.3f} s"
+
+
+def _size_or_none(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None

@@ -1,0 +1,34 @@
+"""Serve the Novita-compatible simulator on 127.0.0.1: `python -m lib.simulator --port 8765`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import threading
+import time
+from pathlib import Path
+
+from lib.simulator.server import start
+from lib.simulator.tasks import SimulatorConfig
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the Novita-compatible simulator on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--state-dir", type=Path, default=Path("data/simulator"))
+    parser.add_argument("--processing-seconds", type=float, default=SimulatorConfig.processing_seconds)
+    parser.add_argument("--url-ttl", type=int, default=SimulatorConfig.url_ttl)
+    parser.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
+    parser.add_argument("--exit-after", type=float, default=None, help="stop by itself after this many seconds")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    running = start(args.state_dir, SimulatorConfig(args.processing_seconds, args.url_ttl, args.api_key), args.port)
+    print(f"Novita simulator on {running.url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        time.sleep(args.exit_after) if args.exit_after else threading.Event().wait()
+    running.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,262 @@
+"""The simulator's state and behaviour, independent of HTTP: tasks, their timeline, faults, result links.
+
+Tasks go QUEUED -> PROCESSING -> SUCCEED over `processing_seconds`, then point at a real MP4 behind
+a presigned-looking URL that answers 403 once `url_ttl` has passed. Tasks live as JSON files in a
+state folder, so a restarted simulator (say, the app restarted in demo mode) still knows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import math
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from lib.files.atomic import atomic_write
+from lib.novita.rules import Orientation
+from lib.simulator.inputs import BalanceShort, checked_image, checked_video, validate_body
+
+log = logging.getLogger(__name__)
+
+RESULTS_PATH = "/sim-results/"
+
+
+@dataclass
+class SimulatorConfig:
+    """What a simulator run is told; everything but `api_key` can change while it runs."""
+
+    processing_seconds: float = 8.0
+    url_ttl: int = 3600
+    api_key: str | None = None
+    balance_usd: float = 100.0
+    price_per_second: float = 0.14
+
+
+@dataclass
+class Fault:
+    """One knob: act on the next `times` requests whose route matches `match`.
+
+    `action`: "status" answers `status` with `reason`/`message` in the flat or "nested" `shape`;
+    "hold" waits `seconds` and then answers normally; "drop" closes the connection unanswered;
+    "malformed" answers 200 with a body that is not JSON; "fail_task" lets the next task fail
+    with `message` as its reason.
+    """
+
+    action: str
+    match: str = "any"
+    times: int = 1
+    status: int = 500
+    reason: str = ""
+    message: str = ""
+    shape: str = "flat"
+    seconds: float = 0.0
+
+
+@dataclass
+class SimTask:
+    task_id: str
+    created_at: float
+    processing_seconds: float
+    url_ttl: int
+    duration: float
+    keep_original_sound: bool
+    character_orientation: str
+    image_path: str
+    video_path: str
+    result_path: str
+    fail_reason: str = ""
+    expired: bool = False
+
+    def elapsed(self, now: float) -> float:
+        return now - self.created_at
+
+
+class Simulator:
+    """The simulator's state and behaviour, independent of HTTP."""
+
+    def __init__(self, state_dir: Path, config: SimulatorConfig | None = None) -> None:
+        self.state_dir = Path(state_dir)
+        self.config = config or SimulatorConfig()
+        self.faults: list[Fault] = []
+        self.request_log: list[dict] = []
+        self.tasks: dict[str, SimTask] = {}
+        self._lock = threading.Lock()
+        self._render_slots = threading.Semaphore(2)
+        self._signing_key = secrets.token_bytes(32)
+        for sub in ("tasks", "inputs", "results"):
+            (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
+        self._load_tasks()
+
+    def _load_tasks(self) -> None:
+        # Task files are named by their hex id; a write still under way is a hidden ".<id>.*.part.json".
+        for path in sorted((self.state_dir / "tasks").glob("[0-9a-f]*.json")):
+            task = SimTask(**json.loads(path.read_text()))
+            self.tasks[task.task_id] = task
+            if not Path(task.result_path).exists() and not task.fail_reason:
+                self._start_render(task)
+
+    def _save(self, task: SimTask) -> None:
+        with atomic_write(self.state_dir / "tasks" / f"{task.task_id}.json") as partial:
+            partial.write_text(json.dumps(asdict(task)))
+
+    # Faults -----------------------------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> None:
+        with self._lock:
+            self.faults.append(fault)
+
+    def take_fault(self, route: str, actions: tuple[str, ...]) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.action in actions and fault.match in (route, "any"):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self.faults.remove(fault)
+                    return replace(fault)
+        return None
+
+    # Submit -----------------------------------------------------------------------------------
+
+    def create_task(self, body: Any, fetch_timeout: float = 30.0) -> str:
+        """Validate a submit body as the service does and start the task; raises `RuleBroken`."""
+        submit = validate_body(body)
+        task_id = uuid.uuid4().hex
+        inputs = self.state_dir / "inputs"
+        image_path = inputs / f"{task_id}-image"
+        video_path = inputs / f"{task_id}-video"
+        checked_image(submit.image, image_path, fetch_timeout)
+        duration = checked_video(submit.video, video_path, submit.character_orientation, fetch_timeout)
+
+        with self._lock:
+            cost = duration * self.config.price_per_second
+            if self.config.balance_usd < cost:
+                raise BalanceShort(f"the balance of {self.config.balance_usd:.2f} USD does not cover {cost:.2f} USD")
+            self.config.balance_usd -= cost
+            config = replace(self.config)
+        fail = self.take_fault("submit", ("fail_task",))
+        task = SimTask(
+            task_id=task_id,
+            created_at=time.time(),
+            processing_seconds=config.processing_seconds,
+            url_ttl=config.url_ttl,
+            duration=duration,
+            keep_original_sound=submit.keep_original_sound,
+            character_orientation=submit.character_orientation,
+            image_path=str(image_path),
+            video_path=str(video_path),
+            result_path=str(self.state_dir / "results" / f"{task_id}.mp4"),
+            fail_reason=(fail.message or "the task failed") if fail else "",
+        )
+        with self._lock:
+            self.tasks[task_id] = task
+        self._save(task)
+        if not task.fail_reason:
+            self._start_render(task)
+        return task_id
+
+    def _start_render(self, task: SimTask) -> None:
+        threading.Thread(target=self._render, args=(task,), name=f"sim-render-{task.task_id[:8]}", daemon=True).start()
+
+    def _render(self, task: SimTask) -> None:
+        from lib.simulator.video import render  # moviepy is heavy: load it only when a task renders
+
+        with self._render_slots:
+            try:
+                render(
+                    Path(task.image_path),
+                    Path(task.video_path),
+                    Path(task.result_path),
+                    task.keep_original_sound,
+                    Orientation(task.character_orientation).max_video_seconds,
+                )
+            except Exception as error:  # a broken render must fail the task, not hang it
+                log.exception("render of %s failed", task.task_id)
+                task.fail_reason = f"the video could not be generated ({type(error).__name__})"
+                self._save(task)
+
+    # Task result ------------------------------------------------------------------------------
+
+    def task_payload(self, task_id: str, base_url: str) -> dict | None:
+        task = self.tasks.get(task_id)
+        if task is None:
+            return None
+        now = time.time()
+        elapsed = task.elapsed(now)
+        queue_seconds = min(1.0, task.processing_seconds * 0.2)
+        rendered = Path(task.result_path).exists()
+        videos: list[dict] = []
+        if task.fail_reason and elapsed >= task.processing_seconds / 2:
+            status, progress, eta, reason = "TASK_STATUS_FAILED", 0, 0, task.fail_reason
+        elif elapsed < queue_seconds:
+            status, progress, eta, reason = "TASK_STATUS_QUEUED", 0, math.ceil(task.processing_seconds - elapsed), ""
+        elif elapsed < task.processing_seconds or not rendered:
+            share = (elapsed - queue_seconds) / max(task.processing_seconds - queue_seconds, 1e-6)
+            progress = max(1, min(99, int(share * 100)))
+            status, eta, reason = "TASK_STATUS_PROCESSING", max(1, math.ceil(task.processing_seconds - elapsed)), ""
+        else:
+            status, progress, eta, reason = "TASK_STATUS_SUCCEED", 100, 0, ""
+            videos = [
+                {"video_url": self.result_url(task, base_url), "video_url_ttl": str(task.url_ttl), "video_type": "mp4"}
+            ]
+        return {
+            "task": {
+                "task_id": task.task_id,
+                "task_type": "KLING_V2_6_PRO_MOTION_CONTROL",
+                "status": status,
+                "reason": reason,
+                "eta": eta,
+                "progress_percent": progress,
+            },
+            "videos": videos,
+            "images": [],
+            "audios": [],
+            "extra": {
+                "seed": str(int(task.created_at * 1000) % 2**31),
+                "debug_info": {"submit_time_ms": str(int(task.created_at * 1000))},
+            },
+        }
+
+    def _expires_at(self, task: SimTask) -> int:
+        return int(task.created_at + task.processing_seconds + task.url_ttl)
+
+    def _signature(self, task_id: str, expires: int) -> str:
+        return hmac.new(self._signing_key, f"{task_id}:{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def result_url(self, task: SimTask, base_url: str) -> str:
+        expires = self._expires_at(task)
+        query = urlencode(
+            {
+                "X-Amz-Expires": task.url_ttl,
+                "Expires": expires,
+                "X-Amz-Signature": self._signature(task.task_id, expires),
+            }
+        )
+        return f"{base_url}{RESULTS_PATH}{task.task_id}.mp4?{query}"
+
+    def result_file(self, path: str, query: dict[str, list[str]]) -> Path | None:
+        """The result file a presigned URL names, or None when the link is wrong or has expired."""
+        task = self.tasks.get(Path(path).stem)
+        try:
+            expires = int(query.get("Expires", ["0"])[0])
+        except ValueError:
+            return None
+        if task is None or task.expired or time.time() > expires:
+            return None
+        if not hmac.compare_digest(query.get("X-Amz-Signature", [""])[0], self._signature(task.task_id, expires)):
+            return None
+        result = Path(task.result_path)
+        return result if result.exists() else None
+
+    def expire_urls(self) -> None:
+        for task in list(self.tasks.values()):
+            task.expired = True
+            self._save(task)

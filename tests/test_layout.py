@@ -1,0 +1,119 @@
+"""The house rules of the layout: one atomic write, one home for each service rule, no logic in the pages."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from pathlib import Path
+
+import pytest
+
+from lib.files.atomic import atomic_write, new_file
+from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
+from lib.jobs import GalleryQuery, JobStatus
+from lib.jobs.prepared import pair_id, prepare_pair
+from lib.novita.rules import aspect_ok
+from tests.test_store import a_job
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_two_writers_of_one_file_never_share_a_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "results" / "job.mp4"
+    both_open = threading.Barrier(2)
+    partials: list[Path] = []
+
+    def write(data: bytes) -> None:
+        with atomic_write(target) as partial:
+            partials.append(partial)
+            partial.write_bytes(data)
+            both_open.wait(timeout=5)
+
+    writers = [threading.Thread(target=write, args=(bytes([n]) * 1000,)) for n in (1, 2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert len(set(partials)) == 2 and all(p.parent == target.parent and p.suffix == ".mp4" for p in partials)
+    assert target.read_bytes() in (b"\x01" * 1000, b"\x02" * 1000)  # one whole file, never a mix
+    assert [p.name for p in target.parent.iterdir()] == ["job.mp4"]
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_trace(tmp_path: Path) -> None:
+    target = tmp_path / "history.zip"
+    target.write_bytes(b"the old one")
+    with pytest.raises(RuntimeError), atomic_write(target) as partial:
+        partial.write_bytes(b"half of the new")
+        raise RuntimeError("interrupted")
+    assert target.read_bytes() == b"the old one"
+    assert [p.name for p in tmp_path.iterdir()] == ["history.zip"]
+    with new_file(tmp_path) as unplaced:
+        unplaced.write_bytes(b"never moved")
+    assert not unplaced.exists()
+
+
+def test_no_other_module_names_its_own_temporary_files() -> None:
+    """Temporary files come from lib.files.atomic only, so every one has a unique name and is cleaned up."""
+    hand_written = []
+    for path in (ROOT / "lib").rglob("*.py"):
+        if path.name == "atomic.py":
+            continue
+        tree = ast.parse(path.read_text())
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        for node in ast.walk(tree):
+            temp_call = isinstance(node, ast.Attribute) and node.attr in ("mkstemp", "NamedTemporaryFile")
+            part_name = isinstance(node, ast.Constant) and id(node) not in docstrings and ".part" in str(node.value)
+            if temp_call or part_name:
+                hand_written.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert hand_written == [], "use lib.files.atomic instead"
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "ok"),
+    [(750, 300, True), (751, 300, False), (300, 750, True), (300, 751, False), (300, 300, True)],
+)
+def test_the_aspect_rule_is_exact_at_its_bounds(width: int, height: int, ok: bool) -> None:
+    assert aspect_ok(width, height) is ok
+
+
+def test_each_service_limit_is_written_once() -> None:
+    """The 10 MB cap, 300 px, the aspect ratio and the 2,500 characters appear as numbers only in rules.py."""
+    limits = {10 * 1024 * 1024, 300, 2.5, 2500, 10.0, 30.0}
+    found = []
+    for path in (ROOT / "lib").rglob("*.py"):
+        if path.name == "rules.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value in limits:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if isinstance(node, ast.BinOp) and ast.unparse(node) == "10 * 1024 * 1024":
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == [], "service limits belong in lib/novita/rules.py"
+
+
+def test_a_rerun_prepares_the_same_pair_upload_would(store, character_png: Path, motion_mp4: Path) -> None:
+    job = store.add(
+        a_job(
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            prompt="on a beach",
+            keep_original_sound=False,
+            character_orientation="video",
+        )
+    )
+    assert can_rerun(job)
+    rerun = set_up_rerun(store, job)
+    assert rerun.prepared_id == pair_id(character_png, motion_mp4, "video")
+    assert prepare_pair(store, character_png, motion_mp4, "video").id == rerun.prepared_id
+    assert (rerun.orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
+    gone = store.add(a_job(image_path=str(character_png), video_path=str(character_png.with_name("gone.mp4"))))
+    assert not can_rerun(gone)
+
+
+def test_changing_a_filter_goes_back_to_the_first_page() -> None:
+    shown = GalleryQuery(search="beach", page=3)
+    assert first_page_if_filtered(shown, shown.filters).page == 3
+    assert first_page_if_filtered(GalleryQuery(search="beach ", page=3), shown.filters).page == 3
+    assert first_page_if_filtered(GalleryQuery(search="city", page=3), shown.filters).page == 0
+    moved = GalleryQuery(statuses=(JobStatus.FAILED,), search="beach", page=3)
+    assert first_page_if_filtered(moved, shown.filters).page == 0
