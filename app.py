@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib.config import load_settings
-from lib.errors import MotionStudioError
-from lib.novita.service import client_for
-from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, page, status_badge, when
+from lib.novita.balance import live_balance
+from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, configured_settings, page, status_badge, when
 
 settings, store = page("Home", ":material/movie:")
 
@@ -24,10 +22,7 @@ if settings.demo_mode:
         icon=":material/science:",
     )
 else:
-    try:
-        st.success(f"**Live on Novita**: balance {client_for(settings).balance():,.2f} USD.", icon=":material/bolt:")
-    except MotionStudioError as error:
-        st.warning(f"**Live on Novita**, but the balance could not be read: {error}", icon=":material/warning:")
+    balance_slot = st.empty()  # filled last, so a slow answer from Novita never holds the rest of the page
 
 steps = st.columns(3)
 steps[0].page_link("pages/1_Upload.py", label="1. Upload and check", icon=":material/upload:")
@@ -48,7 +43,7 @@ for job in recent:
         status_badge(job)
 
 with st.expander("Settings", icon=":material/settings:"):
-    if not load_settings().api_key:
+    if not configured_settings().api_key:
         st.text_input(
             "Novita API key (kept in this browser session only)",
             type="password",
@@ -80,3 +75,12 @@ with st.expander("Settings", icon=":material/settings:"):
         ),
     )
     st.caption(f"Your history and videos live in `{settings.data_dir}`.")
+
+if not settings.demo_mode:
+    reading = live_balance(settings)
+    if reading.usd is not None:
+        balance_slot.success(f"**Live on Novita**: balance {reading.usd:,.2f} USD.", icon=":material/bolt:")
+    else:
+        balance_slot.warning(
+            f"**Live on Novita**, but the balance could not be read: {reading.problem}", icon=":material/warning:"
+        )

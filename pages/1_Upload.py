@@ -94,10 +94,20 @@ def fix(kind: str, start: float) -> None:
             )
             state.video_link = None
         state[f"{kind}_path"] = str(fixed)
+        state[f"{kind}_fix_error"] = None
         bar.progress(1.0, text="Fixed")
     except MotionStudioError as error:
         bar.empty()
-        st.error(str(error))
+        # Kept in the session because the rerun after the click would wipe an st.error shown here;
+        # tied to this file, so a new file starts clean.
+        state[f"{kind}_fix_error"] = (state[f"{kind}_path"], str(error))
+
+
+def fix_error(kind: str) -> None:
+    """Why the last fix of the file now in place failed, if it did."""
+    failed = state.get(f"{kind}_fix_error")
+    if failed and failed[0] == state[f"{kind}_path"]:
+        st.error(failed[1], icon=":material/error:")
 
 
 def file_inputs(kind: str, drop_label: str, types: list[str], link_label: str) -> None:
@@ -123,6 +133,7 @@ with image_column:
         if not image_report.ok and st.button("Fix it", key="fix_image", type="primary", icon=":material/build:"):
             fix("image", 0.0)
             st.rerun()
+        fix_error("image")
 
 with video_column:
     st.subheader("Motion video")
@@ -152,6 +163,7 @@ with video_column:
             if st.button("Fix it", key="fix_video", type="primary", icon=":material/build:"):
                 fix("video", start)
                 st.rerun()
+            fix_error("video")
 
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:

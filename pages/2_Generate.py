@@ -11,6 +11,7 @@ from lib.history.gallery import estimate_cost
 from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.media import check_prompts, preflight
 from lib.novita import Orientation
+from lib.novita.balance import live_balance
 from lib.novita.rules import MAX_NEGATIVE_PROMPT
 from lib.novita.service import client_for, service_name
 from ui.common import job_outcome, page, status_badge, video_hosting
@@ -90,10 +91,7 @@ with form_column:
     if settings.demo_mode:
         metrics[1].metric("Mode", "Demo", help="The built-in simulator: nothing is charged.")
     else:
-        try:
-            metrics[1].metric("Balance", f"${client_for(settings).balance():,.2f}")
-        except MotionStudioError as error:
-            st.warning(str(error))
+        balance_slot = metrics[1].empty()  # filled last, so a slow answer from Novita never holds the page
 
     def generate() -> None:
         """Runs once per click, before the rerun; the store turns a repeat into the job already running."""
@@ -168,3 +166,10 @@ if state.get("current_job"):
                 job_outcome(job)
 
     status_card()
+
+if not settings.demo_mode:
+    reading = live_balance(settings)
+    if reading.usd is not None:
+        balance_slot.metric("Balance", f"${reading.usd:,.2f}")
+    else:
+        balance_slot.warning(f"The balance could not be read: {reading.problem}", icon=":material/warning:")

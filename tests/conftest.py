@@ -19,6 +19,7 @@ from lib.files.hosting import STATIC_ROUTE, VideoHosting
 from lib.jobs import JobStore
 from lib.jobs.poller import PollTiming
 from lib.novita import NovitaClient, RetryPolicy
+from lib.novita.balance import forget_balances
 from tests.make_media import make_image, make_video
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "S3_LINK_SECONDS",
     ):
         monkeypatch.delenv(machine_setting, raising=False)
+    forget_balances()  # a reading is kept per process: one test's balance must not show in the next
     return data
 
 

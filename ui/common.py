@@ -14,6 +14,7 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
+from lib.errors import SettingInvalid
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.jobs import Job, JobStatus, JobStore
@@ -76,9 +77,22 @@ def sign_in(expected: str) -> None:
             st.error("That password is not right. Ask whoever set up Motion Studio for it.")
 
 
+def configured_settings() -> Settings:
+    """The app's own settings; a value it cannot use stops the page with one plain error naming it."""
+    try:
+        return load_settings()
+    except SettingInvalid as error:
+        st.error(
+            f"Motion Studio cannot use one of its settings: {error.detail or error.user_message}. "
+            "Correct it in the environment or in `.streamlit/secrets.toml`, then restart the app.",
+            icon=":material/error:",
+        )
+        st.stop()
+
+
 def session_settings() -> Settings:
     """The app's settings with what this browser session set on the home page (never written anywhere)."""
-    settings = load_settings()
+    settings = configured_settings()
     overrides: dict = {}
     if not settings.api_key and st.session_state.get(SESSION_API_KEY):
         overrides["api_key"] = st.session_state[SESSION_API_KEY]
@@ -122,7 +136,8 @@ def job_outcome(job: Job) -> None:
         st.video(job.result_path)
         st.download_button(
             "Download video",
-            data=Path(job.result_path).read_bytes(),
+            # Read only when clicked: bytes given here would be read into memory on every render.
+            data=Path(job.result_path).read_bytes,
             file_name=download_name(job),
             mime="video/mp4",
             icon=":material/download:",

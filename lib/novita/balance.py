@@ -1,0 +1,70 @@
+"""The live Novita balance for a page to show, asked for at most about once a minute per API key.
+
+Home and Generate show it on every rerun, and a request with retries on each of them could hold a
+page for many seconds. A reading is kept in this process's memory only, under a SHA-256 fingerprint
+of the key (never the key itself), and asked for once, with a short timeout; a failure is kept too,
+for less time, so a service that is down is not asked again on every click.
+
+    reading = live_balance(settings)
+    reading.usd      # 42.5, or None and reading.problem says why in plain words
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lib.config import Settings
+from lib.errors import MotionStudioError
+from lib.novita.client import NovitaClient, RetryPolicy
+
+FRESH_SECONDS = 60.0
+FAILURE_SECONDS = 15.0
+TIMEOUT = (2.0, 3.0)
+ONE_TRY = RetryPolicy(attempts=1)
+
+
+@dataclass(frozen=True)
+class BalanceReading:
+    """The balance in USD, or `problem`: the sentence to show when it could not be read."""
+
+    usd: float | None
+    problem: str | None = None
+
+
+_lock = threading.Lock()
+_readings: dict[tuple[str, str], tuple[float, BalanceReading]] = {}
+
+
+def fingerprint(api_key: str) -> str:
+    """What the cache knows a key by: its SHA-256, so a memory dump or a debugger never shows the key."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def live_balance(settings: Settings, clock: Callable[[], float] = time.monotonic) -> BalanceReading:
+    """The balance for these settings' key and service, from the last minute's reading when there is one."""
+    key = (settings.api_base_url, fingerprint(settings.api_key or ""))
+    with _lock:
+        kept = _readings.get(key)
+    if kept and clock() < kept[0]:
+        return kept[1]
+    try:
+        client = NovitaClient(settings.api_key or "", settings.api_base_url, timeout=TIMEOUT, retry=ONE_TRY)
+        reading, keep = BalanceReading(client.balance()), FRESH_SECONDS
+    except MotionStudioError as error:
+        reading, keep = BalanceReading(None, str(error)), FAILURE_SECONDS
+    now = clock()
+    with _lock:
+        for stale in [k for k, (until, _) in _readings.items() if until <= now]:
+            del _readings[stale]
+        _readings[key] = (now + keep, reading)
+    return reading
+
+
+def forget_balances() -> None:
+    """Drop every kept reading, so a test starts from nothing."""
+    with _lock:
+        _readings.clear()
