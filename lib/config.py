@@ -34,6 +34,9 @@ class Settings:
     app_password: str | None = None
     allow_private_urls: bool = False
     s3: S3Settings | None = None
+    redis_url: str | None = None
+    poll_seconds: float = 2.0
+    worker_threads: int = 4
 
     @property
     def demo_mode(self) -> bool:
@@ -55,6 +58,11 @@ class Settings:
     def simulator_dir(self) -> Path:
         return self.data_dir / "simulator"
 
+    @property
+    def queue_path(self) -> Path:
+        """The work queue's SQLite file, when there is no REDIS_URL."""
+        return self.data_dir / "queue.db"
+
     def __repr__(self) -> str:
         # Settings end up in logs and tracebacks; secrets must not.
         shown = {k: v for k, v in self.__dict__.items() if k not in SECRET_FIELDS}
@@ -74,7 +82,7 @@ class S3Settings:
     link_seconds: int = 7200
 
 
-SECRET_FIELDS = frozenset({"api_key", "app_password"})
+SECRET_FIELDS = frozenset({"api_key", "app_password", "redis_url"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
@@ -113,6 +121,13 @@ class _Reader:
             raise SettingInvalid(f"{name} is {given!r}; it accepts {accepts}")
         return value
 
+    def whole(self, name: str, default: int, accepts: str, low: float = 0.0, high: float = float("inf")) -> int:
+        """A whole number from `low` to `high`; "2.5" is refused like "abc", not cut to 2."""
+        value = self.number(name, default, accepts, low, high)
+        if not float(value).is_integer():
+            raise SettingInvalid(f"{name} is {self.text(name)!r}; it accepts {accepts}")
+        return int(value)
+
 
 def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str, object] | None = None) -> Settings:
     """Settings from the environment over the secrets file; every value has a sensible default.
@@ -131,7 +146,7 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         simulator_processing_seconds=read.number(
             "SIMULATOR_PROCESSING_SECONDS", 8.0, "seconds a demo job takes, like 8", high=3600
         ),
-        simulator_url_ttl=int(read.number("SIMULATOR_URL_TTL", 3600, "seconds, a whole number like 3600", 1)),
+        simulator_url_ttl=read.whole("SIMULATOR_URL_TTL", 3600, "seconds, a whole number like 3600", 1),
         app_password=read.text("APP_PASSWORD"),
         allow_private_urls=(read.text("ALLOW_PRIVATE_URLS") or "").lower() in TRUE_WORDS,
         s3=S3Settings(
@@ -141,11 +156,14 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
             access_key_id=read.text("S3_ACCESS_KEY_ID"),
             secret_access_key=read.text("S3_SECRET_ACCESS_KEY"),
             link_seconds=max(
-                7200, int(read.number("S3_LINK_SECONDS", 7200, "seconds, a whole number from 7200 to 604800", 1))
+                7200, read.whole("S3_LINK_SECONDS", 7200, "seconds, a whole number from 7200 to 604800", 1)
             ),
         )
         if bucket
         else None,
+        redis_url=read.text("REDIS_URL"),
+        poll_seconds=read.number("POLL_SECONDS", 2.0, "seconds before a new job is first checked, like 2", 0.05, 60),
+        worker_threads=read.whole("WORKER_THREADS", 4, "a whole number of threads from 1 to 32, like 4", 1, 32),
     )
 
 

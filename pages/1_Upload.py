@@ -9,11 +9,13 @@ import streamlit as st
 from lib.errors import MotionStudioError
 from lib.files.links import is_url
 from lib.files.uploads import fetch_link, save_upload
+from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.prepared import prepare_pair
-from lib.media import fix_image, fix_video, preflight
+from lib.media import preflight
 from lib.media.checklist import checklist
 from lib.media.samples import samples
 from lib.novita.rules import MAX_SECONDS
+from lib.worker import queue_fix
 from ui.common import page, show_checklist
 
 settings, store = page("Upload", ":material/upload:")
@@ -47,6 +49,7 @@ st.radio(
     key="orientation",
 )
 orientation = state.orientation
+fix_runs = FixRuns(settings.db_path)
 
 
 def take_upload(kind: str) -> None:
@@ -76,38 +79,49 @@ def take_link(kind: str) -> None:
         state[f"{kind}_link_error"] = str(error)
 
 
-def fix(kind: str, start: float) -> None:
-    bar = st.progress(0.0, text="Fixing…")
-    try:
-        if kind == "image":
-            fixed = fix_image(
-                state.image_path, settings.inputs_dir / "fixed", on_progress=lambda f: bar.progress(f, text="Fixing…")
-            )
-        else:
-            fixed = fix_video(
-                state.video_path,
-                settings.inputs_dir / "fixed",
-                orientation,
-                start=start,
-                loop_short=True,
-                on_progress=lambda f: bar.progress(min(f, 1.0), text=f"Fixing… {f:.0%}"),
-            )
+def start_fix(kind: str, start: float) -> None:
+    """Queue the fix (or join the same one under way); its progress is in the store, named in the URL."""
+    run = queue_fix(settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start)
+    state[f"{kind}_fix"] = run.id
+    st.query_params[f"{kind}_fix"] = run.id
+
+
+def fix_status(kind: str) -> None:
+    """The fix of the file now in place: live while it runs; its file, or its reason, once it ends."""
+    run = fix_runs.get(state.get(f"{kind}_fix") or "")
+    if run is None or run.source_path != state[f"{kind}_path"]:
+        return
+    if run.status.active:
+        st.query_params[f"{kind}_fix"] = run.id  # a page switch clears the address; a reload needs it
+        fix_progress(run.id)
+    elif run.status is FixState.DONE and run.result_path:
+        state[f"{kind}_path"] = run.result_path
+        if kind == "video":
             state.video_link = None
-        state[f"{kind}_path"] = str(fixed)
-        state[f"{kind}_fix_error"] = None
-        bar.progress(1.0, text="Fixed")
-    except MotionStudioError as error:
-        bar.empty()
-        # Kept in the session because the rerun after the click would wipe an st.error shown here;
-        # tied to this file, so a new file starts clean.
-        state[f"{kind}_fix_error"] = (state[f"{kind}_path"], str(error))
+        st.rerun()  # the checklist now checks the fixed file
+    else:
+        st.error(run.error or "The fix did not finish.", icon=":material/error:")
 
 
-def fix_error(kind: str) -> None:
-    """Why the last fix of the file now in place failed, if it did."""
-    failed = state.get(f"{kind}_fix_error")
-    if failed and failed[0] == state[f"{kind}_path"]:
-        st.error(failed[1], icon=":material/error:")
+@st.fragment(run_every=0.5)
+def fix_progress(run_id: str) -> None:
+    """Progress and Stop while a fix runs; only this part of the page reruns until it ends."""
+    run = fix_runs.get(run_id)
+    if run is None or not run.status.active:
+        st.rerun()  # the whole page, which shows how it ended
+        return
+    waiting = run.status is FixState.WAITING
+    st.progress(run.progress, text="Waiting for a worker…" if waiting else f"Fixing… {run.progress:.0%}")
+    st.button("Stop", key=f"stop_{run.id}", icon=":material/stop:", on_click=fix_runs.stop, args=(run.id,))
+
+
+def restore_fix(kind: str) -> None:
+    """After a reload, the fix the URL names brings back its file and its progress."""
+    run_id = st.query_params.get(f"{kind}_fix")
+    if run_id and not state.get(f"{kind}_fix") and (run := fix_runs.get(run_id)) is not None:
+        state[f"{kind}_fix"] = run.id
+        if not state[f"{kind}_path"]:
+            state[f"{kind}_path"] = run.result_path if run.status is FixState.DONE else run.source_path
 
 
 def file_inputs(kind: str, drop_label: str, types: list[str], link_label: str) -> None:
@@ -119,6 +133,8 @@ def file_inputs(kind: str, drop_label: str, types: list[str], link_label: str) -
         st.error(state[f"{kind}_link_error"])
 
 
+restore_fix("image")
+restore_fix("video")
 image_column, video_column = st.columns(2, gap="large")
 
 with image_column:
@@ -130,10 +146,16 @@ with image_column:
         if image_report.facts.get("width"):
             st.image(state.image_path, width=320)
         show_checklist(checklist(image_report))
-        if not image_report.ok and st.button("Fix it", key="fix_image", type="primary", icon=":material/build:"):
-            fix("image", 0.0)
-            st.rerun()
-        fix_error("image")
+        if not image_report.ok:
+            st.button(
+                "Fix it",
+                key="fix_image",
+                type="primary",
+                icon=":material/build:",
+                on_click=start_fix,
+                args=("image", 0.0),
+            )
+        fix_status("image")
 
 with video_column:
     st.subheader("Motion video")
@@ -160,10 +182,15 @@ with video_column:
                     format="%.1f s",
                     key="video_window",
                 )
-            if st.button("Fix it", key="fix_video", type="primary", icon=":material/build:"):
-                fix("video", start)
-                st.rerun()
-            fix_error("video")
+            st.button(
+                "Fix it",
+                key="fix_video",
+                type="primary",
+                icon=":material/build:",
+                on_click=start_fix,
+                args=("video", start),
+            )
+        fix_status("video")
 
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:

@@ -14,7 +14,8 @@ from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.rules import MAX_NEGATIVE_PROMPT
 from lib.novita.service import client_for, service_name
-from ui.common import job_outcome, page, status_badge, video_hosting
+from lib.worker import queue_job
+from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -106,14 +107,17 @@ with form_column:
             keep_original_sound=state.keep_sound,
         )
         try:
-            job = submit_job(
-                request,
-                store=store,
-                client=client_for(settings),
-                hosting=video_hosting(settings),
-                inputs_dir=settings.inputs_dir,
-                service=service_name(settings),
-            )
+            if session_key_in_use(settings):  # no worker holds this key: this tab sends and follows it
+                job = submit_job(
+                    request,
+                    store=store,
+                    client=client_for(settings),
+                    hosting=video_hosting(settings),
+                    inputs_dir=settings.inputs_dir,
+                    service=service_name(settings),
+                )
+            else:
+                job = queue_job(request, settings, public_base_url=settings.public_base_url)
             state.current_job = job.id
         except MotionStudioError as error:
             state.submit_error = str(error)

@@ -3,11 +3,16 @@
 # whole test suite. Any pytest options pass through (e.g. -m "not browser").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The browser tests drive Debian's chromium through Playwright (`playwright install` cannot download one here).
-if [ ! -x /usr/bin/chromium ]; then
+# The browser tests drive Debian's chromium through Playwright (`playwright install` cannot download one
+# here); the queue tests start Debian's redis-server on a free port of their own.
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/bin/redis-server ] || missing="$missing redis-server"
+if [ -n "$missing" ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    # shellcheck disable=SC2086 - one word per package
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

@@ -11,7 +11,6 @@ is stopped by whoever started it (terminate, then kill); the browser is Debian's
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import requests
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.processes import stop
+from tests.worker_support import child_environment, start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -42,14 +42,6 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 2000}  # tall: a screenshot does not scroll Streamlit's inner container
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-# Settings that would change what the app talks to or where it keeps files; the server gets none from the caller.
-APP_VARIABLES = (
-    "NOVITA_API_KEY",
-    "NOVITA_BASE_URL",
-    "PUBLIC_BASE_URL",
-    "MOTION_STUDIO_STATIC_DIR",
-    "MOTION_STUDIO_DATA",
-)
 
 
 def free_port() -> int:
@@ -74,18 +66,18 @@ def streamlit_server(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     port: int | None = None,
+    worker: bool = True,
 ) -> Iterator[RunningApp]:
-    """`python -m streamlit run <script>` in demo mode on a free port; yields once `/_stcore/health` answers.
+    """`python -m streamlit run <script>` in demo mode on a free port, and a worker beside it (as
+    `scripts/run.sh` starts them); yields once `/_stcore/health` answers.
 
     Streamlit reads `.streamlit/config.toml` from `cwd` (default: the script's folder). `env` adds
     settings (say, a key and a service address for live mode); `port` fixes the port, for settings
     that must name the app's own address.
     """
     port = port or free_port()
-    server_env = {k: v for k, v in os.environ.items() if k not in APP_VARIABLES}
-    server_env.update(
-        MOTION_STUDIO_DATA=str(data_dir), SIMULATOR_PROCESSING_SECONDS=str(processing_seconds), **(env or {})
-    )
+    settings = {"SIMULATOR_PROCESSING_SECONDS": str(processing_seconds), **(env or {})}
+    server_env = child_environment(data_dir, settings)
     command = [
         sys.executable,
         "-m",
@@ -109,6 +101,7 @@ def streamlit_server(
         server = subprocess.Popen(
             command, cwd=cwd or script.parent, env=server_env, stdout=log, stderr=subprocess.STDOUT
         )
+        workers = [start_worker(data_dir, log_path.with_suffix(".worker.log"), settings)] if worker else []
         try:
             deadline = time.monotonic() + startup_timeout
             while True:
@@ -124,7 +117,8 @@ def streamlit_server(
                 time.sleep(0.1)
             yield RunningApp(url, log_path)
         finally:
-            stop(server)
+            for child in [server, *workers]:
+                stop(child)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from lib import simulator
 from lib.config import Settings, load_settings
 from lib.files.hosting import STATIC_ROUTE, VideoHosting
 from lib.jobs import JobStore
-from lib.jobs.poller import PollTiming
+from lib.jobs.following import PollTiming
 from lib.novita import NovitaClient, RetryPolicy
 from lib.novita.balance import forget_balances
 from tests.make_media import make_image, make_video
@@ -39,7 +39,15 @@ LONGEST_FIRST = ("tests/test_load.py",)
 TEST_API_KEY = "sk_live_5ecret_TEST_KEY_do_not_leak_0123456789"
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
 # A job that meets faults backs off a poll at a time: a low cap keeps it from idling a second between polls.
-FAST_POLLING = PollTiming(min_interval=0.2, max_interval=0.5, idle_check=0.2)
+FAST_POLLING = PollTiming(
+    min_interval=0.2,
+    max_interval=0.5,
+    far_interval=1.0,
+    look_lease=5.0,
+    download_lease=20.0,
+    submit_lease=10.0,
+    sweep_every=1.0,
+)
 
 
 def _runs_the_session(config: pytest.Config) -> bool:

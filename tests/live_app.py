@@ -1,7 +1,8 @@
 """The app in live mode against a simulator in its own process, for tests that watch the service side.
 
-The simulator stands in for Novita (its request counts are readable through `SimulatorControl`), and
-the app hosts uploaded videos on its own static route, which the simulator fetches over loopback.
+The simulator stands in for Novita (its request counts are readable through `SimulatorControl`). The
+worker beside the app (`streamlit_server` starts one) sends the jobs with the key, putting uploaded
+videos in the app's static folder, which the app serves and the simulator fetches over loopback.
 """
 
 from __future__ import annotations

@@ -1,8 +1,11 @@
-"""Stopping a child process that tests and benchmarks started: politely first, then for sure."""
+"""The processes tests and benchmarks start: stopping one, politely first, then for sure; finding its ffmpeg."""
 
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
+
+from lib.media.ffmpeg import FFMPEG
 
 
 def stop(child: subprocess.Popen, grace: float = 10.0) -> None:
@@ -13,3 +16,20 @@ def stop(child: subprocess.Popen, grace: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         child.kill()
         child.wait(timeout=grace)
+
+
+def ffmpeg_children(parent: int) -> list[int]:
+    """Process ids of ffmpeg processes whose parent is `parent`, zombies included."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            command = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
+        except OSError:
+            continue
+        parent_line = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
+        if int(parent_line) == parent and (command == FFMPEG or "ffmpeg" in status.splitlines()[0]):
+            found.append(int(entry.name))
+    return found

@@ -7,7 +7,6 @@ from streamlit.testing.v1 import AppTest
 
 from lib.access import BASE_DELAY, MAX_DELAY, LoginThrottle, password_matches
 from lib.config import APP_DIR
-from lib.jobs.poller import stop_pollers
 
 PAGES = ["app.py", "pages/1_Upload.py", "pages/2_Generate.py", "pages/3_History.py"]
 
@@ -15,8 +14,6 @@ PAGES = ["app.py", "pages/1_Upload.py", "pages/2_Generate.py", "pages/3_History.
 @pytest.fixture(autouse=True)
 def password(monkeypatch):
     monkeypatch.setenv("APP_PASSWORD", "correct horse battery staple")
-    yield
-    stop_pollers()
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR
-from lib.jobs.poller import stop_pollers
 from tests.conftest import TEST_API_KEY
-
-
-@pytest.fixture(autouse=True)
-def no_pollers_left():
-    yield
-    stop_pollers()
 
 
 def test_without_a_key_the_home_page_says_demo_mode() -> None:

@@ -351,20 +351,16 @@ def test_hostile_upload_names_never_become_paths(settings, character_png, tmp_pa
     from streamlit.testing.v1 import AppTest
 
     from lib.config import APP_DIR
-    from lib.jobs.poller import stop_pollers
 
     data = character_png.read_bytes()
     expected = settings.inputs_dir / f"{hashlib.sha256(data).hexdigest()}.png"
     before = {p for p in tmp_path.rglob("*")}
-    try:
-        app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
-        for name in HOSTILE_NAMES:
-            app.get("file_uploader")[0].upload(name, data, "image/png").run()
-            assert not app.exception, app.exception
-            assert Path(app.session_state.image_path) == expected
-            STATS["hostile upload names"] += 1
-    finally:
-        stop_pollers()
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
+    for name in HOSTILE_NAMES:
+        app.get("file_uploader")[0].upload(name, data, "image/png").run()
+        assert not app.exception, app.exception
+        assert Path(app.session_state.image_path) == expected
+        STATS["hostile upload names"] += 1
     assert sorted(p.name for p in settings.inputs_dir.iterdir()) == [expected.name]
     new_files = {p for p in tmp_path.rglob("*") if p.is_file()} - before
     assert not [p for p in new_files if p.parent == settings.inputs_dir and p != expected]
@@ -377,17 +373,13 @@ def test_a_loopback_link_pasted_on_the_upload_page_is_refused(settings, hosting,
     from streamlit.testing.v1 import AppTest
 
     from lib.config import APP_DIR
-    from lib.jobs.poller import stop_pollers
 
     url = hosting.url_for(character_png)
-    try:
-        app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
-        app.text_input(key="image_link_input").set_value(url).run()
-        assert not app.exception, app.exception
-        assert "private networks cannot be used" in app.session_state.image_link_error
-        assert app.session_state.image_path is None
-    finally:
-        stop_pollers()
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
+    app.text_input(key="image_link_input").set_value(url).run()
+    assert not app.exception, app.exception
+    assert "private networks cannot be used" in app.session_state.image_link_error
+    assert app.session_state.image_path is None
 
 
 # --- links ---------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """End-to-end flows in a real Chromium: the app runs with `streamlit run` in demo mode, as a creator uses it.
 
-One server for the session (on a free loopback port, with a temporary data folder and the built-in
-simulator finishing a job in 3 s); a fresh browser context per test. Each flow saves screenshots of
+One server for the session (on a free loopback port, with a temporary data folder), and a worker
+beside it that sends jobs to its built-in simulator (finishing a job in 3 s), follows them and runs
+fixes; a fresh browser context per test. Each flow saves screenshots of
 the pages it passes to `test-artifacts/screenshots/<flow>/` (git-ignored): look at them.
 
 Flows share the server's history, so each one finds its own jobs by a prompt no other flow uses.
@@ -33,7 +34,7 @@ from tests.make_media import make_image, make_video
 
 pytestmark = pytest.mark.browser
 
-RESULT_TIMEOUT = 60_000  # submit, 3 s of simulated work, the poller noticing, and the download
+RESULT_TIMEOUT = 60_000  # the worker's submit, 3 s of simulated work, its noticing, and the download
 RULES = {
     "image": ["Format", "File size", "Smallest side", "Shape"],
     "video": ["Format", "File size", "Smallest side", "Shape", "Length"],
@@ -205,7 +206,10 @@ def test_too_long_video_is_flagged_fixed_and_generated(page: Page, browser_media
     shot("upload-too-long")
 
     main_area(page).get_by_role("button", name=re.compile("Fix it$")).click()
-    expect(main_area(page).get_by_test_id("stProgress")).to_be_visible()
+    expect(main_area(page).get_by_test_id("stProgress")).to_contain_text(
+        re.compile(r"Waiting for a worker…|Fixing… \d+%")
+    )
+    expect(main_area(page).get_by_role("button", name=re.compile("Stop$"))).to_be_visible()
     shot("upload-fixing")
     expect(checklist_line(page, "video", "Length")).to_contain_text("10.0 s · limit 3 s to 10 s", timeout=60_000)
     expect_all_rules_pass(page)

@@ -17,6 +17,8 @@ def test_defaults_mean_demo_mode_with_data_beside_the_app() -> None:
     assert settings.data_dir == APP_DIR / "data" and settings.db_path == APP_DIR / "data" / "motion_studio.db"
     assert settings.static_dir == APP_DIR / "static" and settings.api_base_url == NOVITA_BASE_URL
     assert settings.price_per_second == pytest.approx(0.14)
+    assert settings.redis_url is None and settings.queue_path == APP_DIR / "data" / "queue.db"
+    assert settings.poll_seconds == 2.0 and settings.worker_threads == 4
 
 
 def test_the_environment_wins_over_the_secrets_file(tmp_path: Path) -> None:
@@ -32,6 +34,17 @@ def test_the_environment_wins_over_the_secrets_file(tmp_path: Path) -> None:
 def test_the_key_never_shows_in_the_settings_repr() -> None:
     settings = load_settings(environ={"NOVITA_API_KEY": "sk_very_secret"}, secrets={})
     assert "sk_very_secret" not in repr(settings) and "api_key=set" in repr(settings)
+    queue = load_settings(environ={"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0"}, secrets={})
+    assert queue.redis_url and "hunter2" not in repr(queue) and "redis_url=set" in repr(queue)
+
+
+def test_the_workers_settings_are_read_and_a_bad_one_is_named() -> None:
+    settings = load_settings(environ={"POLL_SECONDS": "0.5", "WORKER_THREADS": "8"}, secrets={})
+    assert settings.poll_seconds == 0.5 and settings.worker_threads == 8
+    bad = [("POLL_SECONDS", "0"), ("POLL_SECONDS", "abc"), ("WORKER_THREADS", "64"), ("WORKER_THREADS", "2.5")]
+    for name, value in [*bad, ("SIMULATOR_URL_TTL", "1.5")]:
+        with pytest.raises(SettingInvalid, match=f"{name} is '{value}'"):
+            load_settings(environ={name: value}, secrets={})
 
 
 def test_a_broken_secrets_file_says_where_it_is(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from lib.history.export import CSV_COLUMNS, all_jobs, export_zip, exports_dir, h
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
 from tests.conftest import TEST_API_KEY
-from tests.test_jobs import poller_for, request_for, wait_until  # noqa: F401  (fixtures)
+from tests.test_jobs import follow_for, follow_until, request_for  # noqa: F401  (fixtures)
 from tests.test_pages import at_page
 from tests.test_store import a_job
 
@@ -224,7 +224,7 @@ def test_old_exports_are_cleared_when_a_new_one_is_made(settings, store) -> None
     assert not old.exists() and recent.exists() and other.exists() and new.exists()
 
 
-def test_no_export_carries_the_api_key(store, client, hosting, settings, request_for, poller_for) -> None:  # noqa: F811
+def test_no_export_carries_the_api_key(store, client, hosting, settings, request_for, follow_for) -> None:  # noqa: F811
     """A real job through the simulator, submitted and followed with the key, then exported every way."""
     from lib.jobs import submit_job
 
@@ -235,8 +235,7 @@ def test_no_export_carries_the_api_key(store, client, hosting, settings, request
         hosting=hosting,
         inputs_dir=settings.inputs_dir,
     )
-    poller_for(store)
-    done = wait_until(store, job.id, lambda j: j.status.final)
+    (done,) = follow_until(follow_for(store), [job.id])
     assert done.status is JobStatus.SUCCEEDED and done.payload_json
     key = TEST_API_KEY.encode()
     assert key not in history_csv(all_jobs(store)) and key not in history_json(all_jobs(store))
@@ -286,7 +285,7 @@ def test_a_backup_is_verified_named_by_time_and_keeps_every_job(settings, store)
 
 
 class ThreadWriter(threading.Thread):
-    """Adds and updates jobs until stopped, as the poller and other tabs do; keeps any error it meets."""
+    """Adds and updates jobs until stopped, as workers and other tabs do; keeps any error it meets."""
 
     def __init__(self, db_path: Path) -> None:
         super().__init__()
@@ -457,36 +456,31 @@ def data_of(captured: dict[str, object], file_name: str) -> bytes:
 def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
     settings, store, downloads, character_png, motion_mp4
 ) -> None:
-    from lib.jobs.poller import stop_pollers
+    for job in awkward_jobs()[:3]:
+        store.add(job)
+    store.add(media_job(settings, character_png, motion_mp4, "with-media"))
+    app = at_page("pages/3_History.py").run()
+    assert not app.exception, app.exception
+    assert app.expander[-1].label == "Export and backup"
+    inside = app.expander[-1]
+    labels = [b.proto.label for b in inside.get("download_button")]
+    assert labels == ["Download history as CSV", "Download history as JSON"]
+    rows = list(
+        csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline=""))
+    )
+    assert len(rows) == 4 and {r["prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
+    assert len(json.loads(data_of(downloads, "motion_studio-history.json"))) == 4
 
-    try:
-        for job in awkward_jobs()[:3]:
-            store.add(job)
-        store.add(media_job(settings, character_png, motion_mp4, "with-media"))
-        app = at_page("pages/3_History.py").run()
-        assert not app.exception, app.exception
-        assert app.expander[-1].label == "Export and backup"
-        inside = app.expander[-1]
-        labels = [b.proto.label for b in inside.get("download_button")]
-        assert labels == ["Download history as CSV", "Download history as JSON"]
-        rows = list(
-            csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline=""))
-        )
-        assert len(rows) == 4 and {r["prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
-        assert len(json.loads(data_of(downloads, "motion_studio-history.json"))) == 4
+    app.button(key="backup_now").click().run()
+    assert not app.exception
+    backups = list(backups_dir(settings.data_dir).glob("*.db"))
+    assert len(backups) == 1 and any(str(backups[0]) in s.value for s in app.success)
 
-        app.button(key="backup_now").click().run()
-        assert not app.exception
-        backups = list(backups_dir(settings.data_dir).glob("*.db"))
-        assert len(backups) == 1 and any(str(backups[0]) in s.value for s in app.success)
-
-        app.button(key="prepare_zip").click().run()
-        assert not app.exception
-        zip_button = app.get("download_button")[-1]
-        assert zip_button.proto.label == "Download the zip"
-        zipped = next(exports_dir(settings.data_dir).glob("*.zip"))
-        assert data_of(downloads, zipped.name) == zipped.read_bytes()
-        with zipfile.ZipFile(zipped) as archive:
-            assert len(archive.namelist()) == 5
-    finally:
-        stop_pollers()
+    app.button(key="prepare_zip").click().run()
+    assert not app.exception
+    zip_button = app.get("download_button")[-1]
+    assert zip_button.proto.label == "Download the zip"
+    zipped = next(exports_dir(settings.data_dir).glob("*.zip"))
+    assert data_of(downloads, zipped.name) == zipped.read_bytes()
+    with zipfile.ZipFile(zipped) as archive:
+        assert len(archive.namelist()) == 5

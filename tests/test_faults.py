@@ -3,20 +3,22 @@ no submission is paid twice, and the user is told in plain words what happened."
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from lib import errors
-from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
-from lib.jobs.poller import Poller
+from lib.config import load_settings
+from lib.jobs import JobRequest, JobStatus, submit_job
+from lib.jobs.following import Follow
 from lib.novita import NovitaClient, Orientation
+from lib.worker import queue_job
 from tests.conftest import FAST_POLLING, TEST_API_KEY
+from tests.processes import stop
+from tests.test_jobs import follow_until
+from tests.worker_support import start_worker
 
 JOBS_PER_CASE = 3
 PLAIN_SENTENCES = tuple(
@@ -65,17 +67,16 @@ def requests_for(character_png, motion_mp4, case: str) -> list[JobRequest]:
     ]
 
 
-def follow(store: JobStore, poller: Poller, job_ids: list[str], timeout: float = 60.0) -> list:
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            jobs = [store.get(i) for i in job_ids]
-            if all(j.status.final for j in jobs):
-                return jobs
-            time.sleep(0.1)
-    finally:
-        poller.stop()
-    raise AssertionError(f"not final in time: {[(j.id, j.status) for j in jobs]}")
+def follower(store, settings, client: NovitaClient) -> Follow:
+    """The following a worker does with this key, run in the test process (a client per call, as in a worker)."""
+    return Follow(
+        store,
+        lambda: NovitaClient(TEST_API_KEY, client.base_url, timeout=client.timeout, retry=client.retry),
+        settings.results_dir,
+        client.key_fingerprint,
+        "novita",
+        FAST_POLLING,
+    )
 
 
 @pytest.mark.parametrize("case", list(POLLING_FAULTS))
@@ -90,9 +91,7 @@ def test_polling_faults_lose_nothing_and_pay_once(
         submit_job(r, store=store, client=client, hosting=hosting)
         for r in requests_for(character_png, motion_mp4, case)
     ]
-    poller_client = NovitaClient(TEST_API_KEY, client.base_url, timeout=(1.0, 1.0), retry=client.retry)
-    poller = Poller(store, lambda: poller_client, settings.results_dir, "novita", FAST_POLLING).start()
-    done = follow(store, poller, [j.id for j in jobs])
+    done = follow_until(follower(store, settings, client), [j.id for j in jobs], timeout=60)
     assert store.count() == JOBS_PER_CASE
     assert control.task_count() == JOBS_PER_CASE and control.request_count("submit") == JOBS_PER_CASE
     assert len({j.task_id for j in done}) == JOBS_PER_CASE
@@ -113,10 +112,7 @@ def test_a_result_link_that_expires_early_is_marked_not_lost(
         submit_job(r, store=store, client=client, hosting=hosting)
         for r in requests_for(character_png, motion_mp4, "expiry")
     ]
-    poller = Poller(
-        store, lambda: NovitaClient(TEST_API_KEY, client.base_url), settings.results_dir, "novita", FAST_POLLING
-    ).start()
-    done = follow(store, poller, [j.id for j in jobs])
+    done = follow_until(follower(store, settings, client), [j.id for j in jobs], timeout=60)
     assert [j.status for j in done] == [JobStatus.EXPIRED] * JOBS_PER_CASE
     assert all(j.failure_reason.startswith(errors.ResultExpired.user_message) for j in done)
     assert store.count() == control.task_count() == JOBS_PER_CASE
@@ -174,44 +170,45 @@ def test_submit_faults_are_recorded_explained_and_never_resent(
         assert again.id == job.id and store.count() == 1
 
 
-def test_a_killed_app_process_loses_nothing_and_a_new_one_finishes(
-    store, client, hosting, control, settings, character_png, motion_mp4
+def test_a_killed_worker_loses_nothing_and_a_new_one_finishes(
+    store, sim, hosting, control, settings, character_png, motion_mp4, tmp_path, monkeypatch
 ) -> None:
     control.configure(processing_seconds=4.0)
-    jobs = [
-        submit_job(r, store=store, client=client, hosting=hosting)
-        for r in requests_for(character_png, motion_mp4, "kill")
-    ]
-    command = [
-        sys.executable,
-        "-m",
-        "tests.poller_process",
-        str(settings.db_path),
-        str(settings.results_dir),
-        client.base_url,
-        TEST_API_KEY,
-    ]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    live = {
+        "NOVITA_API_KEY": TEST_API_KEY,
+        "NOVITA_BASE_URL": sim.url,
+        "PUBLIC_BASE_URL": hosting.base_url,
+        "MOTION_STUDIO_STATIC_DIR": str(settings.static_dir),
+    }
+    for name, value in live.items():
+        monkeypatch.setenv(name, value)
+    jobs = [queue_job(r, load_settings(secrets={})) for r in requests_for(character_png, motion_mp4, "kill")]
+    first = start_worker(settings.data_dir, tmp_path / "first-worker.log", live)
+
+    def all_sent_and_one_generating() -> bool:
+        now = [store.get(j.id) for j in jobs]
+        return all(j.task_id for j in now) and any(j.status is JobStatus.PROCESSING for j in now)
+
     try:
-        assert first.stdout.readline().strip() == "polling"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(store.get(j.id).status is JobStatus.PROCESSING for j in jobs):
+        while time.monotonic() < deadline and not all_sent_and_one_generating():
             time.sleep(0.05)
-        assert any(store.get(j.id).status is JobStatus.PROCESSING for j in jobs)
+        assert all_sent_and_one_generating(), [store.get(j.id) for j in jobs]
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     assert all(not store.get(j.id).status.final for j in jobs)
-    second = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    with_second = time.monotonic()
+    second = start_worker(settings.data_dir, tmp_path / "second-worker.log", live)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not all(store.get(j.id).status.final for j in jobs):
             time.sleep(0.1)
     finally:
-        second.terminate()
-        second.wait(timeout=10)
+        stop(second)
     done = [store.get(j.id) for j in jobs]
-    assert [j.status for j in done] == [JobStatus.SUCCEEDED] * JOBS_PER_CASE
+    assert [j.status for j in done] == [JobStatus.SUCCEEDED] * JOBS_PER_CASE, [j.failure_reason for j in done]
     assert all(Path(j.result_path).exists() for j in done)
     assert store.count() == control.task_count() == control.request_count("submit") == JOBS_PER_CASE
     assert not list(settings.results_dir.glob("*.part"))
+    print(f"\nthe second worker finished what the first left in {time.monotonic() - with_second:.1f} s")

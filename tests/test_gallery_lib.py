@@ -129,8 +129,19 @@ def test_gallery_search_treats_wildcards_literally(store) -> None:
     assert total == 4 and len(jobs) == 1
 
 
-def test_the_poller_follows_only_its_own_service(store) -> None:
-    store.add(a_job("sim", status=JobStatus.QUEUED, service="simulator", task_id="s"))
-    store.add(a_job("live", status=JobStatus.QUEUED, service="novita", task_id="n"))
-    assert [j.task_id for j in store.polled_jobs("simulator")] == ["s"]
-    assert [j.task_id for j in store.polled_jobs("novita")] == ["n"]
+def test_a_follower_follows_only_its_own_keys_jobs_and_adopts_its_services_old_ones(store) -> None:
+    store.add(a_job("sim", status=JobStatus.QUEUED, service="simulator", task_id="s", key_fingerprint="demo"))
+    store.add(a_job("live", status=JobStatus.QUEUED, service="novita", task_id="n", key_fingerprint="mine"))
+    store.add(a_job("theirs", status=JobStatus.QUEUED, service="novita", task_id="t", key_fingerprint="theirs"))
+    # Recorded before jobs carried a key: the first key on the same service takes over the unfinished ones.
+    store.add(a_job("old-sim", status=JobStatus.QUEUED, service="simulator", task_id="os"))
+    store.add(a_job("old-live", status=JobStatus.PROCESSING, service="novita", task_id="on"))
+    store.add(a_job("old-done", status=JobStatus.SUCCEEDED, service="novita", task_id="od"))
+    assert [j.task_id for j in store.followed_jobs("mine", JobStatus.QUEUED, JobStatus.PROCESSING)] == ["n"]
+    assert store.adopt("novita", "mine") == 1
+    assert sorted(j.task_id for j in store.followed_jobs("mine", JobStatus.QUEUED, JobStatus.PROCESSING)) == ["n", "on"]
+    assert [j.task_id for j in store.followed_jobs("demo", JobStatus.QUEUED)] == ["s"]
+    assert [j.task_id for j in store.followed_jobs("theirs", JobStatus.QUEUED)] == ["t"]
+    assert store.adopt("simulator", "demo") == 1
+    assert sorted(j.task_id for j in store.followed_jobs("demo", JobStatus.QUEUED)) == ["os", "s"]
+    assert store.get(next(j.id for j in store.recent() if j.task_id == "od")).key_fingerprint is None

@@ -1,4 +1,8 @@
-"""The runner end to end over real HTTP: submit once, follow, download, survive faults and restarts."""
+"""Submitting and following end to end over real HTTP: submit once, follow, download, survive faults and restarts.
+
+Jobs are followed by the code a worker runs (`lib.jobs.following`), called here in the test process so
+each round is seen; tests/test_faults.py runs a real worker process and kills it.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,32 @@ import pytest
 
 from lib import errors
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
-from lib.jobs.poller import Poller
+from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, sweep
+from lib.jobs.models import now_iso
 from lib.media.probe import probe
 from lib.novita import NovitaClient, Orientation
 from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
 
 
-def wait_until(store: JobStore, job_id: str, done, timeout: float = 40.0) -> Job:
+def follow_until(
+    follow: Follow, job_ids: list[str], done=lambda job: job.status.final, timeout: float = 40.0, seen=None
+) -> list[Job]:
+    """Follow as a follower does, a round at a time, until every job is `done`; `seen(job)` sees each on the way."""
     deadline = time.monotonic() + timeout
-    job = store.get(job_id)
-    while time.monotonic() < deadline:
-        job = store.get(job_id)
-        if done(job):
-            return job
+    while True:
+        jobs = [follow.store.get(job_id) for job_id in job_ids]
+        for job in jobs:
+            if seen is not None:
+                seen(job)
+        if all(done(job) for job in jobs):
+            return jobs
+        assert time.monotonic() < deadline, f"jobs never got there: {jobs}"
+        follow_due(follow, never_sent)
         time.sleep(0.05)
-    raise AssertionError(f"job never got there: {job}")
+
+
+def never_sent(job: Job) -> None:
+    raise AssertionError(f"job {job.id} was sent again by a follower")
 
 
 @pytest.fixture
@@ -38,28 +53,23 @@ def request_for(character_png, motion_mp4):
 
 
 @pytest.fixture
-def poller_for(sim, settings):
-    started: list[Poller] = []
-
-    def make(store: JobStore) -> Poller:
+def follow_for(sim, settings):
+    def make(store: JobStore) -> Follow:
         # The same number of tries as in production, without its seconds of back-off between them.
-        poller = Poller(
+        return Follow(
             store,
             lambda: NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY),
             settings.results_dir,
+            NovitaClient(TEST_API_KEY, sim.url).key_fingerprint,
             "novita",
             FAST_POLLING,
-        ).start()
-        started.append(poller)
-        return poller
+        )
 
-    yield make
-    for poller in started:
-        poller.stop()
+    return make
 
 
 def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
-    store, client, hosting, settings, request_for, poller_for
+    store, client, hosting, settings, request_for, follow_for
 ) -> None:
     job = submit_job(
         request_for(prompt="a dancer on a beach"),
@@ -73,16 +83,15 @@ def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
     assert Path(job.image_path).parent == settings.inputs_dir and Path(job.video_path).exists()
     assert job.prompt == "a dancer on a beach" and job.character_orientation == "image"
     assert Path(job.poster_path).exists() and job.output_seconds == pytest.approx(3.5, abs=0.1)
-    poller_for(store)
-    seen = {store.get(job.id).status}
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline and store.get(job.id).status is not JobStatus.SUCCEEDED:
-        current = store.get(job.id)
+    assert job.key_fingerprint == client.key_fingerprint and job.lease and job.due_at
+    seen = set()
+
+    def watch(current: Job) -> None:
         seen.add(current.status)
         if current.status is JobStatus.PROCESSING:
             assert 0 < current.progress_percent < 100 and current.eta_seconds >= 0
-        time.sleep(0.05)
-    done = store.get(job.id)
+
+    (done,) = follow_until(follow_for(store), [job.id], seen=watch)
     assert done.status is JobStatus.SUCCEEDED
     assert JobStatus.PROCESSING in seen
     assert done.finished_at and done.result_url and done.result_url_expires_at and done.payload_json
@@ -93,6 +102,7 @@ def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
     facts = probe(result)
     assert facts.format == "mp4" and facts.has_video and facts.duration == pytest.approx(3.5, abs=0.2)
     assert not list(settings.results_dir.glob("*.part"))
+    assert done.lease is None and done.due_at is None and done.polls >= 2  # nobody follows it any more
 
 
 def test_the_same_submission_twice_is_one_job_and_one_task(store, client, hosting, control, request_for) -> None:
@@ -157,86 +167,86 @@ def test_no_public_address_fails_before_anything_is_sent(store, client, control,
     assert control.request_count("submit") == 0
 
 
-def test_polling_rides_out_bursts_of_429_and_500(store, client, hosting, control, request_for, poller_for) -> None:
+def test_polling_rides_out_bursts_of_429_and_500(store, client, hosting, control, request_for, follow_for) -> None:
     job = submit_job(request_for(), store=store, client=client, hosting=hosting)
     control.fault("status", match="task-result", times=3, status=429, reason="RATE_LIMIT_EXCEEDED")
     control.fault("status", match="task-result", times=3, status=500, reason="GET_RESULT_FAILED")
     control.fault("drop", match="task-result", times=2)
     control.fault("malformed", match="task-result", times=2)
-    poller_for(store)
-    done = wait_until(store, job.id, lambda j: j.status.final)
+    (done,) = follow_until(follow_for(store), [job.id])
     assert done.status is JobStatus.SUCCEEDED and Path(done.result_path).exists()
 
 
-def test_a_failed_task_keeps_its_reason(store, client, hosting, control, request_for, poller_for) -> None:
+def test_a_failed_task_keeps_its_reason(store, client, hosting, control, request_for, follow_for) -> None:
     control.fault("fail_task", message="the character could not be found in the image")
     job = submit_job(request_for(), store=store, client=client, hosting=hosting)
-    poller_for(store)
-    done = wait_until(store, job.id, lambda j: j.status.final)
+    (done,) = follow_until(follow_for(store), [job.id])
     assert done.status is JobStatus.FAILED and done.finished_at
     assert "the character could not be found in the image" in done.failure_reason
     assert done.failure_reason.startswith(errors.TaskFailed.user_message)
 
 
-def test_a_new_runner_finishes_jobs_an_earlier_one_left_pending(
-    store, client, hosting, control, settings, request_for, poller_for
+def test_a_new_follower_finishes_jobs_an_earlier_one_left_pending(
+    store, client, hosting, control, settings, request_for, follow_for
 ) -> None:
-    control.configure(processing_seconds=2.0)  # still running when the first runner stops
+    control.configure(processing_seconds=2.0)  # still running when the first follower stops
     jobs = [submit_job(request_for(prompt=f"take {i}"), store=store, client=client, hosting=hosting) for i in range(2)]
-    first = poller_for(store)
-    wait_until(store, jobs[0].id, lambda j: j.status is JobStatus.PROCESSING)
-    first.stop()
+    follow_until(follow_for(store), [j.id for j in jobs], lambda j: j.status is JobStatus.PROCESSING)
     assert all(store.get(j.id).status.polled for j in jobs)
     restarted_store = JobStore(settings.db_path)
-    poller_for(restarted_store)
-    for job in jobs:
-        done = wait_until(restarted_store, job.id, lambda j: j.status.final)
+    for done in follow_until(follow_for(restarted_store), [j.id for j in jobs]):
         assert done.status is JobStatus.SUCCEEDED and Path(done.result_path).exists()
 
 
-def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, sim, settings) -> None:
+def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, follow_for) -> None:
     from tests.test_store import a_job
 
-    orphan = store.add(a_job(created_at="2026-01-01T00:00:00.000+00:00"))
-    recent = store.add(a_job("another"))
-    poller = Poller(store, lambda: NovitaClient(TEST_API_KEY, sim.url), settings.results_dir, "novita", FAST_POLLING)
-    poller.poll_due(NovitaClient(TEST_API_KEY, sim.url))
+    follow = follow_for(store)
+    mine = follow.key_fingerprint
+    long_ago = "2026-01-01T00:00:00.000+00:00"
+    # Claimed for sending by a process that died before its lease ran out: it may have reached the service.
+    orphan = store.add(a_job("orphan", key_fingerprint=mine, lease="dead", due_at=now_iso(-1), created_at=long_ago))
+    sending = store.add(a_job("sending", key_fingerprint=mine, lease="alive", due_at=now_iso(60)))
+    # Recorded but never claimed (its queued send was lost): it cannot have left, so it is sent.
+    unsent = store.add(a_job("unsent", key_fingerprint=mine, created_at=long_ago))
+    recent = store.add(a_job("recent", key_fingerprint=mine))  # its send is still on the queue
+    to_send, looks = sweep(follow)
+    assert to_send == [unsent.id] and looks == []
     assert store.get(orphan.id).status is JobStatus.MAYBE_SUBMITTED
     assert "may or may not" in store.get(orphan.id).failure_reason
-    assert store.get(recent.id).status is JobStatus.SUBMITTING
+    for job in (sending, unsent, recent):
+        assert store.get(job.id).status is JobStatus.SUBMITTING
 
 
 def test_a_result_link_that_expired_before_download_is_reported(
-    store, client, hosting, control, request_for, poller_for
+    store, client, hosting, control, request_for, follow_for
 ) -> None:
     job = submit_job(request_for(), store=store, client=client, hosting=hosting)
     control.expire_urls()
-    poller_for(store)
-    done = wait_until(store, job.id, lambda j: j.status.final)
+    (done,) = follow_until(follow_for(store), [job.id])
     assert done.status is JobStatus.EXPIRED and done.result_path is None
     assert done.failure_reason.startswith(errors.ResultExpired.user_message)
 
 
-def test_an_unknown_task_fails_the_job_in_plain_words(store, sim, settings, poller_for) -> None:
+def test_an_unknown_task_fails_the_job_in_plain_words(store, follow_for) -> None:
     from tests.test_store import a_job
 
-    job = store.add(a_job())
-    store.update(job.id, status=JobStatus.QUEUED, task_id="not-a-task")
-    poller_for(store)
-    done = wait_until(store, job.id, lambda j: j.status.final)
+    follow = follow_for(store)
+    job = store.add(a_job(key_fingerprint=follow.key_fingerprint))
+    store.update(job.id, status=JobStatus.QUEUED, task_id="not-a-task", lease="sent", due_at=now_iso())
+    (done,) = follow_until(follow, [job.id])
     assert done.status is JobStatus.FAILED and done.failure_reason.startswith(errors.TaskNotFound.user_message)
 
 
 def test_the_key_is_in_no_log_line_database_row_exception_or_file(
-    store, client, hosting, control, settings, request_for, poller_for, caplog
+    store, client, hosting, control, settings, request_for, follow_for, caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)
     job = submit_job(request_for(), store=store, client=client, hosting=hosting, inputs_dir=settings.inputs_dir)
     control.fault("status", match="submit", status=401, reason="INVALID_API_KEY", message="bad key")
     with pytest.raises(errors.InvalidApiKey) as caught:
         submit_job(request_for(prompt="second"), store=store, client=client, hosting=hosting)
-    poller_for(store)
-    wait_until(store, job.id, lambda j: j.status.final)
+    follow_until(follow_for(store), [job.id])
     assert TEST_API_KEY not in str(caught.value) and TEST_API_KEY not in repr(caught.value)
     assert TEST_API_KEY not in caplog.text and caplog.records
     key_bytes = TEST_API_KEY.encode()
@@ -247,10 +257,11 @@ def test_the_key_is_in_no_log_line_database_row_exception_or_file(
 
 
 def test_poll_timing_backs_off_and_follows_the_eta() -> None:
-    from lib.jobs.poller import PollTiming
-
-    timing = PollTiming()
+    timing = DEFAULT_TIMING
     assert [timing.next_delay(polls, 0) for polls in (0, 1, 2, 20)] == [2.0, 3.0, 4.5, 30.0]
     assert timing.next_delay(3, 5) == 5.0 and timing.next_delay(3, 1) == 2.0  # due soon: ask when it should be done
     assert timing.next_delay(1, 20) == 5.0  # a quarter of the ETA while it is far off
     assert timing.next_delay(20, 3600) == 60.0  # an hour to go: once a minute, not twice
+    fast = timing.scaled_to(0.2)  # POLL_SECONDS=0.2: every interval, lease and sweep a tenth as long
+    assert (fast.min_interval, fast.max_interval, fast.look_lease, fast.sweep_every) == pytest.approx((0.2, 3, 6, 3))
+    assert fast.growth == timing.growth and fast.submit_lease == pytest.approx(timing.submit_lease / 10)

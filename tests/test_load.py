@@ -1,5 +1,5 @@
-"""Five browser sessions submit fifty jobs between them while the poller writes: every job is recorded
-exactly once, every result is downloaded, and no "database is locked" reaches anyone."""
+"""Five browser sessions submit fifty jobs between them while a worker sends, follows and writes them: every
+job is recorded exactly once, every result is downloaded, and no "database is locked" reaches anyone."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(
         tasks = live.simulator.task_count()
         submits = live.simulator.request_count("submit")
     log = (tmp_path / "streamlit.log").read_text()
+    worker_log = (tmp_path / "streamlit.worker.log").read_text()
 
     jobs = store.recent(limit=1000)
     prompts = {job.prompt for job in jobs}
@@ -78,8 +79,9 @@ def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(
     for job in jobs:
         facts = probe(Path(job.result_path))
         assert facts.format == "mp4" and facts.has_video
-    assert not any("locked" in text.lower() for text in seen_text) and "database is locked" not in log
-    assert "Traceback" not in log
+    assert not any("locked" in text.lower() for text in seen_text)
+    assert "database is locked" not in log and "database is locked" not in worker_log
+    assert "Traceback" not in log and "Traceback" not in worker_log
 
     first = min(datetime.fromisoformat(j.created_at) for j in jobs)
     last = max(datetime.fromisoformat(j.finished_at) for j in jobs)
@@ -87,6 +89,6 @@ def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(
     print(
         f"\nload: {len(jobs)} jobs from {SESSIONS} browser sessions in {elapsed:.1f} s of clicking; "
         f"{len(jobs) / span * 60:.1f} jobs per minute from first submit to last result; "
-        f"the poller asked {served_polls} times ({served_polls / span:.2f} requests per second, "
+        f"the worker asked {served_polls} times ({served_polls / span:.2f} requests per second, "
         f"{served_polls / len(jobs):.1f} per job)"
     )

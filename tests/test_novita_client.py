@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import socket
 
 import pytest
@@ -167,3 +168,10 @@ def test_the_key_is_in_no_repr_or_error_text(client, control) -> None:
         client.balance()
     assert TEST_API_KEY not in str(caught.value) and TEST_API_KEY not in repr(caught.value)
     assert TEST_API_KEY not in repr(client)
+
+
+def test_a_client_is_known_by_its_keys_fingerprint_never_the_key(client) -> None:
+    assert re.fullmatch(r"[0-9a-f]{16}", client.key_fingerprint)
+    assert client.key_fingerprint == NovitaClient(TEST_API_KEY, "http://elsewhere.invalid").key_fingerprint
+    assert client.key_fingerprint != NovitaClient(TEST_API_KEY + "x", client.base_url).key_fingerprint
+    assert client.key_fingerprint not in TEST_API_KEY and client.key_fingerprint not in TEST_API_KEY.encode().hex()

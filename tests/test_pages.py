@@ -1,9 +1,14 @@
 """Each page under AppTest, in demo mode on the simulator: uploads, checklist, fixes, the
-double-submit guard, the result, and the gallery's filters, detail view and delete."""
+double-submit guard, the result, and the gallery's filters, detail view and delete.
+
+Pages queue fixes and jobs; the tests that need them done share one real worker process (and so its
+data folder) for the module.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +19,32 @@ from lib.config import APP_DIR, load_settings
 from lib.history.gallery import download_name
 from lib.jobs import JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
-from lib.jobs.poller import stop_pollers
 from tests.make_media import make_image, make_video
 from tests.test_store import a_job
+from tests.worker_support import worker_process
 
 
 @pytest.fixture(autouse=True)
-def demo(monkeypatch, hosting):
-    """Demo mode with a quick simulator; uploaded videos served where the simulator can fetch them."""
+def demo(monkeypatch):
+    """Demo mode with a quick simulator."""
     monkeypatch.setenv("SIMULATOR_PROCESSING_SECONDS", "1")
-    monkeypatch.setenv("PUBLIC_BASE_URL", hosting.base_url)
-    yield
-    stop_pollers()
+
+
+@pytest.fixture(scope="module")
+def module_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A worker in demo mode (its simulator fetches motion videos from its static folder); the settings
+    that put a page on the same data folder."""
+    folder = tmp_path_factory.mktemp("pages-worker")
+    static = {"MOTION_STUDIO_STATIC_DIR": str(folder / "static")}
+    with worker_process(folder / "data", folder / "worker.log", {**static, "SIMULATOR_PROCESSING_SECONDS": "1"}):
+        yield {"MOTION_STUDIO_DATA": str(folder / "data"), **static}
+
+
+@pytest.fixture
+def worker(module_worker: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test's pages queue work where the module's worker takes it from."""
+    for name, value in module_worker.items():
+        monkeypatch.setenv(name, value)
 
 
 def at_page(page: str) -> AppTest:
@@ -46,6 +65,16 @@ def texts(app: AppTest) -> str:
 def prepare(character: Path, motion: Path, orientation: str = "image") -> PreparedInputs:
     store = JobStore(load_settings().db_path)
     return store.save_prepared(PreparedInputs("pair-1", str(character), str(motion), orientation, now_iso()))
+
+
+def run_until(app: AppTest, done: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Rerun the page, as its fragments do in a browser, until `done()`: the worker finished its part."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, texts(app)
+        time.sleep(0.1)
+        app.run()
+        assert not app.exception, app.exception
 
 
 def wait_for_final(job_id: str, timeout: float = 40.0):
@@ -73,7 +102,7 @@ def test_samples_load_in_one_click_and_pass_every_rule() -> None:
     assert app.session_state.prepared_id == JobStore(load_settings().db_path).prepared().id
 
 
-def test_an_uploaded_small_image_is_flagged_and_fixed(tmp_path) -> None:
+def test_an_uploaded_small_image_is_flagged_and_fixed(worker, tmp_path) -> None:
     small = make_image(tmp_path / "small.png", 200, 260)
     app = run("pages/1_Upload.py")
     app.get("file_uploader")[0].upload("my photo.png", small.read_bytes(), "image/png").run()
@@ -83,8 +112,9 @@ def test_an_uploaded_small_image_is_flagged_and_fixed(tmp_path) -> None:
     assert stored.parent == load_settings().inputs_dir and "my photo" not in stored.name
     app.button(key="fix_image").click().run()
     assert not app.exception
-    assert "Smallest side**: 300 px" in texts(app)
-    assert ":material/cancel:" not in texts(app)
+    assert app.get("progress"), "no progress while the fix waits or runs"
+    run_until(app, lambda: "Smallest side**: 300 px" in texts(app))
+    assert ":material/cancel:" not in texts(app) and not app.get("progress")
 
 
 def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
@@ -95,7 +125,7 @@ def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
     assert any(b.key == "fix_image" for b in app.button)
 
 
-def test_a_too_long_video_gets_a_window_slider_and_a_fix(tmp_path, character_png) -> None:
+def test_a_too_long_video_gets_a_window_slider_and_a_fix(worker, tmp_path, character_png) -> None:
     long_clip = make_video(tmp_path / "long.mp4", 480, 360, seconds=12.0, fps=12)
     app = run("pages/1_Upload.py")
     app.session_state.image_path = str(character_png)
@@ -106,7 +136,8 @@ def test_a_too_long_video_gets_a_window_slider_and_a_fix(tmp_path, character_png
     slider.set_value(1.5).run()
     app.button(key="fix_video").click().run()
     assert not app.exception
-    assert ":material/cancel:" not in texts(app)
+    assert app.get("progress"), "no progress while the fix waits or runs"
+    run_until(app, lambda: ":material/cancel:" not in texts(app))
     assert "Length**: 10.0 s" in texts(app)
 
 
@@ -119,7 +150,7 @@ def test_generate_without_prepared_inputs_points_to_upload() -> None:
     assert any(link.proto.label == "Go to Upload" and link.proto.page == "Upload" for link in app.get("page_link"))
 
 
-def test_generate_submits_once_guards_the_button_and_shows_the_result(character_png, motion_mp4) -> None:
+def test_generate_submits_once_guards_the_button_and_shows_the_result(worker, character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
     app = run("pages/2_Generate.py")
     assert "$0.49" in str(app.metric[0].value)
@@ -170,7 +201,7 @@ def test_keeping_the_sound_of_a_silent_video_warns(tmp_path, character_png) -> N
     app = run("pages/2_Generate.py")
     assert any("sound" in w.value.lower() or "silent" in w.value.lower() for w in app.warning)
     app.toggle(key="keep_sound").set_value(False).run()
-    assert not app.warning
+    assert not app.main.warning  # the sidebar warns that no worker runs: not this page's concern
 
 
 def test_a_refused_submission_shows_the_services_words(character_png, motion_mp4, long_motion_mp4) -> None:

@@ -2,14 +2,15 @@
 
 A failed fix kept on screen, ffmpeg stopped with an interrupted fix, a bad setting shown as one plain
 error, the live balance read once a minute instead of on every rerun, and result downloads handed
-over only when clicked.
+over only when clicked. Fixes run in a worker now: the first two run a real worker process, or the
+worker's `run_fix` in this process, where only this process can see its ffmpeg.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -19,23 +20,22 @@ from lib.config import APP_DIR, load_settings
 from lib.errors import SettingInvalid
 from lib.history.gallery import download_name
 from lib.jobs import JobStatus, JobStore
-from lib.jobs.poller import stop_pollers
-from lib.media import fix_video
-from lib.media.ffmpeg import FFMPEG
+from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
 from lib.novita.balance import forget_balances
 from lib.simulator import SimulatorControl
 from tests.conftest import TEST_API_KEY
 from tests.make_media import make_image, make_video
+from tests.processes import ffmpeg_children
 from tests.test_store import a_job
+from tests.worker_support import worker_process
 
 
 @pytest.fixture(autouse=True)
 def quiet_app(monkeypatch):
-    """Demo settings that start quickly, no poller or cached balance carried from one test to the next."""
+    """Demo settings that start quickly, no cached balance carried from one test to the next."""
     monkeypatch.setenv("SIMULATOR_PROCESSING_SECONDS", "1")
     forget_balances()
     yield
-    stop_pollers()
     forget_balances()
 
 
@@ -43,18 +43,31 @@ def at_page(page: str) -> AppTest:
     return AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page(page)
 
 
-def test_a_fix_that_fails_keeps_its_reason_on_screen_after_the_rerun(tmp_path) -> None:
+def errors_on(app: AppTest) -> list[str]:
+    return [e.value for e in app.error]
+
+
+def test_a_fix_that_fails_keeps_its_reason_on_screen_after_the_rerun(settings, tmp_path) -> None:
     app = at_page("pages/1_Upload.py").run()
     assert not app.exception, app.exception
     app.get("file_uploader")[0].upload("broken.png", os.urandom(4096), "image/png").run()
     assert not app.exception, app.exception
 
     app.button(key="fix_image").click().run()
-
     assert not app.exception, app.exception
-    assert any("could not be converted automatically" in e.value for e in app.error), [e.value for e in app.error]
+    assert [bar.proto.text for bar in app.get("progress")] == ["Waiting for a worker…"]
+    assert any(b.label == "Stop" for b in app.button)
+
+    with worker_process(settings.data_dir, tmp_path / "worker.log"):
+        deadline = time.monotonic() + 30
+        while not any("could not be converted automatically" in e for e in errors_on(app)):
+            assert time.monotonic() < deadline, errors_on(app)
+            time.sleep(0.1)
+            app.run()
+            assert not app.exception, app.exception
+    assert not app.get("progress") and not any(b.label == "Stop" for b in app.button)
     app.run()
-    assert any("could not be converted automatically" in e.value for e in app.error)
+    assert any("could not be converted automatically" in e for e in errors_on(app))
 
     app.get("file_uploader")[0].upload(
         "small.png", make_image(tmp_path / "small.png", 200, 260).read_bytes(), "image/png"
@@ -64,46 +77,48 @@ def test_a_fix_that_fails_keeps_its_reason_on_screen_after_the_rerun(tmp_path) -
     assert not app.error, "the reason stayed after another file replaced the one it was about"
 
 
-def ffmpeg_children() -> list[int]:
-    """Process ids of ffmpeg processes whose parent is this test process, zombies included."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            command = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
-        except OSError:
-            continue
-        parent = next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:"))
-        if int(parent) == os.getpid() and (command == FFMPEG or "ffmpeg" in status.splitlines()[0]):
-            found.append(int(entry.name))
-    return found
+class WatchedFixRuns(FixRuns):
+    """The store's fix runs, noting when the running fix's progress write is refused: it has seen Stop."""
+
+    def __init__(self, db_path) -> None:
+        super().__init__(db_path)
+        self.stop_seen_at: list[float] = []
+
+    def update(self, run_id: str, expect=None, **changes) -> FixRun | None:
+        written = super().update(run_id, expect, **changes)
+        if written is None and "progress" in changes:
+            self.stop_seen_at.append(time.monotonic())
+        return written
 
 
-class PageReran(BaseException):
-    """What a progress callback raises when the page reruns: like Streamlit's RerunException, not an Exception."""
-
-
-def test_an_interrupted_video_fix_stops_ffmpeg_and_leaves_no_partial_file(tmp_path) -> None:
+def test_a_stopped_video_fix_kills_ffmpeg_and_leaves_no_partial_file(settings, tmp_path) -> None:
     # Over the 10 s cap, so the fix is a 1080p encode of 10 s: about 8 s on two cores when nothing stops it.
     source = make_video(tmp_path / "long.mp4", 1920, 1080, seconds=12.0, fps=24, audio=False)
     out_dir = tmp_path / "fixed"
-    assert not ffmpeg_children()
+    assert not ffmpeg_children(os.getpid())
+    runs = WatchedFixRuns(settings.db_path)
+    run, _ = runs.request("video", source, "image")
+    ended: list[tuple[FixRun | None, float]] = []
+    # The worker's own task, on a thread of this process, so its ffmpeg is this process's child.
+    fixing = threading.Thread(target=lambda: ended.append((run_fix(runs, run.id, out_dir), time.monotonic())))
+    fixing.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (runs.get(run.id).progress > 0 and ffmpeg_children(os.getpid())):
+            assert time.monotonic() < deadline and fixing.is_alive(), runs.get(run.id)
+            time.sleep(0.02)
+        pressed = time.monotonic()
+        runs.stop(run.id)
+    finally:
+        fixing.join(timeout=60)
+    ((stopped, ended_at),) = ended
+    # Measured from when the fix saw Stop: how soon ffmpeg's next progress report comes depends on the load.
+    stopped_after = ended_at - runs.stop_seen_at[0]
 
-    interrupted_at: list[float] = []
-
-    def page_reran(fraction: float) -> None:
-        interrupted_at.append(time.monotonic())
-        raise PageReran
-
-    with pytest.raises(PageReran):
-        fix_video(source, out_dir, "image", on_progress=page_reran)
-    # Measured from the interruption: how soon ffmpeg's first progress report comes depends on the load.
-    stopped_after = time.monotonic() - interrupted_at[0]
-
-    assert not ffmpeg_children(), "ffmpeg kept running after the fix was interrupted"
-    assert stopped_after < 1.5, f"the interrupted fix took {stopped_after:.1f} s to stop"
+    assert stopped is not None and stopped.status is FixState.STOPPED and "stopped" in (stopped.error or "")
+    assert not ffmpeg_children(os.getpid()), "ffmpeg kept running after the fix was stopped"
+    assert stopped_after < 1.5, f"the stopped fix took {stopped_after:.1f} s to end"
+    assert ended_at - pressed < 10, "the fix did not see Stop at its next progress report"
     assert not list(out_dir.iterdir()), list(out_dir.iterdir())
 
 

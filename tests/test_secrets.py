@@ -55,5 +55,5 @@ def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser) 
     assert len(received) > 20
     assert not [frame[:80] for frame in received if key in frame]
     files = [p for p in tmp_path.rglob("*") if p.is_file() and "simulator" not in p.parts]
-    assert any(p.name == "motion_studio.db" for p in files) and any(p.name == "streamlit.log" for p in files)
+    assert {"motion_studio.db", "queue.db", "streamlit.log", "streamlit.worker.log"} <= {p.name for p in files}
     assert not [str(p) for p in files if key in p.read_bytes()]

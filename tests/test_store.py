@@ -39,7 +39,8 @@ EXPECTED_JOBS_SCHEMA = (
    "finished_at" TEXT,
    "updated_at" TEXT NOT NULL
 , "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
-    """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita')"""
+    """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
+    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0)"""
 )
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
@@ -62,7 +63,33 @@ EXPECTED_INDEXES = {
     ("idx_jobs_character_orientation_created_at", ("character_orientation", "created_at"), 0),
     ("idx_jobs_favorite_created_at", ("favorite", "created_at"), 0),
     ("idx_jobs_service_status", ("service", "status"), 0),
+    ("idx_jobs_key_fingerprint_status", ("key_fingerprint", "status"), 0),
 }
+
+EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
+   "id" TEXT PRIMARY KEY,
+   "kind" TEXT NOT NULL,
+   "source_path" TEXT NOT NULL,
+   "orientation" TEXT,
+   "start" REAL DEFAULT 0.0,
+   "status" TEXT NOT NULL,
+   "progress" REAL DEFAULT 0.0,
+   "result_path" TEXT,
+   "error" TEXT,
+   "stop_requested" INTEGER DEFAULT 0,
+   "created_at" TEXT NOT NULL,
+   "updated_at" TEXT NOT NULL
+)"""
+
+EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
+   "id" TEXT PRIMARY KEY,
+   "host" TEXT,
+   "pid" INTEGER,
+   "key_fingerprint" TEXT,
+   "threads" INTEGER,
+   "started_at" TEXT,
+   "seen_at" TEXT
+)"""
 
 
 def a_job(content_hash: str = "same-inputs", **fields) -> Job:
@@ -80,15 +107,27 @@ def a_job(content_hash: str = "same-inputs", **fields) -> Job:
 def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert set(db.table_names()) == {"jobs", "prepared_inputs", "_sqlite_migrations"}
+    assert set(db.table_names()) == {"jobs", "prepared_inputs", "fix_runs", "workers", "_sqlite_migrations"}
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
     assert db["prepared_inputs"].schema == EXPECTED_PREPARED_SCHEMA
+    assert db["fix_runs"].schema == EXPECTED_FIX_RUNS_SCHEMA
+    assert db["workers"].schema == EXPECTED_WORKERS_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
         ("idx_prepared_inputs_created_at", ("created_at",)),
         ("sqlite_autoindex_prepared_inputs_1", ("id",)),
     }
-    assert [m.name for m in migrations.applied(db)] == ["0001_enable_wal", "0002_create_jobs", "0003_gallery"]
+    assert {(i.name, tuple(i.columns)) for i in db["fix_runs"].indexes} == {("sqlite_autoindex_fix_runs_1", ("id",))}
+    assert {(i.name, tuple(i.columns)) for i in db["workers"].indexes} == {
+        ("idx_workers_key_fingerprint_seen_at", ("key_fingerprint", "seen_at")),
+        ("sqlite_autoindex_workers_1", ("id",)),
+    }
+    assert [m.name for m in migrations.applied(db)] == [
+        "0001_enable_wal",
+        "0002_create_jobs",
+        "0003_gallery",
+        "0004_engine",
+    ]
     assert db.journal_mode == "wal"
 
 
@@ -96,11 +135,13 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 3
+    assert db["_sqlite_migrations"].count == 4
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:
-    job = store.add(a_job(prompt="a dancer", keep_original_sound=False))
+    job = store.add(
+        a_job(prompt="a dancer", keep_original_sound=False, key_fingerprint="0f" * 8, lease="a-lease", polls=2)
+    )
     assert store.get(job.id) == job
     updated = store.update(job.id, status=JobStatus.PROCESSING, progress_percent=40, eta_seconds=12)
     assert (updated.status, updated.progress_percent, updated.eta_seconds, updated.keep_original_sound) == (
@@ -111,6 +152,7 @@ def test_jobs_round_trip_with_their_types(store) -> None:
     )
     assert updated.updated_at >= job.updated_at
     assert store.get("no-such-job") is None
+    assert store.update("no-such-job", progress_percent=50) is None  # a job deleted meanwhile: nothing written
 
 
 def test_the_same_submission_in_flight_is_returned_not_added(store) -> None:

@@ -5,6 +5,7 @@ Only widgets live here; everything they show comes from `lib/`.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,12 +15,15 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
-from lib.errors import SettingInvalid
+from lib.errors import MotionStudioError, SettingInvalid
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.jobs import Job, JobStatus, JobStore
-from lib.jobs.poller import start_poller
+from lib.jobs.following import follow_due
+from lib.jobs.submit import send_job
 from lib.media.checklist import Check
+from lib.worker import START_COMMAND, live_workers
+from lib.worker.tasks import follow_for
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -52,7 +56,7 @@ STATUS_ICONS = {
 
 
 def page(title: str, icon: str) -> tuple[Settings, JobStore]:
-    """Set up a page: its title bar, this session's settings, the poller, the store."""
+    """Set up a page: its title bar, this session's settings, whether work is being done, the store."""
     st.set_page_config(page_title=f"{title} · Motion Studio", page_icon=icon, layout="wide")
     settings = session_settings()
     if settings.app_password and not st.session_state.get("signed_in"):
@@ -62,8 +66,53 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
             st.page_link(target, label=label, icon=link_icon)
-    start_poller(settings)
+        if session_key_in_use(settings):
+            follow_in_this_tab(settings)
+        else:
+            worker_status(settings)
     return settings, JobStore(settings.db_path)
+
+
+def session_key_in_use(settings: Settings) -> bool:
+    """The key is one typed into this browser session, which no worker holds."""
+    return bool(settings.api_key) and settings.api_key != configured_settings().api_key
+
+
+@st.fragment(run_every=5.0)
+def worker_status(settings: Settings) -> None:
+    """Whether a worker is there to do what the pages queue, said plainly when none is."""
+    workers = live_workers(settings)
+    if workers:
+        st.caption(f":green[:material/check_circle:] {len(workers)} worker{'s' if len(workers) > 1 else ''} running")
+    else:
+        st.warning(
+            f"**No worker is running**: start it with `{START_COMMAND}` (or `./scripts/run.sh`, which starts the "
+            "app and a worker together). Jobs and fixes wait in the queue until one runs.",
+            icon=":material/warning:",
+        )
+
+
+@st.fragment(run_every=2.0)
+def follow_in_this_tab(settings: Settings) -> None:
+    """Follow the jobs of a key typed into this tab: no worker holds it, and it is never written anywhere."""
+    follow = follow_for(settings)
+    store = follow.store
+
+    def send(job: Job) -> None:
+        with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
+            hosting = video_hosting(settings)
+            send_job(
+                job, store=store, client=follow.client(), hosting=hosting, lease_seconds=follow.timing.submit_lease
+            )
+
+    followed = follow_due(follow, send)
+    st.info(
+        "The API key you typed stays in this tab only, so **this tab follows its jobs**"
+        + (f" ({followed} under way)" if followed else "")
+        + ": keep it open until they finish. Jobs left unfinished carry on when the same key is entered again. "
+        "To have a worker follow jobs with the tab closed, set NOVITA_API_KEY on the server.",
+        icon=":material/key:",
+    )
 
 
 def sign_in(expected: str) -> None:

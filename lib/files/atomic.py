@@ -14,6 +14,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    """This process's umask, read without changing it (`os.umask` can only set it, for every thread)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0o022
+    return next((int(line.split()[1], 8) for line in status.splitlines() if line.startswith("Umask:")), 0o022)
+
+
+# mkstemp makes files private to their owner; a finished file gets the permissions any new file would.
+USUAL_MODE = 0o666 & ~_umask()
+
+
 @contextmanager
 def new_file(folder: Path, suffix: str = "", stem: str = "") -> Iterator[Path]:
     """Yield a new empty file of a unique name in `folder`, removed unless the block moves it away:
@@ -21,6 +34,7 @@ def new_file(folder: Path, suffix: str = "", stem: str = "") -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     # The target's suffix stays last, so tools that go by it (moviepy, Pillow) write the right format.
     descriptor, name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=f".part{suffix}")
+    os.fchmod(descriptor, USUAL_MODE)
     os.close(descriptor)
     partial = Path(name)
     try:
@@ -41,3 +55,8 @@ def atomic_write(target: Path) -> Iterator[Path]:
     with new_file(target.parent, target.suffix, target.stem) as partial:
         yield partial
         os.replace(partial, target)
+
+
+def leftovers(target: Path) -> list[Path]:
+    """The temporary files of writers of `target` that died before finishing (killed, not failed)."""
+    return sorted(target.parent.glob(f".{target.stem}.*.part{target.suffix}"))

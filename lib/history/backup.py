@@ -1,7 +1,7 @@
 """A consistent copy of the job history while the app keeps running, with SQLite's online backup.
 
 The copy is taken inside one read transaction: in WAL mode that is a snapshot that writers (the
-poller, other tabs, other processes) never wait for and never change. The copy is then checked
+workers, other tabs, other processes) never wait for and never change. The copy is then checked
 (`PRAGMA integrity_check`, and the same number of jobs as the snapshot) before it gets its final name.
 
     backup = back_up(settings.db_path, backups_dir(settings.data_dir))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -28,7 +28,7 @@ class JobStatus(Enum):
 
     @property
     def polled(self) -> bool:
-        """The service has the job and the poller follows it."""
+        """The service has the job and a follower (a worker, or the tab holding its key) looks at it."""
         return self in (JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.DOWNLOADING)
 
     @property
@@ -39,6 +39,15 @@ class JobStatus(Enum):
     @property
     def final(self) -> bool:
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.EXPIRED)
+
+    @property
+    def may_follow(self) -> tuple[JobStatus, ...]:
+        """The statuses a job can be in just before this one: never a final one, never a later one.
+
+        The store writes a status change only from these, so whatever order two workers, a page and
+        a sweep act in, a job never goes backwards and a final job stays as it is.
+        """
+        return tuple(s for s in JobStatus if not s.final and _STAGES[s] <= _STAGES[self])
 
 
 _LABELS = {
@@ -51,13 +60,29 @@ _LABELS = {
     JobStatus.FAILED: "Failed",
     JobStatus.EXPIRED: "Result link expired",
 }
-POLLED = tuple(s.value for s in JobStatus if s.polled)
+# How far along each status is; a job moves only forward through these.
+_STAGES = {
+    JobStatus.SUBMITTING: 0,
+    JobStatus.MAYBE_SUBMITTED: 1,
+    JobStatus.QUEUED: 2,
+    JobStatus.PROCESSING: 3,
+    JobStatus.DOWNLOADING: 4,
+    JobStatus.SUCCEEDED: 5,
+    JobStatus.FAILED: 5,
+    JobStatus.EXPIRED: 5,
+}
 IN_FLIGHT = tuple(s.value for s in JobStatus if s.in_flight)
 
 
 @dataclass(frozen=True)
 class Job:
-    """One row of `jobs`: a generation from the moment it was asked for."""
+    """One row of `jobs`: a generation from the moment it was asked for.
+
+    `key_fingerprint` names the API key that made it (never the key): only a worker or a browser
+    session holding that key follows it. `lease` and `due_at` say who follows it and when it next
+    needs a look: a follower claims a job by replacing its lease, so a second one finds the lease
+    changed and steps back, and a lease past its time was left by a process that died.
+    """
 
     id: str
     content_hash: str
@@ -89,6 +114,10 @@ class Job:
     poster_path: str | None = None
     output_seconds: float | None = None
     service: str = "novita"
+    key_fingerprint: str | None = None
+    lease: str | None = None
+    due_at: str | None = None
+    polls: int = 0
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -161,8 +190,9 @@ class GalleryQuery:
         return (" and ".join(clauses) or "1 = 1"), params
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def now_iso(later: float = 0.0) -> str:
+    """Now, or `later` seconds from now, as UTC ISO text: text that sorts as time does."""
+    return (datetime.now(UTC) + timedelta(seconds=later)).isoformat(timespec="milliseconds")
 
 
 def new_job_id() -> str:

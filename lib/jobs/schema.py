@@ -93,6 +93,42 @@ def _gallery(db: sqlite_utils.Database) -> None:
     db.table("prepared_inputs").create_index(["created_at"])
 
 
+@migrations(name="0004_engine")
+def _engine(db: sqlite_utils.Database) -> None:
+    """Jobs followed by worker processes: the key that made each, who follows it and when; fixes and
+    workers as the pages see them."""
+    jobs = db.table("jobs")
+    jobs.add_column("key_fingerprint", str)
+    jobs.add_column("lease", str)
+    jobs.add_column("due_at", str)
+    jobs.add_column("polls", int, not_null_default=0)
+    jobs.create_index(["key_fingerprint", "status"])
+    db.table("fix_runs").create(
+        {
+            "id": str,
+            "kind": str,
+            "source_path": str,
+            "orientation": str,
+            "start": float,
+            "status": str,
+            "progress": float,
+            "result_path": str,
+            "error": str,
+            "stop_requested": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"kind", "source_path", "status", "created_at", "updated_at"},
+        defaults={"progress": 0.0, "stop_requested": 0, "start": 0.0},
+    )
+    db.table("workers").create(
+        {"id": str, "host": str, "pid": int, "key_fingerprint": str, "threads": int, "started_at": str, "seen_at": str},
+        pk="id",
+    )
+    db.table("workers").create_index(["key_fingerprint", "seen_at"])
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

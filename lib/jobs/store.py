@@ -1,55 +1,21 @@
 """The job history in SQLite: `<data folder>/motion_studio.db`, through sqlite-utils.
 
-This class is the one door to the database: nothing else in the app writes SQL, so the store can
-move to another database behind the same methods. A connection is opened per operation and never
-shared between threads (Streamlit runs pages and fragments on worker threads; the poller has its
-own). Writes that read first take the write lock up front (`BEGIN IMMEDIATE`), so two processes
-wait their turn instead of failing with "database is locked".
+Every change to a job is compare-and-set: a status moves only forward (`JobStatus.may_follow`),
+and a caller can say what else it expects to find (`expect=`). Whoever loses a race gets None back
+and steps back; an update to a job deleted meanwhile is dropped the same quiet way.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from enum import Enum
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-import sqlite_utils
-
-from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, POLLED, GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
-from lib.jobs.schema import migrate
+from lib.jobs.database import Database
+from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
 
 
-class JobStore:
+class JobStore(Database):
     """Reads and writes jobs; cheap to make, holds no connection between calls."""
-
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = Path(db_path)
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._db() as db:
-            migrate(db)
-
-    @contextmanager
-    def _db(self) -> Iterator[sqlite_utils.Database]:
-        conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-        try:
-            yield sqlite_utils.Database(conn)
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite_utils.Database]:
-        """A transaction holding the write lock from its first statement."""
-        with self._db() as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
 
     def add(self, job: Job) -> Job:
         with self._db() as db:
@@ -83,25 +49,20 @@ class JobStore:
             rows = list(db.table("jobs").rows_where("id = ?", [job_id]))
         return Job.from_row(rows[0]) if rows else None
 
-    def update(self, job_id: str, **changes: Any) -> Job:
-        """Change some fields of a job (enums and booleans as their Python values)."""
-        unknown = set(changes) - JOB_FIELDS
+    def update(self, job_id: str, expect: Mapping[str, Any] | None = None, **changes: Any) -> Job | None:
+        """Change some fields of a job if it is still as expected; the job after, or None if not written.
+
+        `expect` maps fields to the value (or tuple of values) they must still hold. A change of
+        `status` also needs the job to be at or before that status, never past it.
+        """
+        unknown = (set(changes) | set(expect or {})) - JOB_FIELDS
         if unknown:
             raise ValueError(f"jobs have no fields {sorted(unknown)}")
-        values = {
-            k: (v.value if isinstance(v, Enum) else int(v) if isinstance(v, bool) else v) for k, v in changes.items()
-        }
-        values["updated_at"] = now_iso()
-        # Plain SQL: the poller calls this after every poll, and sqlite-utils' update adds look-ups.
-        assignments = ", ".join(f"[{name}] = ?" for name in values)
-        with self._db() as db:
-            db.execute(f"update jobs set {assignments} where id = ?", [*values.values(), job_id])
-            cursor = db.execute("select * from jobs where id = ?", [job_id])
-            names = [column[0] for column in cursor.description]
-            row = cursor.fetchone()
-        if row is None:
-            raise LookupError(f"job {job_id} is no longer in the history")
-        return Job.from_row(dict(zip(names, row, strict=True)))
+        guard = dict(expect or {})
+        if "status" in changes and "status" not in guard:
+            guard["status"] = JobStatus(changes["status"]).may_follow
+        row = self._set_if("jobs", job_id, guard, {**changes, "updated_at": now_iso()})
+        return Job.from_row(row) if row else None
 
     def jobs_with_status(self, *statuses: JobStatus) -> list[Job]:
         with self._db() as db:
@@ -110,13 +71,25 @@ class JobStore:
             )
             return [Job.from_row(r) for r in rows]
 
-    def polled_jobs(self, service: str) -> list[Job]:
-        """The jobs that `service` ("simulator" or "novita") has and the poller follows."""
+    def followed_jobs(self, key_fingerprint: str, *statuses: JobStatus, due_before: str | None = None) -> list[Job]:
+        """Jobs made with this key, in these statuses; only those due before `due_before` when given."""
+        where = f"key_fingerprint = ? and status in ({','.join('?' * len(statuses))})"
+        params: list[Any] = [key_fingerprint, *(s.value for s in statuses)]
+        if due_before is not None:
+            where += " and (due_at is null or due_at < ?)"
+            params.append(due_before)
         with self._db() as db:
-            rows = db.table("jobs").rows_where(
-                f"service = ? and status in ({','.join('?' * len(POLLED))})", [service, *POLLED], order_by="created_at"
-            )
-            return [Job.from_row(r) for r in rows]
+            return [Job.from_row(r) for r in db.table("jobs").rows_where(where, params, order_by="created_at")]
+
+    def adopt(self, service: str, key_fingerprint: str) -> int:
+        """Give jobs recorded before keys were, on this service and still unfinished, to this key."""
+        unfinished = [s.value for s in JobStatus if not s.final]
+        with self._write() as db:
+            return db.execute(
+                f"update jobs set key_fingerprint = ? where key_fingerprint is null and service = ? "
+                f"and status in ({','.join('?' * len(unfinished))})",
+                [key_fingerprint, service, *unfinished],
+            ).rowcount
 
     def gallery(self, query: GalleryQuery) -> tuple[list[Job], int]:
         """The jobs on one page of the history, newest first, and how many match in all."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from lib import errors
 from lib.files.digest import content_digest
 from lib.files.hosting import Hosting, keep_copy
 from lib.files.links import is_url
+from lib.jobs.following import DEFAULT_TIMING
 from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.jobs.store import JobStore
 from lib.media.probe import probe
@@ -54,22 +56,20 @@ class JobRequest:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def submit_job(
+def record_job(
     request: JobRequest,
     *,
     store: JobStore,
-    client: NovitaClient,
-    hosting: Hosting,
+    key_fingerprint: str,
+    service: str = "novita",
     inputs_dir: Path | None = None,
     submission_key: str | None = None,
-    service: str = "novita",
-) -> Job:
-    """Record the job, then send it once; return the job (new, or the one already in flight).
+) -> tuple[Job, bool]:
+    """Record the job before anything is sent: (the job, whether it is new).
 
     Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
-    re-run them later. `service` names where the job lives ("simulator" or "novita"), so that each
-    poller follows only its own. On failure the job is recorded as failed or "may have been submitted" and
-    the error is raised with its `job_id` set.
+    re-run them later. The same submission asked for again (the same submission key, or the same
+    inputs and settings while one is in flight) returns the job that exists, and is not new.
     """
     image_path = video_path = None
     if not is_url(request.image):
@@ -84,7 +84,7 @@ def submit_job(
         except errors.MediaUnreadable:
             duration = None  # the service will refuse it and say why; the job still records that
         output_seconds = min(duration, request.character_orientation.max_video_seconds) if duration else None
-    job, is_new = store.add_unless_in_flight(
+    return store.add_unless_in_flight(
         Job(
             id=new_job_id(),
             submission_key=submission_key,
@@ -97,47 +97,105 @@ def submit_job(
             image_path=str(image_path) if image_path else None,
             video_path=str(video_path) if video_path else None,
             image_url=str(request.image) if image_path is None else None,
+            video_url=str(request.video) if video_path is None else None,
             poster_path=poster_for(image_path),
             output_seconds=output_seconds,
             service=service,
+            key_fingerprint=key_fingerprint,
             created_at=created,
             updated_at=created,
         )
     )
-    if not is_new:
-        return job
+
+
+def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hosting, lease_seconds: float) -> Job:
+    """Send a recorded job to the service, once; return it as it stands after.
+
+    The job is claimed first (a lease of `lease_seconds`, longer than hosting and a submit can
+    take), so a second sender finds it claimed and leaves it. On failure the job is recorded as
+    failed or "may have been submitted" and the error is raised with its `job_id` set.
+    """
+    lease = uuid.uuid4().hex
+    claimed = store.update(
+        job.id, expect={"status": JobStatus.SUBMITTING, "lease": None}, lease=lease, due_at=now_iso(lease_seconds)
+    )
+    if claimed is None:
+        return store.get(job.id) or job
+    source = claimed.video_path or claimed.video_url or ""
     try:
-        video_url = hosting.url_for(video_path or request.video)
-        image = str(request.image) if image_path is None else base64.b64encode(image_path.read_bytes()).decode()
-        store.update(job.id, video_url=video_url)
+        video_url = hosting.url_for(source)
+        image = claimed.image_url or base64.b64encode(Path(claimed.image_path or "").read_bytes()).decode()
+        hosted = store.update(job.id, expect={"lease": lease}, video_url=video_url)
     except errors.MotionStudioError as error:
-        raise _recorded(store, job, error, JobStatus.FAILED) from None
+        raise _recorded(store, claimed, lease, error, JobStatus.FAILED) from None
     except OSError as error:
-        raise _recorded(store, job, errors.MediaUnreadable(str(error)), JobStatus.FAILED) from error
+        raise _recorded(store, claimed, lease, errors.MediaUnreadable(str(error)), JobStatus.FAILED) from error
+    if hosted is None:  # deleted while its video was hosted: nothing is sent, nothing paid
+        return claimed
     try:
         task_id = client.submit(
             image,
             video_url,
-            request.character_orientation.value,
-            prompt=request.prompt or None,
-            negative_prompt=request.negative_prompt or None,
-            keep_original_sound=request.keep_original_sound,
+            claimed.character_orientation,
+            prompt=claimed.prompt or None,
+            negative_prompt=claimed.negative_prompt or None,
+            keep_original_sound=claimed.keep_original_sound,
         )
     except errors.UnclearAnswer as error:
-        raise _recorded(store, job, error, JobStatus.MAYBE_SUBMITTED) from None
+        raise _recorded(store, claimed, lease, error, JobStatus.MAYBE_SUBMITTED) from None
     except errors.NovitaError as error:
-        raise _recorded(store, job, error, JobStatus.FAILED) from None
+        raise _recorded(store, claimed, lease, error, JobStatus.FAILED) from None
     except Exception as error:
         # Whatever broke, the request may have left: never let it look unsent.
-        raise _recorded(store, job, errors.UnclearAnswer(type(error).__name__), JobStatus.MAYBE_SUBMITTED) from error
-    return store.update(job.id, task_id=task_id, status=JobStatus.QUEUED, submitted_at=now_iso())
+        unclear = errors.UnclearAnswer(type(error).__name__)
+        raise _recorded(store, claimed, lease, unclear, JobStatus.MAYBE_SUBMITTED) from error
+    # A sweep may have marked the job "may have been submitted" meanwhile: the task id settles it.
+    sent = store.update(
+        job.id,
+        expect={"lease": lease},
+        task_id=task_id,
+        status=JobStatus.QUEUED,
+        submitted_at=now_iso(),
+        failure_reason=None,
+        due_at=now_iso(),
+    )
+    return sent or store.get(job.id) or claimed
+
+
+def submit_job(
+    request: JobRequest,
+    *,
+    store: JobStore,
+    client: NovitaClient,
+    hosting: Hosting,
+    inputs_dir: Path | None = None,
+    submission_key: str | None = None,
+    service: str = "novita",
+    lease_seconds: float = DEFAULT_TIMING.submit_lease,
+) -> Job:
+    """Record the job, then send it once, here and now; return the job (new, or the one already in flight).
+
+    For a key only this caller holds (a key typed into one browser session). Jobs made with the
+    deployment's own key go through the worker's queue instead (`lib.worker.queue_job`).
+    """
+    job, is_new = record_job(
+        request,
+        store=store,
+        key_fingerprint=client.key_fingerprint,
+        service=service,
+        inputs_dir=inputs_dir,
+        submission_key=submission_key,
+    )
+    if not is_new:
+        return job
+    return send_job(job, store=store, client=client, hosting=hosting, lease_seconds=lease_seconds)
 
 
 def _recorded(
-    store: JobStore, job: Job, error: errors.MotionStudioError, status: JobStatus
+    store: JobStore, job: Job, lease: str, error: errors.MotionStudioError, status: JobStatus
 ) -> errors.MotionStudioError:
     """Write the failure to the job and tie the error to it, for the caller to raise."""
     finished = now_iso() if status is JobStatus.FAILED else None
-    store.update(job.id, status=status, failure_reason=str(error), finished_at=finished)
+    store.update(job.id, expect={"lease": lease}, status=status, failure_reason=str(error), finished_at=finished)
     error.job_id = job.id
     return error

@@ -20,6 +20,10 @@ from lib.errors import MediaUnreadable
 
 # A header read takes 5-15 ms, and well under a second on a loaded machine; only a hung parser takes this long.
 PROBE_SECONDS = 5.0
+# Starting the helper (Python and pymediainfo's imports) takes 0.1-0.3 s, far more on a cold disk: it is
+# waited for on its own, so a slow start is never taken for a damaged file.
+START_SECONDS = 60.0
+READY = b"ready\n"
 
 
 # Runs in the helper: one JSON path per line in, one JSON line of the tracks probe uses out.
@@ -30,6 +34,8 @@ from pymediainfo import MediaInfo
 def first(tracks):
     return tracks[0].to_data() if tracks else None
 
+sys.stdout.write("ready\n")
+sys.stdout.flush()
 for line in sys.stdin:
     try:
         # Speed 0 reads the container's boxes only; the fields used here are identical at 0.5, which
@@ -55,12 +61,8 @@ class _MediaInfoHelper:
     def parse(self, path: Path) -> dict:
         with self._lock:
             if self._process is None or self._process.poll() is not None:
-                self._process = subprocess.Popen(
-                    [sys.executable, "-c", _WORKER],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                )
+                self._start_locked()
+            assert self._process is not None
             ask, answer = self._process.stdin, self._process.stdout
             assert ask is not None and answer is not None  # both are pipes, as opened above
             try:
@@ -85,6 +87,16 @@ class _MediaInfoHelper:
     def stop(self) -> None:
         with self._lock:
             self._stop_locked()
+
+    def _start_locked(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+        assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], START_SECONDS)
+        if not ready or self._process.stdout.readline() != READY:
+            self._stop_locked()
+            raise MediaUnreadable(f"the media reader did not start within {START_SECONDS:g} s")
 
     def _stop_locked(self) -> None:
         if self._process is not None:

@@ -11,7 +11,6 @@ for less time, so a service that is down is not asked again on every click.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.novita.client import NovitaClient, RetryPolicy
+from lib.novita.keys import fingerprint
 
 FRESH_SECONDS = 60.0
 FAILURE_SECONDS = 15.0
@@ -37,11 +37,6 @@ class BalanceReading:
 
 _lock = threading.Lock()
 _readings: dict[tuple[str, str], tuple[float, BalanceReading]] = {}
-
-
-def fingerprint(api_key: str) -> str:
-    """What the cache knows a key by: its SHA-256, so a memory dump or a debugger never shows the key."""
-    return hashlib.sha256(api_key.encode()).hexdigest()
 
 
 def live_balance(settings: Settings, clock: Callable[[], float] = time.monotonic) -> BalanceReading:

@@ -24,6 +24,7 @@ import requests
 
 from lib import errors
 from lib.novita.error_mapping import error_from_response, transport_error
+from lib.novita.keys import fingerprint
 from lib.novita.task import TaskResult, as_int
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,11 @@ class NovitaClient:
 
     def __repr__(self) -> str:
         return f"NovitaClient(base_url={self.base_url!r})"
+
+    @property
+    def key_fingerprint(self) -> str:
+        """The fingerprint of this client's key, which jobs record instead of the key."""
+        return fingerprint(self._api_key)
 
     def submit(
         self,
@@ -160,7 +166,7 @@ class NovitaClient:
 def _session_for(base_url: str) -> requests.Session:
     """A session that reads proxy and CA settings from the environment once, not on every request.
 
-    requests looks them up per call, which was a third of the poller's CPU per poll.
+    requests looks them up per call, which was a third of the CPU of following a job.
     """
     session = requests.Session()
     session.proxies.update(requests.utils.get_environ_proxies(base_url))

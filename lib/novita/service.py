@@ -1,7 +1,8 @@
 """Which service the app talks to: Novita with the configured key, or the embedded simulator.
 
-In demo mode one simulator per process serves on a free loopback port, keeping its tasks in the
-data folder so that jobs survive an app restart.
+In demo mode the worker serves one simulator on a free loopback port (never a page: pages put work
+on the queue), keeping its tasks in the data folder so that jobs survive a restart, and hosting
+motion videos from the static folder as the app would.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from lib import simulator
 from lib.config import Settings
 from lib.novita.client import NovitaClient
+from lib.novita.keys import fingerprint
 
 DEMO_API_KEY = "sk_demo_simulator"
 
@@ -20,20 +22,25 @@ _simulators: dict[str, simulator.RunningSimulator] = {}
 
 
 def embedded_simulator(settings: Settings) -> simulator.RunningSimulator:
-    """The process's demo simulator for this data folder, started on first use."""
+    """This process's demo simulator for this data folder, started on first use."""
     key = str(settings.simulator_dir)
     with _lock:
         if key not in _simulators:
             config = simulator.SimulatorConfig(
                 processing_seconds=settings.simulator_processing_seconds, url_ttl=settings.simulator_url_ttl
             )
-            _simulators[key] = simulator.start(settings.simulator_dir, config)
+            _simulators[key] = simulator.start(settings.simulator_dir, config, static_dir=settings.static_dir)
         return _simulators[key]
 
 
 def service_name(settings: Settings) -> str:
     """Which service jobs made with these settings live on: "simulator" or "novita"."""
     return "simulator" if settings.demo_mode else "novita"
+
+
+def key_fingerprint(settings: Settings) -> str:
+    """The fingerprint of the key jobs made with these settings carry (the demo key in demo mode)."""
+    return fingerprint(settings.api_key or DEMO_API_KEY)
 
 
 def client_for(settings: Settings, **options: Any) -> NovitaClient:

@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from lib.files.hosting import STATIC_ROUTE
 from lib.novita.client import BALANCE_PATH, BALANCE_UNIT_USD, RESULT_PATH, SUBMIT_PATH
+from lib.novita.keys import fingerprint
 from lib.simulator.control import CONTROL_PATH
 from lib.simulator.inputs import BalanceShort, RuleBroken
 from lib.simulator.tasks import RESULTS_PATH, Fault, Simulator, SimulatorConfig
@@ -44,6 +46,8 @@ def _route(path: str) -> str:
         return "download"
     if path.startswith(CONTROL_PATH):
         return "control"
+    if path.startswith(STATIC_ROUTE):
+        return "static"
     return "unknown"
 
 
@@ -91,6 +95,9 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "download" and method == "GET":
             self._download(url)
             return
+        if route == "static" and method == "GET":
+            self._static(url.path[len(STATIC_ROUTE) :])
+            return
         if route == "unknown" or (route, method) not in {
             ("submit", "POST"),
             ("task-result", "GET"),
@@ -105,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._submit(raw_body)
         elif route == "task-result":
             task_id = parse_qs(url.query).get("task_id", [""])[0]
-            payload = self.simulator.task_payload(task_id, self.server.base_url)
+            payload = self.simulator.task_payload(task_id, self.server.base_url, self._key_owner())
             if payload is None:
                 self._error(404, "TASK_NOT_FOUND", f"task {task_id!r} not found")
             else:
@@ -130,6 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.simulator.config.api_key
         return expected is None or hmac.compare_digest(key.strip(), expected)
 
+    def _key_owner(self) -> str:
+        """Who a request comes from: its key's fingerprint (tasks of one key are not another's)."""
+        return fingerprint(self.headers.get("Authorization", "").partition(" ")[2].strip())
+
     def _submit(self, raw_body: bytes) -> None:
         try:
             body = json.loads(raw_body or b"null")
@@ -137,7 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(400, "INVALID_REQUEST_BODY", "the request body is not valid JSON")
             return
         try:
-            task_id = self.simulator.create_task(body)
+            task_id = self.simulator.create_task(body, owner=self._key_owner())
         except RuleBroken as broken:
             self._error(400, "INVALID_REQUEST_BODY", str(broken))
         except BalanceShort as short:
@@ -151,13 +162,25 @@ class _Handler(BaseHTTPRequestHandler):
             body = EXPIRED_LINK_BODY
             self._send(403, body, "application/xml")
             return
+        self._file(path, "video/mp4")
+
+    def _file(self, path: Path, content_type: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(path.stat().st_size))
         self.end_headers()
         with path.open("rb") as source:
             while chunk := source.read(256 * 1024):
                 self.wfile.write(chunk)
+
+    def _static(self, name: str) -> None:
+        """A hosted motion video, as the app's static route would serve it: the demo's public host."""
+        folder = self.server.static_dir
+        path = folder / name if folder is not None and name == Path(name).name else None
+        if path is None or not path.is_file():
+            self._error(404, "NOT_FOUND", "no such file")
+            return
+        self._file(path, "video/mp4" if path.suffix.lower() == ".mp4" else "application/octet-stream")
 
     def _control(self, method: str, action: str, raw_body: bytes) -> None:
         body = json.loads(raw_body) if raw_body else {}
@@ -211,6 +234,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     simulator: Simulator
     base_url: str
+    static_dir: Path | None
 
 
 @dataclass
@@ -228,10 +252,17 @@ class RunningSimulator:
         self._thread.join(timeout=5)
 
 
-def start(state_dir: Path, config: SimulatorConfig | None = None, port: int = 0) -> RunningSimulator:
-    """Serve a simulator on 127.0.0.1 (a free port by default) from a daemon thread."""
+def start(
+    state_dir: Path, config: SimulatorConfig | None = None, port: int = 0, static_dir: Path | None = None
+) -> RunningSimulator:
+    """Serve a simulator on 127.0.0.1 (a free port by default) from a daemon thread.
+
+    With `static_dir` it also serves the files there at `/app/static/`, as the app does, so a worker
+    in demo mode can host motion videos without the app's address.
+    """
     server = _Server(("127.0.0.1", port), _Handler)
     server.simulator = Simulator(state_dir, config)
+    server.static_dir = static_dir
     server.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     # shutdown() waits for the loop's next poll: the default 0.5 s made every stop (every test) wait that long.
     thread = threading.Thread(

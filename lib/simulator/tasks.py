@@ -75,6 +75,7 @@ class SimTask:
     result_path: str
     fail_reason: str = ""
     expired: bool = False
+    owner: str = ""  # the fingerprint of the key that made it: Novita shows a task to that key only
 
     def elapsed(self, now: float) -> float:
         return now - self.created_at
@@ -99,10 +100,23 @@ class Simulator:
     def _load_tasks(self) -> None:
         # Task files are named by their hex id; a write still under way is a hidden ".<id>.*.part.json".
         for path in sorted((self.state_dir / "tasks").glob("[0-9a-f]*.json")):
-            task = SimTask(**json.loads(path.read_text()))
-            self.tasks[task.task_id] = task
-            if not Path(task.result_path).exists() and not task.fail_reason:
-                self._start_render(task)
+            self._load(path)
+
+    def _load(self, path: Path) -> SimTask:
+        task = SimTask(**json.loads(path.read_text()))
+        self.tasks[task.task_id] = task
+        if not Path(task.result_path).exists() and not task.fail_reason:
+            self._start_render(task)
+        return task
+
+    def _task(self, task_id: str) -> SimTask | None:
+        """A task this simulator made, or one another simulator on the same state folder made (two
+        demo workers each serve one)."""
+        task = self.tasks.get(task_id)
+        if task is None and task_id.isalnum() and (path := self.state_dir / "tasks" / f"{task_id}.json").exists():
+            with self._lock:
+                task = self._load(path)
+        return task
 
     def _save(self, task: SimTask) -> None:
         with atomic_write(self.state_dir / "tasks" / f"{task.task_id}.json") as partial:
@@ -126,7 +140,7 @@ class Simulator:
 
     # Submit -----------------------------------------------------------------------------------
 
-    def create_task(self, body: Any, fetch_timeout: float = 30.0) -> str:
+    def create_task(self, body: Any, fetch_timeout: float = 30.0, owner: str = "") -> str:
         """Validate a submit body as the service does and start the task; raises `RuleBroken`."""
         submit = validate_body(body)
         task_id = uuid.uuid4().hex
@@ -155,6 +169,7 @@ class Simulator:
             video_path=str(video_path),
             result_path=str(self.state_dir / "results" / f"{task_id}.mp4"),
             fail_reason=(fail.message or "the task failed") if fail else "",
+            owner=owner,
         )
         with self._lock:
             self.tasks[task_id] = task
@@ -185,9 +200,10 @@ class Simulator:
 
     # Task result ------------------------------------------------------------------------------
 
-    def task_payload(self, task_id: str, base_url: str) -> dict | None:
-        task = self.tasks.get(task_id)
-        if task is None:
+    def task_payload(self, task_id: str, base_url: str, owner: str = "") -> dict | None:
+        """The task-result body, or None when there is no such task for this key (TASK_NOT_FOUND)."""
+        task = self._task(task_id)
+        if task is None or (task.owner and owner != task.owner):
             return None
         now = time.time()
         elapsed = task.elapsed(now)
@@ -244,7 +260,7 @@ class Simulator:
 
     def result_file(self, path: str, query: dict[str, list[str]]) -> Path | None:
         """The result file a presigned URL names, or None when the link is wrong or has expired."""
-        task = self.tasks.get(Path(path).stem)
+        task = self._task(Path(path).stem)
         try:
             expires = int(query.get("Expires", ["0"])[0])
         except ValueError:

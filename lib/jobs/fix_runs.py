@@ -1,0 +1,160 @@
+"""Fixes as work on the queue: "Fix it" records a fix run, a worker runs it, the page reads its progress.
+
+A fix run is named by what it does (which file, which kind, orientation and start), so a second
+click on the same fix joins the run already under way instead of starting another. Progress and
+the outcome live in the store, so a page switch or a reload finds them; "Stop" is a flag in the
+store that the running fix checks, and stopping kills its ffmpeg.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, fields
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from lib.errors import FixFailed, MotionStudioError
+from lib.files.digest import content_digest
+from lib.jobs.database import Database
+from lib.jobs.models import now_iso
+from lib.media.fixes import fix_image, fix_video
+
+# A running fix writes its progress every fraction of a second; one silent this long died with its worker.
+STALE_SECONDS = 120.0
+
+
+class FixState(Enum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    @property
+    def active(self) -> bool:
+        return self in (FixState.WAITING, FixState.RUNNING)
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """One fix of one file: `kind` is "image" or "video"; `start` is where a kept video window starts."""
+
+    id: str
+    kind: str
+    source_path: str
+    status: FixState
+    created_at: str
+    updated_at: str
+    orientation: str | None = None
+    start: float = 0.0
+    progress: float = 0.0
+    result_path: str | None = None
+    error: str | None = None
+    stop_requested: bool = False
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> FixRun:
+        values = {k: v for k, v in row.items() if k in _FIELDS}
+        return cls(**{**values, "status": FixState(values["status"]), "stop_requested": bool(values["stop_requested"])})
+
+
+_FIELDS = frozenset(f.name for f in fields(FixRun))
+
+
+class FixStopped(MotionStudioError):
+    """Someone pressed Stop while the fix ran."""
+
+    user_message = "The fix was stopped. The file is as it was; press Fix it to start again."
+
+
+class FixRuns(Database):
+    """Fix runs in the store."""
+
+    def request(
+        self, kind: str, source: Path | str, orientation: str | None = None, start: float = 0.0
+    ) -> tuple[FixRun, bool]:
+        """The fix run for this file and these choices: (the run, whether the caller should queue it).
+
+        A run under way, or one that finished with its file still there, is joined; one that failed,
+        was stopped or went silent starts again.
+        """
+        parts = {"kind": kind, "source": content_digest(Path(source)), "orientation": orientation, "start": start}
+        run_id = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+        now = now_iso()
+        with self._write() as db:
+            rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
+            if rows:
+                run = FixRun.from_row(rows[0])
+                alive = run.status.active and run.updated_at > now_iso(-STALE_SECONDS)
+                if alive or (run.status is FixState.DONE and Path(run.result_path or "").exists()):
+                    return run, False
+            row = {
+                "id": run_id,
+                "kind": kind,
+                "source_path": str(source),
+                "orientation": orientation,
+                "start": start,
+                "status": FixState.WAITING.value,
+                "progress": 0.0,
+                "result_path": None,
+                "error": None,
+                "stop_requested": 0,
+                "created_at": now,
+                "updated_at": now,
+            }
+            db.table("fix_runs").upsert(row, pk="id")
+        return FixRun.from_row(row), True
+
+    def get(self, run_id: str) -> FixRun | None:
+        with self._db() as db:
+            rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
+        return FixRun.from_row(rows[0]) if rows else None
+
+    def update(self, run_id: str, expect: dict[str, Any] | None = None, **changes: Any) -> FixRun | None:
+        row = self._set_if("fix_runs", run_id, expect or {}, {**changes, "updated_at": now_iso()})
+        return FixRun.from_row(row) if row else None
+
+    def stop(self, run_id: str) -> None:
+        """Ask a waiting or running fix to stop; the worker running it stops its ffmpeg."""
+        self.update(run_id, expect={"status": (FixState.WAITING, FixState.RUNNING)}, stop_requested=True)
+
+
+def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0.3) -> FixRun | None:
+    """Run a waiting fix, writing its progress to the store; the run as it ended, or None if someone
+    else runs it."""
+    run = runs.update(run_id, expect={"status": FixState.WAITING, "stop_requested": False}, status=FixState.RUNNING)
+    if run is None:
+        return runs.update(run_id, expect={"status": FixState.WAITING}, status=FixState.STOPPED)
+    last = 0.0
+
+    def progress(fraction: float) -> None:
+        nonlocal last
+        if time.monotonic() - last < progress_every and fraction < 1.0:
+            return
+        last = time.monotonic()
+        written = runs.update(run_id, expect={"stop_requested": False}, progress=min(fraction, 1.0))
+        if written is None:
+            raise FixStopped()  # ffmpeg is killed as this goes up through it
+
+    try:
+        if run.kind == "image":
+            result = fix_image(run.source_path, out_dir, on_progress=progress)
+        else:
+            result = fix_video(
+                run.source_path,
+                out_dir,
+                run.orientation or "image",
+                start=run.start,
+                loop_short=True,
+                on_progress=progress,
+            )
+    except FixStopped as stopped:
+        return runs.update(run_id, status=FixState.STOPPED, error=str(stopped))
+    except MotionStudioError as error:
+        return runs.update(run_id, status=FixState.FAILED, error=str(error))
+    except Exception as error:  # a fix must end in words the page can show, whatever broke
+        return runs.update(run_id, status=FixState.FAILED, error=str(FixFailed(type(error).__name__)))
+    return runs.update(run_id, status=FixState.DONE, progress=1.0, result_path=str(result))

@@ -1,0 +1,58 @@
+"""The worker and what pages and the command line ask of it: queue a job, queue a fix, is a worker alive.
+
+job = queue_job(JobRequest(image, video, Orientation.IMAGE, prompt="on a beach"), settings)
+run = queue_fix(settings, "video", "dance.mov", orientation="image")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lib.config import Settings
+from lib.jobs.fix_runs import FixRun, FixRuns
+from lib.jobs.models import Job
+from lib.jobs.store import JobStore
+from lib.jobs.submit import JobRequest, record_job
+from lib.novita.service import key_fingerprint, service_name
+from lib.worker.heartbeat import WorkerBeat, Workers
+from lib.worker.queue import queue_for
+
+START_COMMAND = "python -m lib.worker"
+
+
+def queue_job(
+    request: JobRequest, settings: Settings, *, public_base_url: str | None = None, submission_key: str | None = None
+) -> Job:
+    """Record a job made with the deployment's own key and queue its send: the job, new or the one in flight.
+
+    `public_base_url` is where the service fetches a hosted motion video, when this session set one.
+    """
+    job, is_new = record_job(
+        request,
+        store=JobStore(settings.db_path),
+        key_fingerprint=key_fingerprint(settings),
+        service=service_name(settings),
+        inputs_dir=settings.inputs_dir,
+        submission_key=submission_key,
+    )
+    if is_new:
+        queue_for(settings).tasks.send(job.id, public_base_url)
+    return job
+
+
+def queue_fix(
+    settings: Settings, kind: str, source: Path | str, orientation: str | None = None, start: float = 0.0
+) -> FixRun:
+    """Queue a fix of `source`, or join the same fix already under way."""
+    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start)
+    if is_new:
+        queue_for(settings).tasks.fix(run.id)
+    return run
+
+
+def live_workers(settings: Settings) -> list[WorkerBeat]:
+    """The workers alive now for these settings' key: none means queued work waits."""
+    return Workers(settings.db_path).alive(key_fingerprint(settings))
+
+
+__all__ = ["START_COMMAND", "live_workers", "queue_fix", "queue_job"]

@@ -1,0 +1,108 @@
+"""The worker's tasks on the queue: send a job, look at a job, sweep, run a fix.
+
+Tasks carry ids and leases only, never a key: the queue is on disk (or in Redis), and a key must not
+be. Each task reads the job from the store and acts only if it is still as the task expects, so a
+task delivered twice, or one that outlived the process that queued it, does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from huey import Huey
+
+from lib.config import Settings
+from lib.errors import MotionStudioError
+from lib.files.hosting import Hosting, hosting_for
+from lib.jobs.fix_runs import FixRuns, run_fix
+from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
+from lib.jobs.models import JobStatus
+from lib.jobs.store import JobStore
+from lib.jobs.submit import send_job
+from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = (5.0, 15.0)
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The tasks of one queue; calling one puts it on the queue (`.schedule(...)` puts it later)."""
+
+    send: Any
+    look: Any
+    sweep: Any
+    fix: Any
+
+
+def timing_for(settings: Settings) -> PollTiming:
+    return DEFAULT_TIMING.scaled_to(settings.poll_seconds)
+
+
+def follow_for(settings: Settings) -> Follow:
+    """What following the jobs of these settings' key needs, in a worker or in a tab that holds the key."""
+    return Follow(
+        JobStore(settings.db_path),
+        lambda: client_for(settings, timeout=POLL_TIMEOUT),
+        settings.results_dir,
+        key_fingerprint(settings),
+        service_name(settings),
+        timing_for(settings),
+    )
+
+
+def register(huey: Huey, settings: Settings) -> Tasks:
+    """Put the tasks on `huey`; they run in a worker with these settings (the worker's own key)."""
+    timing = timing_for(settings)
+
+    @huey.task(name="send_job")
+    def send(job_id: str, public_base_url: str | None = None) -> None:
+        store = JobStore(settings.db_path)
+        job = store.get(job_id)
+        if job is None or job.status is not JobStatus.SUBMITTING or job.lease is not None:
+            return
+        try:
+            sent = send_job(
+                job,
+                store=store,
+                client=client_for(settings),
+                hosting=worker_hosting(settings, public_base_url),
+                lease_seconds=timing.submit_lease,
+            )
+        except MotionStudioError as error:
+            log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why
+            return
+        if sent.status is JobStatus.QUEUED and sent.lease:
+            look_at.schedule((job_id, sent.lease), delay=timing.min_interval)
+
+    @huey.task(name="look_at_job")
+    def look_at(job_id: str, lease: str) -> None:
+        following = look(follow_for(settings), job_id, lease)
+        if following is not None:
+            look_at.schedule((following.job_id, following.lease), delay=following.delay)
+
+    @huey.task(name="sweep_jobs")
+    def sweep_jobs() -> None:
+        to_send, looks = sweep(follow_for(settings))
+        for job_id in to_send:
+            send(job_id)
+        for following in looks:
+            look_at(following.job_id, following.lease)
+
+    @huey.task(name="run_fix")
+    def fix(run_id: str) -> None:
+        run_fix(FixRuns(settings.db_path), run_id, settings.inputs_dir / "fixed")
+
+    return Tasks(send, look_at, sweep_jobs, fix)
+
+
+def worker_hosting(settings: Settings, public_base_url: str | None) -> Hosting:
+    """Where the worker puts a motion video for the service: S3, the app's public address, or in
+    demo mode the simulator, which serves the static folder as the app does."""
+    base_url = public_base_url or settings.public_base_url
+    if base_url is None and settings.demo_mode:
+        base_url = embedded_simulator(settings).url
+    return hosting_for(replace(settings, public_base_url=base_url), None)

@@ -1,0 +1,71 @@
+""" "Fix it" as work on the queue, run by a real worker process: progress in the store, a second click
+joins the run under way, and Stop kills the worker's ffmpeg and keeps nothing half made."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lib.config import Settings
+from lib.jobs.fix_runs import FixRun, FixRuns, FixState
+from lib.media import preflight
+from lib.worker import queue_fix
+from tests.make_media import make_video
+from tests.processes import ffmpeg_children
+from tests.worker_support import worker_process
+
+
+@pytest.fixture
+def worker(settings: Settings, tmp_path: Path) -> Iterator[int]:
+    with worker_process(settings.data_dir, tmp_path / "worker.log", threads=2) as process:
+        yield process.pid
+
+
+def wait_for(runs: FixRuns, run_id: str, done, timeout: float = 60.0) -> FixRun:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = runs.get(run_id)
+        if run is not None and done(run):
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"the fix never got there: {runs.get(run_id)}")
+
+
+def test_a_fix_reports_progress_joins_a_second_click_and_stops_its_ffmpeg(settings, worker, tmp_path) -> None:
+    # Over the 10 s cap at 1080p: a re-encode of several seconds on two cores, with progress on the way.
+    source = make_video(tmp_path / "long-1080p.mp4", 1920, 1080, seconds=12.0, fps=24, audio=False)
+    runs = FixRuns(settings.db_path)
+    run = queue_fix(settings, "video", source, orientation="image")
+    seen = {wait_for(runs, run.id, lambda r: 0 < r.progress < 1).progress}
+    again = queue_fix(settings, "video", source, orientation="image")
+    assert again.id == run.id and again.status is FixState.RUNNING, "a second click started another fix"
+    seen.add(wait_for(runs, run.id, lambda r: r.progress not in seen).progress)
+    assert len(seen) >= 2 and all(0 < p < 1 for p in seen), seen
+    assert ffmpeg_children(worker), "the fix ran somewhere other than the worker"
+
+    runs.stop(run.id)
+    stopped = wait_for(runs, run.id, lambda r: not r.status.active, timeout=15)
+    assert stopped.status is FixState.STOPPED and "stopped" in (stopped.error or "")
+    deadline = time.monotonic() + 5
+    while ffmpeg_children(worker):
+        assert time.monotonic() < deadline, "ffmpeg kept running after Stop"
+        time.sleep(0.05)
+    fixed = settings.inputs_dir / "fixed"
+    assert not fixed.exists() or not list(fixed.iterdir()), "a stopped fix left a file"
+    # Stopped is not final: the next click starts it again.
+    assert queue_fix(settings, "video", source, orientation="image").status is FixState.WAITING
+
+
+def test_a_fix_that_finishes_leaves_a_file_that_passes(settings, worker, tmp_path) -> None:
+    source = make_video(tmp_path / "long.mp4", 480, 320, seconds=11.0, fps=12)
+    runs = FixRuns(settings.db_path)
+    run = queue_fix(settings, "video", source, orientation="image")
+    done = wait_for(runs, run.id, lambda r: not r.status.active)
+    assert done.status is FixState.DONE, done.error
+    assert done.progress == 1.0 and done.result_path
+    assert preflight.check_video(done.result_path, "image").ok
+    # Done and still on disk: the same click again gives the same file at once.
+    assert queue_fix(settings, "video", source, orientation="image").result_path == done.result_path
