@@ -1,0 +1,148 @@
+"""The command line's arguments and exit codes: 0 done, 1 refused (or a job that failed), 2 bad usage.
+
+`--json` is accepted before or after the command: the main parser and every command's parser each
+know it, and a command's copy only counts when it is given (its default is "not set").
+Each command's module is imported only when it runs: the job store takes half a second to import,
+which `check` and `fix`, run once per file by scripts, should not pay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+from lib.cli.output import REFUSED, STOPPED, Out, Refusal, Refused
+from lib.config import load_settings
+from lib.errors import MotionStudioError, SettingInvalid
+from lib.novita.rules import ORIENTATIONS
+
+BAD_USAGE = 2
+# The store's status words (`lib.jobs.models.JobStatus`), spelled out so `list --status` can offer them
+# without importing the store; tests/test_cli.py checks that the two agree.
+STATUS_WORDS = (
+    "submitting",
+    "maybe_submitted",
+    "queued",
+    "processing",
+    "downloading",
+    "succeeded",
+    "failed",
+    "expired",
+)
+JSON_HELP = "print the answer as JSON (on stdout; progress and reasons stay on stderr)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Out(args.json)
+    module, name = args.run.split(":")
+    run = getattr(importlib.import_module(f"lib.cli.{module}"), name)
+    try:
+        if args.needs_settings:
+            return run(args, out, load_settings())
+        return run(args, out)
+    except Refused as refused:
+        out.refuse(refused.refusal)
+        return REFUSED
+    except SettingInvalid as error:
+        out.refuse(Refusal(str(error)))
+        return BAD_USAGE
+    except MotionStudioError as error:
+        out.refuse(Refusal(str(error)))
+        return REFUSED
+    except OSError as error:
+        out.refuse(Refusal(f"Could not use {error.filename or 'a file'}: {error.strerror or error}."))
+        return REFUSED
+    except KeyboardInterrupt:
+        out.note("Stopped.")
+        return STOPPED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.cli",
+        description="Motion Studio from the command line: check and fix files, submit jobs, follow and download them.",
+    )
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    parsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = _command(parsers, "check", "files:check", "check a character image or motion video against the rules")
+    check.add_argument("file", metavar="FILE", help="a character image (JPG, PNG) or a motion video (MP4, MOV)")
+    _orientation(check, required=False)
+
+    fix = _command(parsers, "fix", "files:fix", "make a file that passes every rule")
+    fix.add_argument("file", metavar="FILE", help="a character image or a motion video")
+    fix.add_argument("--out", required=True, metavar="DIR", help="folder for the fixed file")
+    _orientation(fix, required=False)
+
+    submit = _command(parsers, "submit", "submitting:submit", "check the inputs and queue a job", settings=True)
+    submit.add_argument("--image", required=True, metavar="PATH_OR_URL", help="the character image")
+    submit.add_argument("--video", required=True, metavar="PATH_OR_URL", help="the motion video")
+    _orientation(submit, required=True)
+    submit.add_argument("--prompt", default="", metavar="TEXT", help="scene, style, lighting")
+    submit.add_argument("--negative-prompt", default="", metavar="TEXT", help="things to avoid")
+    submit.add_argument("--no-sound", action="store_true", help="leave out the motion video's sound")
+    submit.add_argument("--wait", action="store_true", help="follow the job until it ends; exit 1 unless it succeeds")
+    submit.add_argument(
+        "--wait-for-worker",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --wait, give up after this long without a running worker (default 60)",
+    )
+
+    listing = _command(parsers, "list", "history:list_jobs", "the most recent jobs, newest first", settings=True)
+    listing.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N jobs (default 20)")
+    listing.add_argument(
+        "--status", choices=STATUS_WORDS, metavar="WORD", help=f"only jobs in this status: {', '.join(STATUS_WORDS)}"
+    )
+
+    show = _command(parsers, "show", "history:show", "one job", settings=True)
+    show.add_argument("id", metavar="ID", help="the job's id, as list shows it")
+
+    download = _command(parsers, "download", "history:download", "copy a job's video into a folder", settings=True)
+    download.add_argument("id", metavar="ID", help="the job's id, as list shows it")
+    download.add_argument("dir", metavar="DIR", help="the folder to copy the video into")
+    return parser
+
+
+def _command(
+    parsers: argparse._SubParsersAction, name: str, run: str, summary: str, settings: bool = False
+) -> argparse.ArgumentParser:
+    """A command whose work is `run` ("module:function" in lib.cli), called with settings when it needs them."""
+    command = parsers.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".")
+    # SUPPRESS: a command's --json sets the value only when given, so one given before the command stays.
+    command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
+    command.set_defaults(run=run, needs_settings=settings)
+    return command
+
+
+def _orientation(command: argparse.ArgumentParser, required: bool) -> None:
+    command.add_argument(
+        "--orientation",
+        choices=ORIENTATIONS,
+        required=required,
+        default=None if required else "image",
+        help="which way the character faces: as in the image (video up to 10 s) or the video (up to 30 s)"
+        + ("" if required else "; default image"),
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
+
+
+def _seconds(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return number
