@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.novita.balance import live_balance
+from lib.setup_check import check_setup
 from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, configured_settings, page, status_badge, when
 
 settings, store = page("Home", ":material/movie:")
@@ -23,6 +24,15 @@ if settings.demo_mode:
     )
 else:
     balance_slot = st.empty()  # filled last, so a slow answer from Novita never holds the rest of the page
+
+if st.button("Check my set-up", key="check_setup", icon=":material/fact_check:"):
+    with st.spinner("Checking the key and how Novita would fetch your motion videos…"):
+        checks = check_setup(settings)
+    for check in checks:
+        if check.works:
+            st.success(f"**{check.part}**: {check.said}", icon=":material/check_circle:")
+        else:
+            st.error(f"**{check.part}**: {check.said}", icon=":material/cancel:")
 
 steps = st.columns(3)
 steps[0].page_link("pages/1_Upload.py", label="1. Upload and check", icon=":material/upload:")

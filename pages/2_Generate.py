@@ -12,8 +12,10 @@ from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.media import check_prompts, preflight
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
+from lib.novita.billing import cost_over_balance
 from lib.novita.rules import MAX_NEGATIVE_PROMPT
 from lib.novita.service import client_for, service_name
+from lib.setup_check import missing_link
 from lib.worker import queue_job
 from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting
 
@@ -94,13 +96,23 @@ with form_column:
     else:
         balance_slot = metrics[1].empty()  # filled last, so a slow answer from Novita never holds the page
 
+    motion_video = prepared.video_url or prepared.video_path
+    no_link = missing_link(settings, motion_video)
+    if no_link is not None:
+        st.error(str(no_link), icon=":material/link_off:")
+
     def generate() -> None:
         """Runs once per click, before the rerun; the store turns a repeat into the job already running."""
-        state.submitting = True
         state.submit_error = None
+        if not settings.demo_mode:  # in demo mode the worker asks the simulator, which this page cannot reach
+            refusal = cost_over_balance(cost, live_balance(settings).usd)
+            if refusal is not None:
+                state.submit_error = str(refusal)
+                return
+        state.submitting = True
         request = JobRequest(
             image=prepared.image_path,
-            video=prepared.video_url or prepared.video_path,
+            video=motion_video,
             character_orientation=Orientation(state.gen_orientation),
             prompt=(state.get("prompt") or "").strip(),
             negative_prompt=(state.get("negative_prompt") or "").strip(),
@@ -135,7 +147,7 @@ with form_column:
         icon=":material/play_arrow:",
         on_click=generate,
         key="generate",
-        disabled=busy or not (video_report.ok and prompt_report.ok),
+        disabled=busy or no_link is not None or not (video_report.ok and prompt_report.ok),
         help="Sends the job once. While it runs, this button waits." if busy else None,
         width="stretch",
     )

@@ -10,9 +10,18 @@ import streamlit as st
 from lib.errors import BackupFailed
 from lib.history.backup import back_up, backups_dir
 from lib.history.export import all_jobs, export_zip, history_csv, history_json
-from lib.history.gallery import can_rerun, delete_job, estimate_cost, first_page_if_filtered, set_up_rerun
+from lib.history.gallery import (
+    can_rerun,
+    delete_job,
+    estimate_cost,
+    first_page_if_filtered,
+    set_up_rerun,
+    spend_rows,
+)
 from lib.jobs import GalleryQuery, Job, JobStatus
+from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation
+from lib.novita.service import key_fingerprint
 from ui.common import job_outcome, page, status_badge, when
 
 PAGE_SIZE = 12
@@ -213,6 +222,34 @@ where.markdown(
 if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, width="stretch"):
     state.history_page += 1
     st.rerun()
+
+
+with st.expander("Spending: estimates and what Novita billed", icon=":material/payments:"):
+    billed = None if settings.demo_mode else live_spend(settings)
+    mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
+    rows = spend_rows(mine, settings.price_per_second, billed.days if billed else None)
+    if settings.demo_mode:
+        st.caption("Demo mode: nothing is billed. The estimates are what these jobs would cost on Novita.")
+    elif billed is not None and billed.problem:
+        st.warning(f"What Novita billed could not be read: {billed.problem}", icon=":material/warning:")
+    else:
+        st.caption(f"Novita's usage bills for video generation over the last {SPEND_DAYS} days, per day (UTC).")
+    if rows:
+        st.dataframe(
+            [
+                {
+                    "Day": row.day.isoformat(),
+                    "Estimated": f"${row.estimated_usd:,.2f}",
+                    "Billed by Novita": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
+                    "Billed per model": ", ".join(f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items())
+                    or "—",
+                }
+                for row in rows
+            ],
+            hide_index=True,
+        )
+    else:
+        st.caption("Nothing was sent yet.")
 
 
 with st.expander("Export and backup", icon=":material/archive:"):

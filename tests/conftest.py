@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -76,6 +77,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return 1 if item.get_closest_marker("browser") else 2
 
     items.sort(key=rank)  # stable: each file keeps its own order
+
+
+@pytest.fixture(autouse=True)
+def _main_module_restored() -> Iterator[None]:
+    """Put back the `__main__` module a Streamlit AppTest leaves in its place.
+
+    Streamlit's script runner installs the page script as `__main__` and never restores it; a process
+    started with "spawn" later in the same pytest process then re-runs that script and dies at start.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture(autouse=True)

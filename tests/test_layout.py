@@ -78,7 +78,7 @@ def test_the_aspect_rule_is_exact_at_its_bounds(width: int, height: int, ok: boo
 
 def test_each_service_limit_is_written_once() -> None:
     """The 10 MB cap, 300 px, the aspect ratio and the 2,500 characters appear as numbers only in rules.py."""
-    limits = {10 * 1024 * 1024, 300, 2.5, 2500, 10.0, 30.0}
+    limits = {10_000_000, 10 * 1024 * 1024, 300, 2.5, 2500, 10.0, 30.0}
     found = []
     for path in (ROOT / "lib").rglob("*.py"):
         if path.name == "rules.py":

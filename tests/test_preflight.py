@@ -55,7 +55,7 @@ def test_image_file_size_at_the_limit(media, size, passes) -> None:
     if not passes:
         (problem,) = report.problems
         assert (problem.code, problem.value, problem.limit) == ("file_size", MAX_BYTES + 1, MAX_BYTES)
-        assert "10,485,761 bytes" in problem.message and "at most 10.0 MB" in problem.message
+        assert "10,000,001 bytes" in problem.message and "at most 10.0 MB" in problem.message
 
 
 @pytest.mark.parametrize(

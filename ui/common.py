@@ -22,6 +22,7 @@ from lib.jobs import Job, JobStatus, JobStore
 from lib.jobs.following import follow_due
 from lib.jobs.submit import send_job
 from lib.media.checklist import Check
+from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
 from lib.worker.tasks import follow_for
 
@@ -156,9 +157,18 @@ def video_hosting(settings: Settings):  # VideoHosting or S3Hosting; the S3 one 
     return hosting_for(settings, st.get_option("server.port"))
 
 
+def status_words(job: Job) -> str:
+    """The job's status in a creator's words; a remote status we do not know, as Novita says it."""
+    if job.status.polled and (words := unknown_status_words(job.remote_status)):
+        return words
+    return job.status.label
+
+
 def status_badge(job: Job) -> None:
     st.badge(
-        job.status.label, color=STATUS_COLORS[job.status], icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:")
+        status_words(job),
+        color=STATUS_COLORS[job.status],
+        icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:"),
     )
 
 
@@ -174,7 +184,7 @@ def job_progress(job: Job) -> None:
     """Progress bar, ETA and elapsed time of a job still on its way."""
     started = datetime.fromisoformat(job.created_at)
     elapsed = int((datetime.now(UTC) - started).total_seconds())
-    st.progress(max(0, min(100, job.progress_percent)) / 100, text=f"{job.status.label}… {job.progress_percent}%")
+    st.progress(max(0, min(100, job.progress_percent)) / 100, text=f"{status_words(job)}… {job.progress_percent}%")
     eta = f"about {job.eta_seconds} s left · " if job.eta_seconds else ""
     st.caption(f"{eta}{elapsed // 60} min {elapsed % 60:02d} s since you pressed Generate")
 

@@ -1,16 +1,18 @@
-"""What the history gallery does with past jobs: name, price, filter, re-run and delete them."""
+"""What the history gallery does with past jobs: name, price, filter, re-run and delete them, and set
+their estimated cost beside what Novita really billed."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from lib.jobs.models import GalleryQuery, Job
+from lib.jobs.models import GalleryQuery, Job, JobStatus
 from lib.jobs.prepared import prepare_pair
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
+from lib.novita.billing import DaySpend
 from lib.novita.rules import Orientation
 
 NAME_WORDS = 5
@@ -26,6 +28,37 @@ def download_name(job: Job) -> str:
 def estimate_cost(output_seconds: float | None, price_per_second: float) -> float | None:
     """USD for a result of this length: the service bills seconds of output."""
     return None if output_seconds is None else round(output_seconds * price_per_second, 2)
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """One day (UTC): what the jobs sent that day were estimated to cost, and what Novita billed, if known."""
+
+    day: date
+    estimated_usd: float
+    billed_usd: float | None
+    billed_by_model: dict[str, float]
+
+
+def spend_rows(jobs: list[Job], price_per_second: float, billed: list[DaySpend] | None) -> list[SpendRow]:
+    """Estimates of the jobs that reached the service (failed tasks are not charged) beside the bills,
+    per day, newest first; `billed` None means the bills could not be read."""
+    estimated: dict[date, float] = {}
+    for job in jobs:
+        cost = estimate_cost(job.output_seconds, price_per_second)
+        if job.task_id and job.status is not JobStatus.FAILED and cost is not None:
+            day = datetime.fromisoformat(job.submitted_at or job.created_at).date()
+            estimated[day] = estimated.get(day, 0.0) + cost
+    bills = {spend.day: spend for spend in billed or []}
+    return [
+        SpendRow(
+            day,
+            round(estimated.get(day, 0.0), 2),
+            bills[day].usd if day in bills else (None if billed is None else 0.0),
+            bills[day].by_model if day in bills else {},
+        )
+        for day in sorted(estimated.keys() | bills.keys(), reverse=True)
+    ]
 
 
 def request_from(job: Job) -> JobRequest:

@@ -38,6 +38,10 @@ class PollTiming:
     job that says it needs far longer is asked less often, up to `far_interval`, a quarter of its
     ETA at a time, so a long queue does not cost requests for nothing. The leases say how long a
     look, a download and a submit may take before another process may assume its owner died.
+
+    Waiting has an end: a job the service still calls pending `pending_limit` seconds after it was
+    sent fails with a plain message, and so does a SUCCEED that still has no video one
+    `empty_success_grace` after the look that first saw it so.
     """
 
     min_interval: float = 2.0
@@ -48,6 +52,8 @@ class PollTiming:
     download_lease: float = 300.0
     submit_lease: float = 180.0  # longer than hosting plus a submit's 120 s timeout can take
     sweep_every: float = 30.0
+    empty_success_grace: float = 30.0  # time for a SUCCEED's video list to fill in, should it come late
+    pending_limit: float = 3 * 3600.0  # far longer than any job takes; a wall-clock limit, not scaled
 
     def next_delay(self, polls: int, eta: int) -> float:
         backoff = min(self.max_interval, self.min_interval * self.growth**polls)
@@ -60,7 +66,8 @@ class PollTiming:
     def scaled_to(self, min_interval: float) -> PollTiming:
         """The same timing with every interval and lease scaled so the first poll comes after `min_interval`."""
         factor = min_interval / self.min_interval
-        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self) if f.name != "growth"})
+        unscaled = ("growth", "pending_limit")
+        return replace(self, **{f.name: getattr(self, f.name) * factor for f in fields(self) if f.name not in unscaled})
 
 
 DEFAULT_TIMING = PollTiming()
@@ -152,9 +159,22 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
             payload_json=json.dumps(result.raw),
         )
         return None
-    # A SUCCEED without a video, or a status we do not know, is still worth waiting for.
+    empty_success = result.status is TaskStatus.SUCCEEDED
+    given_up = _given_up(follow.timing, job, empty_success)
+    if given_up:
+        _finish(
+            follow,
+            job,
+            lease,
+            JobStatus.FAILED,
+            failure_reason=given_up,
+            remote_status=result.remote_status,
+            payload_json=json.dumps(result.raw),
+        )
+        return None
+    # A status we do not know is still worth waiting for, and so, once, is a SUCCEED without a video.
     status = JobStatus.QUEUED if result.status is TaskStatus.QUEUED else JobStatus.PROCESSING
-    delay = follow.timing.next_delay(job.polls + 1, result.eta)
+    delay = follow.timing.empty_success_grace if empty_success else follow.timing.next_delay(job.polls + 1, result.eta)
     changed = follow.store.update(
         job.id,
         expect={"lease": lease},
@@ -167,6 +187,36 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
         due_at=now_iso(delay),
     )
     return NextLook(job.id, lease, delay) if changed else None
+
+
+NO_VIDEO = (
+    "Novita says this job succeeded but sent no video, and still had none when asked again. "
+    "Check your Novita dashboard for the video and whether the task was charged, then generate again if needed."
+)
+
+
+def _given_up(timing: PollTiming, job: Job, empty_success: bool) -> str | None:
+    """Why to stop waiting for this job, or None to keep waiting."""
+    if empty_success and TaskStatus.from_remote(job.remote_status) is TaskStatus.SUCCEEDED:  # and the look before
+        return NO_VIDEO
+    sent = job.submitted_at or job.created_at
+    waited = (datetime.now(UTC) - datetime.fromisoformat(sent)).total_seconds()
+    if waited > timing.pending_limit:
+        return (
+            f"Novita still had not finished this job {_duration(timing.pending_limit)} after it was sent, "
+            "far longer than any video takes, so Motion Studio stopped waiting for it. Check your Novita "
+            f"dashboard (task {job.task_id}) for its video and whether it was charged, then generate again if needed."
+        )
+    return None
+
+
+def _duration(seconds: float) -> str:
+    """'3 hours', '90 minutes', '2 seconds'."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= 2 * size or (seconds >= size and seconds % size == 0):
+            amount = round(seconds / size, 1)
+            return f"{amount:g} {unit}{'s' if amount != 1 else ''}"
+    return f"{seconds:g} second{'s' if seconds != 1 else ''}"
 
 
 def save_result(follow: Follow, job: Job) -> NextLook | None:

@@ -143,6 +143,16 @@ def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hostin
         )
     except errors.UnclearAnswer as error:
         raise _recorded(store, claimed, lease, error, JobStatus.MAYBE_SUBMITTED) from None
+    except errors.ServiceError as error:
+        if not _may_have_created(error):
+            raise _recorded(store, claimed, lease, error, JobStatus.FAILED) from None
+        unclear = errors.UnclearAnswer(
+            f"Novita answered HTTP {error.status}{f' {error.reason}' if error.reason else ''}",
+            status=error.status,
+            reason=error.reason,
+            message=error.message,
+        )
+        raise _recorded(store, claimed, lease, unclear, JobStatus.MAYBE_SUBMITTED) from None
     except errors.NovitaError as error:
         raise _recorded(store, claimed, lease, error, JobStatus.FAILED) from None
     except Exception as error:
@@ -189,6 +199,19 @@ def submit_job(
     if not is_new:
         return job
     return send_job(job, store=store, client=client, hosting=hosting, lease_seconds=lease_seconds)
+
+
+def _may_have_created(error: errors.ServiceError) -> bool:
+    """Whether a submit refused with this error may still have made a (paid) task.
+
+    A 5xx can come from a gateway in front of the service (a 502 or 504 most of all) after the
+    request went through to it, so the task may exist: the job is kept as "may have been submitted",
+    never failed and sent again. The one 5xx that says otherwise is CREATE_TASK_FAILED: Novita's own
+    documented answer that it did not create the task (and a failed task is not charged), so that
+    job fails and may be sent again. The decision lives here, not in the error mapping, because only
+    a job-creating POST can leave a paid task behind; a 5xx on a read is just retried.
+    """
+    return error.status is not None and error.status >= 500 and error.reason != "CREATE_TASK_FAILED"
 
 
 def _recorded(

@@ -1,4 +1,4 @@
-"""The Novita API client for Kling V2.6 Pro Motion Control: submit, task result, balance.
+"""The Novita API client for Kling V2.6 Pro Motion Control: submit, task result, balance, bills.
 
 Every request has an explicit (connect, read) timeout. Reads (GET) are retried with exponential
 back-off and jitter; the job-creating POST never is, because a retried POST can start a second,
@@ -23,6 +23,7 @@ from typing import Any
 import requests
 
 from lib import errors
+from lib.novita.billing import BALANCE_UNIT_USD, BILLS_PATH, GENERATION_CATEGORY, MAX_QUERY_DAYS, Bill
 from lib.novita.error_mapping import error_from_response, transport_error
 from lib.novita.keys import fingerprint
 from lib.novita.task import TaskResult, as_int
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 SUBMIT_PATH = "/v3/async/kling-v2.6-pro-motion-control"
 RESULT_PATH = "/v3/async/task-result"
 BALANCE_PATH = "/openapi/v1/billing/balance/detail"
-BALANCE_UNIT_USD = 0.0001
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -122,6 +122,21 @@ class NovitaClient:
         """The account's available balance in USD."""
         payload = self._request("GET", BALANCE_PATH, timeout=self.timeout, retry=True)
         return as_int(payload.get("availableBalance")) * BALANCE_UNIT_USD
+
+    def bills(self, since: float, until: float | None = None, cycle: str = "Day") -> list[Bill]:
+        """What Novita billed for generation (image, video, audio) per `cycle` from `since` to `until`
+        (Unix seconds; the service takes at most 31 days, so a longer span is cut to its last 31)."""
+        end = time.time() if until is None else until
+        start = max(since, end - MAX_QUERY_DAYS * 86400 + 1)
+        params = {
+            "cycleType": cycle,
+            "productCategory": GENERATION_CATEGORY,
+            "startTime": str(int(start)),
+            "endTime": str(int(end)),
+        }
+        payload = self._request("GET", BILLS_PATH, params=params, timeout=self.timeout, retry=True)
+        items = payload.get("bills")
+        return [Bill.from_payload(item) for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
     def _request(self, method: str, path: str, *, timeout: tuple[float, float], retry: bool, **kwargs: Any) -> dict:
         attempts = self.retry.attempts if retry else 1

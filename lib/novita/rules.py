@@ -10,7 +10,9 @@ from __future__ import annotations
 from enum import Enum
 from fractions import Fraction
 
-MB = 1024 * 1024
+# "At most 10 MB" read strictly, in decimal megabytes: a file that fits 10,000,000 bytes fits either way
+# the service may count, and every size the app shows is in these same megabytes.
+MB = 1_000_000
 MAX_BYTES = 10 * MB  # each input file, image and video alike
 MIN_SIDE = 300  # px, width and height alike
 MAX_ASPECT = 2.5  # 1:2.5 to 2.5:1, width to height

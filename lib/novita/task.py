@@ -25,6 +25,16 @@ class TaskStatus(Enum):
         return self in (TaskStatus.QUEUED, TaskStatus.PROCESSING, TaskStatus.UNKNOWN)
 
 
+def unknown_status_words(remote_status: str) -> str | None:
+    """The words 'Novita says TASK_STATUS_X' for a status word Novita sent that we do not know, else None.
+
+    Such a job is still followed as pending; showing it as "Generating" would claim what nobody knows.
+    """
+    if remote_status and TaskStatus.from_remote(remote_status) is TaskStatus.UNKNOWN:
+        return f"Novita says {remote_status}"
+    return None
+
+
 _REMOTE_STATUSES = {
     "TASK_STATUS_QUEUED": TaskStatus.QUEUED,
     "TASK_STATUS_PROCESSING": TaskStatus.PROCESSING,

@@ -1,24 +1,25 @@
 """How the simulator judges a submit body, as the service does: fields, prompts, image and video rules.
 
 The image comes as base64 or a URL, the video as a URL; both are fetched into the simulator's
-state folder and checked against the service's rules. The first broken rule refuses the task with
-a 400, in the service's words.
+state folder and checked against the simulator's own copy of the documented rules (`rules.py`),
+never the app's preflight. The first broken rule refuses the task with a 400, in the service's words.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from lib.files.links import is_url
-from lib.media.preflight import Report, check_image, check_video
-from lib.media.prompts import check_prompts
-from lib.novita.rules import MAX_BYTES, ORIENTATIONS
+from lib.simulator.rules import KLING_V26_PRO, InputBroken, ServiceRules
+
+ORIENTATIONS = ("image", "video")
 
 
 class RuleBroken(Exception):
@@ -41,7 +42,11 @@ class SubmitBody:
     negative_prompt: str
 
 
-def validate_body(body: Any) -> SubmitBody:
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def validate_body(body: Any, rules: ServiceRules = KLING_V26_PRO) -> SubmitBody:
     """The body's fields, typed, or `RuleBroken` naming the first one that is wrong."""
     if not isinstance(body, dict):
         raise RuleBroken("the request body must be a JSON object")
@@ -57,8 +62,9 @@ def validate_body(body: Any) -> SubmitBody:
         if body.get(name) is not None and not isinstance(body[name], str):
             raise RuleBroken(f"'{name}' must be a string")
     prompt, negative_prompt = body.get("prompt") or "", body.get("negative_prompt") or ""
-    _first_problem(check_prompts(prompt, negative_prompt))
-    if not is_url(body["video"].strip()):
+    with _as_rule_broken():
+        rules.check_prompts(prompt, negative_prompt)
+    if not _is_url(body["video"].strip()):
         raise RuleBroken("'video' must be an http(s) URL to an mp4 or mov file")
     return SubmitBody(
         image=body["image"].strip(),
@@ -70,24 +76,26 @@ def validate_body(body: Any) -> SubmitBody:
     )
 
 
-def checked_image(image: str, path: Path, fetch_timeout: float) -> None:
+def checked_image(image: str, path: Path, fetch_timeout: float, rules: ServiceRules = KLING_V26_PRO) -> None:
     """Write the image (a URL or base64 data) to `path` and check it; `RuleBroken` if it breaks a rule."""
-    if is_url(image):
-        fetch_input(image, path, "character image", fetch_timeout)
+    if _is_url(image):
+        fetch_input(image, path, "character image", fetch_timeout, rules.max_bytes)
     else:
-        path.write_bytes(_decode_base64(image))
-    _first_problem(check_image(path))
+        path.write_bytes(_decode_base64(image, rules.max_bytes))
+    with _as_rule_broken():
+        rules.check_image(path)
 
 
-def checked_video(url: str, path: Path, orientation: str, fetch_timeout: float) -> float:
+def checked_video(
+    url: str, path: Path, orientation: str, fetch_timeout: float, rules: ServiceRules = KLING_V26_PRO
+) -> float:
     """Fetch the motion video to `path`, check it, and return its length in seconds."""
-    fetch_input(url, path, "motion video", fetch_timeout)
-    report = check_video(path, orientation)
-    _first_problem(report)
-    return float(report.facts["duration"])
+    fetch_input(url, path, "motion video", fetch_timeout, rules.max_bytes)
+    with _as_rule_broken():
+        return rules.check_video(path, orientation)
 
 
-def fetch_input(url: str, path: Path, what: str, timeout: float) -> None:
+def fetch_input(url: str, path: Path, what: str, timeout: float, max_bytes: int) -> None:
     """Download an input as the service does, refusing anything over 10 MB."""
     try:
         with requests.get(url, stream=True, timeout=(5, timeout)) as response:
@@ -99,25 +107,28 @@ def fetch_input(url: str, path: Path, what: str, timeout: float) -> None:
             with path.open("wb") as out:
                 for chunk in response.iter_content(256 * 1024):
                     size += len(chunk)
-                    if size > MAX_BYTES:
+                    if size > max_bytes:
                         raise RuleBroken(f"The {what} is larger than 10 MB; it can be at most 10 MB.")
                     out.write(chunk)
     except requests.RequestException as error:
         raise RuleBroken(f"the {what} URL could not be downloaded ({type(error).__name__})") from None
 
 
-def _first_problem(report: Report) -> None:
-    if not report.ok:
-        raise RuleBroken(report.problems[0].message)
+@contextlib.contextmanager
+def _as_rule_broken() -> Iterator[None]:
+    try:
+        yield
+    except InputBroken as broken:
+        raise RuleBroken(str(broken)) from None
 
 
-def _decode_base64(value: str) -> bytes:
+def _decode_base64(value: str, max_bytes: int) -> bytes:
     if value.startswith("data:"):
         value = value.partition(",")[2]
     try:
         data = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise RuleBroken("'image' is neither an http(s) URL nor valid base64 data") from None
-    if len(data) > MAX_BYTES:
-        raise RuleBroken(f"The character image is {len(data) / 1e6:.1f} MB; it can be at most 10 MB.")
+    if len(data) > max_bytes:
+        raise RuleBroken(f"The character image is {len(data):,} bytes; it can be at most 10 MB.")
     return data

@@ -20,8 +20,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from lib.files.hosting import STATIC_ROUTE
+from lib.novita.billing import BILLS_PATH
 from lib.novita.client import BALANCE_PATH, BALANCE_UNIT_USD, RESULT_PATH, SUBMIT_PATH
 from lib.novita.keys import fingerprint
+from lib.simulator.billing import CYCLE_SECONDS, Charge, Ledger, product_name
 from lib.simulator.control import CONTROL_PATH
 from lib.simulator.inputs import BalanceShort, RuleBroken
 from lib.simulator.tasks import RESULTS_PATH, Fault, Simulator, SimulatorConfig
@@ -42,6 +44,8 @@ def _route(path: str) -> str:
         return "task-result"
     if path == BALANCE_PATH:
         return "balance"
+    if path == BILLS_PATH:
+        return "bills"
     if path.startswith(RESULTS_PATH):
         return "download"
     if path.startswith(CONTROL_PATH):
@@ -102,6 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("submit", "POST"),
             ("task-result", "GET"),
             ("balance", "GET"),
+            ("bills", "GET"),
         }:
             self._error(404, "NOT_FOUND", "no such endpoint")
             return
@@ -117,6 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(404, "TASK_NOT_FOUND", f"task {task_id!r} not found")
             else:
                 self._json(200, payload)
+        elif route == "bills":
+            self._bills(parse_qs(url.query))
         else:
             units = round(self.simulator.config.balance_usd / BALANCE_UNIT_USD)
             self._json(
@@ -154,7 +161,31 @@ class _Handler(BaseHTTPRequestHandler):
         except BalanceShort as short:
             self._error(403, "BILLING_BALANCE_NOT_ENOUGH", str(short))
         else:
+            # The same cost create_task took off the balance, so the bills add up to what it lost.
+            task = self.simulator.tasks[task_id]
+            model = body.get("model_name") if isinstance(body.get("model_name"), str) else None
+            self.server.ledger.charge(
+                Charge(
+                    task_id,
+                    task.created_at,
+                    product_name(urlparse(self.path).path, model),
+                    task.duration * self.simulator.config.price_per_second,
+                )
+            )
             self._json(200, {"task_id": task_id})
+
+    def _bills(self, query: dict[str, list[str]]) -> None:
+        cycle = query.get("cycleType", [""])[0]
+        category = query.get("productCategory", [""])[0]
+        if cycle not in CYCLE_SECONDS or not category:
+            self._error(400, "INVALID_REQUEST_BODY", "cycleType (Hour or Day here) and productCategory are required")
+            return
+        try:
+            start, end = (int(query.get(name, ["0"])[0] or 0) for name in ("startTime", "endTime"))
+        except ValueError:
+            self._error(400, "INVALID_REQUEST_BODY", "startTime and endTime are Unix seconds")
+            return
+        self._json(200, {"bills": self.server.ledger.bills(cycle, category, start, end)})
 
     def _download(self, url: Any) -> None:
         path = self.simulator.result_file(url.path, parse_qs(url.query))
@@ -233,6 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     simulator: Simulator
+    ledger: Ledger
     base_url: str
     static_dir: Path | None
 
@@ -262,6 +294,7 @@ def start(
     """
     server = _Server(("127.0.0.1", port), _Handler)
     server.simulator = Simulator(state_dir, config)
+    server.ledger = Ledger(state_dir)
     server.static_dir = static_dir
     server.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     # shutdown() waits for the loop's next poll: the default 0.5 s made every stop (every test) wait that long.

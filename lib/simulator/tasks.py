@@ -22,8 +22,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from lib.files.atomic import atomic_write
-from lib.novita.rules import Orientation
 from lib.simulator.inputs import BalanceShort, checked_image, checked_video, validate_body
+from lib.simulator.rules import KLING_V26_PRO, ServiceRules
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ class Fault:
     `action`: "status" answers `status` with `reason`/`message` in the flat or "nested" `shape`;
     "hold" waits `seconds` and then answers normally; "drop" closes the connection unanswered;
     "malformed" answers 200 with a body that is not JSON; "fail_task" lets the next task fail
-    with `message` as its reason.
+    with `message` as its reason; "no_video" lets the next task succeed with an empty `videos`
+    list; "remote_status" lets the next task answer `message` as its status word, for ever.
     """
 
     action: str
@@ -76,6 +77,9 @@ class SimTask:
     fail_reason: str = ""
     expired: bool = False
     owner: str = ""  # the fingerprint of the key that made it: Novita shows a task to that key only
+    no_video: bool = False  # succeeds with no video, as a broken service might
+    remote_status: str = ""  # a status word this task answers instead of its own, e.g. one we do not know
+    longest_output: float = 0.0  # seconds: the longest motion video its rules allow; 0 in files of older runs
 
     def elapsed(self, now: float) -> float:
         return now - self.created_at
@@ -140,15 +144,17 @@ class Simulator:
 
     # Submit -----------------------------------------------------------------------------------
 
-    def create_task(self, body: Any, fetch_timeout: float = 30.0, owner: str = "") -> str:
-        """Validate a submit body as the service does and start the task; raises `RuleBroken`."""
-        submit = validate_body(body)
+    def create_task(
+        self, body: Any, fetch_timeout: float = 30.0, owner: str = "", rules: ServiceRules = KLING_V26_PRO
+    ) -> str:
+        """Validate a submit body against `rules`, as the service does, and start the task; raises `RuleBroken`."""
+        submit = validate_body(body, rules)
         task_id = uuid.uuid4().hex
         inputs = self.state_dir / "inputs"
         image_path = inputs / f"{task_id}-image"
         video_path = inputs / f"{task_id}-video"
-        checked_image(submit.image, image_path, fetch_timeout)
-        duration = checked_video(submit.video, video_path, submit.character_orientation, fetch_timeout)
+        checked_image(submit.image, image_path, fetch_timeout, rules)
+        duration = checked_video(submit.video, video_path, submit.character_orientation, fetch_timeout, rules)
 
         with self._lock:
             cost = duration * self.config.price_per_second
@@ -157,6 +163,8 @@ class Simulator:
             self.config.balance_usd -= cost
             config = replace(self.config)
         fail = self.take_fault("submit", ("fail_task",))
+        no_video = self.take_fault("submit", ("no_video",)) is not None
+        odd_status = self.take_fault("submit", ("remote_status",))
         task = SimTask(
             task_id=task_id,
             created_at=time.time(),
@@ -170,6 +178,9 @@ class Simulator:
             result_path=str(self.state_dir / "results" / f"{task_id}.mp4"),
             fail_reason=(fail.message or "the task failed") if fail else "",
             owner=owner,
+            no_video=no_video,
+            longest_output=rules.max_seconds(submit.character_orientation),
+            remote_status=odd_status.message if odd_status else "",
         )
         with self._lock:
             self.tasks[task_id] = task
@@ -191,7 +202,7 @@ class Simulator:
                     Path(task.video_path),
                     Path(task.result_path),
                     task.keep_original_sound,
-                    Orientation(task.character_orientation).max_video_seconds,
+                    task.longest_output or KLING_V26_PRO.max_seconds(task.character_orientation),
                 )
             except Exception as error:  # a broken render must fail the task, not hang it
                 log.exception("render of %s failed", task.task_id)
@@ -210,8 +221,13 @@ class Simulator:
         queue_seconds = min(1.0, task.processing_seconds * 0.2)
         rendered = Path(task.result_path).exists()
         videos: list[dict] = []
+        started = task.created_at + queue_seconds
+        completed = 0.0
         if task.fail_reason and elapsed >= task.processing_seconds / 2:
             status, progress, eta, reason = "TASK_STATUS_FAILED", 0, 0, task.fail_reason
+            completed = task.created_at + task.processing_seconds / 2
+        elif task.remote_status:
+            status, progress, eta, reason = task.remote_status, 0, 0, ""
         elif elapsed < queue_seconds:
             status, progress, eta, reason = "TASK_STATUS_QUEUED", 0, math.ceil(task.processing_seconds - elapsed), ""
         elif elapsed < task.processing_seconds or not rendered:
@@ -220,9 +236,15 @@ class Simulator:
             status, eta, reason = "TASK_STATUS_PROCESSING", max(1, math.ceil(task.processing_seconds - elapsed)), ""
         else:
             status, progress, eta, reason = "TASK_STATUS_SUCCEED", 100, 0, ""
-            videos = [
-                {"video_url": self.result_url(task, base_url), "video_url_ttl": str(task.url_ttl), "video_type": "mp4"}
-            ]
+            completed = max(task.created_at + task.processing_seconds, Path(task.result_path).stat().st_mtime)
+            if not task.no_video:
+                videos = [
+                    {
+                        "video_url": self.result_url(task, base_url),
+                        "video_url_ttl": str(task.url_ttl),
+                        "video_type": "mp4",
+                    }
+                ]
         return {
             "task": {
                 "task_id": task.task_id,
@@ -237,7 +259,14 @@ class Simulator:
             "audios": [],
             "extra": {
                 "seed": str(int(task.created_at * 1000) % 2**31),
-                "debug_info": {"submit_time_ms": str(int(task.created_at * 1000))},
+                # Every status carries all three times, "0" for a moment not reached yet: the official
+                # SDK's V3TaskResponseDebugInfo requires each of them and cannot read an answer without.
+                "debug_info": {
+                    "request_info": "",
+                    "submit_time_ms": _epoch_ms(task.created_at),
+                    "execute_time_ms": _epoch_ms(started if status != "TASK_STATUS_QUEUED" else 0.0),
+                    "complete_time_ms": _epoch_ms(completed),
+                },
             },
         }
 
@@ -276,3 +305,8 @@ class Simulator:
         for task in list(self.tasks.values()):
             task.expired = True
             self._save(task)
+
+
+def _epoch_ms(moment: float) -> str:
+    """Epoch milliseconds as the service sends them: a string, "0" for a moment not reached."""
+    return str(int(moment * 1000))

@@ -14,6 +14,7 @@ from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, record_job
 from lib.novita.service import key_fingerprint, service_name
+from lib.setup_check import missing_link
 from lib.worker.heartbeat import WorkerBeat, Workers
 from lib.worker.queue import queue_for
 
@@ -26,7 +27,12 @@ def queue_job(
     """Record a job made with the deployment's own key and queue its send: the job, new or the one in flight.
 
     `public_base_url` is where the service fetches a hosted motion video, when this session set one.
+    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
+    motion video (no public address, no bucket).
     """
+    refusal = missing_link(settings, request.video, public_base_url)
+    if refusal is not None:
+        raise refusal
     job, is_new = record_job(
         request,
         store=JobStore(settings.db_path),
