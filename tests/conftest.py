@@ -44,7 +44,6 @@ FAST_POLLING = PollTiming(
     min_interval=0.2,
     max_interval=0.5,
     far_interval=1.0,
-    look_lease=5.0,
     download_lease=20.0,
     submit_lease=10.0,
     sweep_every=1.0,

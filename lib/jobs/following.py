@@ -37,7 +37,8 @@ class PollTiming:
     The service's ETA steers it: a job about to finish is asked as soon as it should be done, and a
     job that says it needs far longer is asked less often, up to `far_interval`, a quarter of its
     ETA at a time, so a long queue does not cost requests for nothing. The leases say how long a
-    look, a download and a submit may take before another process may assume its owner died.
+    download and a submit may take before another process may assume its owner died; a look is
+    taken over once it is `max_interval` overdue.
 
     Waiting has an end: a job the service still calls pending `pending_limit` seconds after it was
     sent fails with a plain message, and so does a SUCCEED that still has no video one
@@ -48,7 +49,6 @@ class PollTiming:
     max_interval: float = 30.0
     far_interval: float = 60.0
     growth: float = 1.5
-    look_lease: float = 60.0
     download_lease: float = 300.0
     submit_lease: float = 180.0  # longer than hosting plus a submit's 120 s timeout can take
     sweep_every: float = 30.0
@@ -111,24 +111,22 @@ def look(follow: Follow, job_id: str, lease: str) -> NextLook | None:
         return save_result(follow, job)
     if job.status not in (JobStatus.QUEUED, JobStatus.PROCESSING):
         return None
-    mine = new_lease()
-    claimed = follow.store.update(job_id, expect={"lease": lease}, lease=mine, due_at=now_iso(follow.timing.look_lease))
-    if claimed is None:
-        return None
+    # No claim before the poll: the one write after it checks the lease and hands on a new one, so a
+    # look delivered twice, or taken over by the sweep meanwhile, costs a request but writes nothing.
     try:
-        result = follow.client().task_result(claimed.task_id or "")
+        result = follow.client().task_result(job.task_id or "")
     except errors.TaskNotFound as error:
-        _finish(follow, claimed, mine, JobStatus.FAILED, failure_reason=str(error))
+        _finish(follow, job, lease, JobStatus.FAILED, failure_reason=str(error))
         return None
     except errors.NovitaError as error:
         # Passing faults were retried inside the client already; keep the job and ask later.
         log.warning("polling job %s failed: %s", job_id, type(error).__name__)
-        return _later(follow, claimed, mine, follow.timing.max_interval)
+        return _later(follow, job, lease, follow.timing.max_interval)
     except Exception:
         # No client could be made, or an answer broke something: the job is not at fault, ask later.
         log.exception("polling job %s failed", job_id)
-        return _later(follow, claimed, mine, follow.timing.max_interval)
-    return _apply(follow, claimed, mine, result)
+        return _later(follow, job, lease, follow.timing.max_interval)
+    return _apply(follow, job, lease, result)
 
 
 def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook | None:
@@ -175,6 +173,7 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
     # A status we do not know is still worth waiting for, and so, once, is a SUCCEED without a video.
     status = JobStatus.QUEUED if result.status is TaskStatus.QUEUED else JobStatus.PROCESSING
     delay = follow.timing.empty_success_grace if empty_success else follow.timing.next_delay(job.polls + 1, result.eta)
+    mine = new_lease()
     changed = follow.store.update(
         job.id,
         expect={"lease": lease},
@@ -184,9 +183,10 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
         eta_seconds=result.eta,
         payload_json=json.dumps(result.raw),
         polls=job.polls + 1,
+        lease=mine,
         due_at=now_iso(delay),
     )
-    return NextLook(job.id, lease, delay) if changed else None
+    return NextLook(job.id, mine, delay) if changed else None
 
 
 NO_VIDEO = (
@@ -310,9 +310,11 @@ def follow_due(follow: Follow, send: Callable[[Job], object]) -> int:
 
 
 def _later(follow: Follow, job: Job, lease: str, delay: float) -> NextLook | None:
-    if follow.store.update(job.id, expect={"lease": lease}, due_at=now_iso(delay)) is None:
+    """Look again after `delay`, under a new lease: the look holding `lease` is done."""
+    mine = new_lease()
+    if follow.store.update(job.id, expect={"lease": lease}, lease=mine, due_at=now_iso(delay)) is None:
         return None
-    return NextLook(job.id, lease, delay)
+    return NextLook(job.id, mine, delay)
 
 
 def _finish(follow: Follow, job: Job, lease: str, status: JobStatus, **changes: object) -> Job | None:

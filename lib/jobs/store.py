@@ -45,9 +45,12 @@ class JobStore(Database):
             return job, True
 
     def get(self, job_id: str) -> Job | None:
+        # Plain SQL: followers read a job on many looks, and sqlite-utils' table() adds look-ups.
         with self._db() as db:
-            rows = list(db.table("jobs").rows_where("id = ?", [job_id]))
-        return Job.from_row(rows[0]) if rows else None
+            cursor = db.execute("select * from jobs where id = ?", [job_id])
+            row = cursor.fetchone()
+            names = [column[0] for column in cursor.description]
+        return Job.from_row(dict(zip(names, row, strict=True))) if row else None
 
     def update(self, job_id: str, expect: Mapping[str, Any] | None = None, **changes: Any) -> Job | None:
         """Change some fields of a job if it is still as expected; the job after, or None if not written.

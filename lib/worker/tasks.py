@@ -8,6 +8,7 @@ task delivered twice, or one that outlived the process that queued it, does no h
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,10 +47,20 @@ def timing_for(settings: Settings) -> PollTiming:
 
 
 def follow_for(settings: Settings) -> Follow:
-    """What following the jobs of these settings' key needs, in a worker or in a tab that holds the key."""
+    """What following the jobs of these settings' key needs, in a worker or in a tab that holds the key.
+
+    Each thread keeps one client, so its polls reuse one connection to the service.
+    """
+    clients = threading.local()
+
+    def client() -> NovitaClient:
+        if getattr(clients, "client", None) is None:
+            clients.client = client_for(settings, timeout=POLL_TIMEOUT)
+        return clients.client
+
     return Follow(
         JobStore(settings.db_path),
-        lambda: client_for(settings, timeout=POLL_TIMEOUT),
+        client,
         settings.results_dir,
         key_fingerprint(settings),
         service_name(settings),
@@ -60,6 +71,17 @@ def follow_for(settings: Settings) -> Follow:
 def register(huey: Huey, settings: Settings) -> Tasks:
     """Put the tasks on `huey`; they run in a worker with these settings (the worker's own key)."""
     timing = timing_for(settings)
+    following: list[Follow] = []  # made on the first look, in the worker only: it opens the store
+
+    def follow() -> Follow:
+        if not following:
+            following.append(follow_for(settings))
+        return following[0]
+
+    def later(task: Any, *args: str, delay: float) -> None:
+        """Put a task straight on the schedule: `.schedule()` would queue it first, for a worker thread
+        to find it not due yet and schedule it then, two transactions more on every look."""
+        huey.add_schedule(task.s(*args, delay=delay))
 
     @huey.task(name="send_job")
     def send(job_id: str, public_base_url: str | None = None) -> None:
@@ -82,17 +104,17 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why
             return
         if sent.status is JobStatus.QUEUED and sent.lease:
-            look_at.schedule((job_id, sent.lease), delay=timing.min_interval)
+            later(look_at, job_id, sent.lease, delay=timing.min_interval)
 
     @huey.task(name="look_at_job")
     def look_at(job_id: str, lease: str) -> None:
-        following = look(follow_for(settings), job_id, lease)
+        following = look(follow(), job_id, lease)
         if following is not None:
-            look_at.schedule((following.job_id, following.lease), delay=following.delay)
+            later(look_at, following.job_id, following.lease, delay=following.delay)
 
     @huey.task(name="sweep_jobs")
     def sweep_jobs() -> None:
-        to_send, looks = sweep(follow_for(settings))
+        to_send, looks = sweep(follow())
         for job_id in to_send:
             send(job_id)
         for following in looks:
