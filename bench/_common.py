@@ -34,7 +34,7 @@ from lib.files.hosting import STATIC_ROUTE, VideoHosting  # noqa: E402
 from lib.jobs import Job, JobRequest, JobStatus, JobStore  # noqa: E402
 from lib.novita import RESULT_PATH, SUBMIT_PATH, Orientation  # noqa: E402
 from tests.make_media import make_image, make_video  # noqa: E402
-from tests.processes import stop  # noqa: E402
+from tests.processes import simulator_command, stop  # noqa: E402
 from tests.worker_support import start_worker  # noqa: E402
 
 BENCH_API_KEY = "sk_bench_simulator"
@@ -55,21 +55,7 @@ def simulator_process(
     url = f"http://127.0.0.1:{port}"
     log_path = state_dir.parent / "simulator.log"
     state_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "lib.simulator",
-        "--port",
-        str(port),
-        "--state-dir",
-        str(state_dir),
-        "--processing-seconds",
-        str(processing_seconds),
-        "--exit-after",
-        str(exit_after),
-    ]
-    if api_key:
-        command += ["--api-key", api_key]
+    command = simulator_command(port, state_dir, processing_seconds, exit_after, api_key)
     with log_path.open("w") as log:
         child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:

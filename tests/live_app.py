@@ -8,7 +8,6 @@ videos in the app's static folder, which the app serves and the simulator fetche
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import requests
 
 from lib.simulator import SimulatorControl
 from tests.browser_support import ROOT, RunningApp, free_port, streamlit_server
-from tests.processes import stop
+from tests.processes import simulator_command, stop
 
 
 @dataclass(frozen=True)
@@ -31,21 +30,7 @@ class LiveSetup:
 def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[LiveSetup]:
     port, app_port = free_port(), free_port()
     simulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "lib.simulator",
-            "--port",
-            str(port),
-            "--state-dir",
-            str(tmp / "simulator"),
-            "--processing-seconds",
-            str(processing_seconds),
-            "--api-key",
-            api_key,
-            "--exit-after",
-            "900",
-        ],
+        simulator_command(port, tmp / "simulator", processing_seconds, exit_after=900, api_key=api_key),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,11 +1,22 @@
-"""The processes tests and benchmarks start: stopping one, politely first, then for sure; finding its ffmpeg."""
+"""The processes tests and benchmarks start: the simulator's command; stopping one, politely first, then for
+sure; finding its ffmpeg."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 from lib.media.ffmpeg import FFMPEG
+
+
+def simulator_command(
+    port: int, state_dir: Path, processing_seconds: float, exit_after: float, api_key: str | None = None
+) -> list[str]:
+    """`python -m lib.simulator` on `port`, keeping its tasks in `state_dir`, answering only `api_key` if given."""
+    command = [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(state_dir)]
+    command += ["--processing-seconds", str(processing_seconds), "--exit-after", str(exit_after)]
+    return command + (["--api-key", api_key] if api_key else [])
 
 
 def stop(child: subprocess.Popen, grace: float = 10.0) -> None:
