@@ -68,6 +68,7 @@ with st.expander("Settings", icon=":material/settings:"):
         st.caption("The API key comes from the server's configuration.")
     st.number_input(
         "Price per second of output (USD), for cost estimates",
+        help="For Kling 2.6 Pro. Kling 3.0 takes its prices from PRICE_PER_SECOND_V3_STD and PRICE_PER_SECOND_V3_PRO.",
         min_value=0.0,
         max_value=10.0,
         step=0.01,

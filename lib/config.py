@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.errors import SettingInvalid
+from lib.novita.rules import KLING_V26_PRO, KLING_V30_PRO, KLING_V30_STD, Model
 
 APP_DIR = Path(__file__).resolve().parent.parent
 NOVITA_BASE_URL = "https://api.novita.ai"
@@ -37,6 +38,12 @@ class Settings:
     redis_url: str | None = None
     poll_seconds: float = 2.0
     worker_threads: int = 4
+    price_per_second_v3_std: float = KLING_V30_STD.default_price
+    price_per_second_v3_pro: float = KLING_V30_PRO.default_price
+
+    def price_for(self, model: Model) -> float:
+        """US dollars per second of output for `model`: the setting its table names (`price_per_second` for 2.6 Pro)."""
+        return float(getattr(self, model.price_setting.lower()))
 
     @property
     def demo_mode(self) -> bool:
@@ -142,7 +149,7 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         data_dir=_folder(read.text("MOTION_STUDIO_DATA"), APP_DIR / "data"),
         static_dir=_folder(read.text("MOTION_STUDIO_STATIC_DIR"), APP_DIR / "static"),
         public_base_url=(read.text("PUBLIC_BASE_URL") or "").rstrip("/") or None,
-        price_per_second=read.number("PRICE_PER_SECOND", 0.14, "US dollars per second of video, like 0.14", high=100),
+        price_per_second=_price(read, KLING_V26_PRO),
         simulator_processing_seconds=read.number(
             "SIMULATOR_PROCESSING_SECONDS", 8.0, "seconds a demo job takes, like 8", high=3600
         ),
@@ -163,8 +170,15 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         else None,
         redis_url=read.text("REDIS_URL"),
         poll_seconds=read.number("POLL_SECONDS", 2.0, "seconds before a new job is first checked, like 2", 0.05, 60),
+        price_per_second_v3_std=_price(read, KLING_V30_STD),
+        price_per_second_v3_pro=_price(read, KLING_V30_PRO),
         worker_threads=read.whole("WORKER_THREADS", 4, "a whole number of threads from 1 to 32, like 4", 1, 32),
     )
+
+
+def _price(read: _Reader, model: Model) -> float:
+    accepts = f"US dollars per second of video, like {model.default_price}"
+    return read.number(model.price_setting, model.default_price, accepts, high=100)
 
 
 def _folder(given: str | None, default: Path) -> Path:

@@ -14,13 +14,19 @@ from lib.jobs.prepared import prepare_pair
 from lib.media import preflight
 from lib.media.checklist import checklist
 from lib.media.samples import samples
-from lib.novita.rules import MAX_SECONDS
+from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.worker import queue_fix
 from ui.common import page, show_checklist
 
 settings, store = page("Upload", ":material/upload:")
 state = st.session_state
-for key, default in {"image_path": None, "video_path": None, "video_link": None, "orientation": "image"}.items():
+for key, default in {
+    "image_path": None,
+    "video_path": None,
+    "video_link": None,
+    "orientation": "image",
+    "model": DEFAULT_MODEL.word,
+}.items():
     state.setdefault(key, default)
 
 st.title("Upload and check")
@@ -37,17 +43,28 @@ if st.button(
     pair = samples(settings.data_dir / "samples")
     state.image_path, state.video_path, state.video_link = str(pair.image), str(pair.video), None
 
-st.radio(
-    "Which way should the character face?",
-    options=["image", "video"],
-    format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
-    captions=[
-        "Keeps the pose direction of your image. Motion video up to 10 s.",
-        "Follows the dancer's direction. Motion video up to 30 s.",
-    ],
-    horizontal=True,
-    key="orientation",
-)
+orientation_column, model_column = st.columns([3, 1])
+with model_column:
+    st.selectbox(
+        "Model",
+        options=MODEL_WORDS,
+        format_func=lambda word: model_for(word).label,
+        key="model",
+        help="Every rule below, the fixes and the cost follow the model chosen here.",
+    )
+model = model_for(state.model)
+with orientation_column:
+    st.radio(
+        "Which way should the character face?",
+        options=["image", "video"],
+        format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
+        captions=[
+            f"Keeps the pose direction of your image. Motion video up to {model.max_video_seconds('image'):g} s.",
+            f"Follows the dancer's direction. Motion video up to {model.max_video_seconds('video'):g} s.",
+        ],
+        horizontal=True,
+        key="orientation",
+    )
 orientation = state.orientation
 fix_runs = FixRuns(settings.db_path)
 
@@ -81,7 +98,7 @@ def take_link(kind: str) -> None:
 
 def start_fix(kind: str, start: float) -> None:
     """Queue the fix (or join the same one under way); its progress is in the store, named in the URL."""
-    run = queue_fix(settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start)
+    run = queue_fix(settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start, model)
     state[f"{kind}_fix"] = run.id
     st.query_params[f"{kind}_fix"] = run.id
 
@@ -142,10 +159,10 @@ with image_column:
     file_inputs("image", "Drop a JPG or PNG", ["jpg", "jpeg", "png"], "…or paste a link to an image")
     image_report = None
     if state.image_path and Path(state.image_path).exists():
-        image_report = preflight.check_image(state.image_path)
+        image_report = preflight.check_image(state.image_path, model)
         if image_report.facts.get("width"):
             st.image(state.image_path, width=320)
-        show_checklist(checklist(image_report))
+        show_checklist(checklist(image_report, model=model))
         if not image_report.ok:
             st.button(
                 "Fix it",
@@ -162,15 +179,15 @@ with video_column:
     file_inputs("video", "Drop an MP4 or MOV", ["mp4", "mov"], "…or paste a link to a video")
     video_report = None
     if state.video_path and Path(state.video_path).exists():
-        video_report = preflight.check_video(state.video_path, orientation)
+        video_report = preflight.check_video(state.video_path, orientation, model=model)
         if video_report.facts.get("width"):
             st.video(state.video_path)
-        show_checklist(checklist(video_report, orientation))
+        show_checklist(checklist(video_report, orientation, model))
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")
         if not video_report.ok:
             duration = float(video_report.facts.get("duration") or 0)
-            cap = MAX_SECONDS[orientation]
+            cap = model.max_video_seconds(orientation)
             start = 0.0
             if duration > cap:
                 start = st.slider(
@@ -194,7 +211,7 @@ with video_column:
 
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:
-    prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link)
+    prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link, model)
     st.session_state.prepared_id = prepared.id
     st.success("Both files pass every rule. Next: describe the scene and generate.", icon=":material/task_alt:")
     st.page_link("pages/2_Generate.py", label="Continue to Generate", icon=":material/arrow_forward:")

@@ -13,7 +13,7 @@ from lib.media import check_prompts, preflight
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.billing import cost_over_balance
-from lib.novita.rules import MAX_NEGATIVE_PROMPT
+from lib.novita.rules import MODEL_WORDS, model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
 from lib.worker import queue_job
@@ -39,6 +39,7 @@ if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared
     st.stop()
 st.query_params["pair"] = prepared.id
 state.setdefault("gen_orientation", prepared.character_orientation)
+state.setdefault("gen_model", prepared.model)
 
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
@@ -49,12 +50,15 @@ with video_column:
     st.video(prepared.video_path)
 
 with form_column:
+    model = model_for(
+        st.selectbox("Model", options=MODEL_WORDS, format_func=lambda word: model_for(word).label, key="gen_model")
+    )
     orientation = st.radio(
         "Character faces",
         options=["image", "video"],
         format_func=lambda o: {
-            "image": "As in the image (video up to 10 s)",
-            "video": "As in the motion video (up to 30 s)",
+            "image": f"As in the image (video up to {model.max_video_seconds('image'):g} s)",
+            "video": f"As in the motion video (up to {model.max_video_seconds('video'):g} s)",
         }[o],
         key="gen_orientation",
         horizontal=True,
@@ -67,13 +71,13 @@ with form_column:
     st.text_area(
         "Things to avoid (optional)",
         key="negative_prompt",
-        max_chars=MAX_NEGATIVE_PROMPT,
+        max_chars=model.max_negative_prompt,
         placeholder="e.g. blurry, extra limbs",
-        help="At most 2,500 characters; the counter shows how many are left.",
+        help=f"At most {model.max_negative_prompt:,} characters; the counter shows how many are left.",
     )
     keep_sound = st.toggle("Keep the motion video's sound", value=True, key="keep_sound")
-    video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound)
-    prompt_report = check_prompts(state.get("prompt"), state.get("negative_prompt"))
+    video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound, model=model)
+    prompt_report = check_prompts(state.get("prompt"), state.get("negative_prompt"), model)
     for warning in video_report.warnings:
         st.warning(
             warning, icon=":material/volume_off:" if "sound" in warning or "silent" in warning else ":material/info:"
@@ -83,13 +87,14 @@ with form_column:
     if not video_report.ok:
         st.page_link("pages/1_Upload.py", label="Fix it on the Upload page", icon=":material/build:")
 
-    seconds = min(float(video_report.facts.get("duration") or 0), Orientation(orientation).max_video_seconds)
-    cost = estimate_cost(seconds, settings.price_per_second)
+    seconds = model.billed_seconds(float(video_report.facts.get("duration") or 0), orientation)
+    price = settings.price_for(model)
+    cost = estimate_cost(seconds, price)
     metrics = st.columns(2)
     metrics[0].metric(
         "Estimated cost",
         f"${cost:.2f}",
-        help=f"{seconds:.1f} s of video at ${settings.price_per_second:.2f} per second",
+        help=f"{seconds:.1f} s of video at ${price:.2f} per second (Model: {model.label})",
     )
     if settings.demo_mode:
         metrics[1].metric("Mode", "Demo", help="The built-in simulator: nothing is charged.")
@@ -117,6 +122,7 @@ with form_column:
             prompt=(state.get("prompt") or "").strip(),
             negative_prompt=(state.get("negative_prompt") or "").strip(),
             keep_original_sound=state.keep_sound,
+            model=model_for(state.gen_model),
         )
         try:
             if session_key_in_use(settings):  # no worker holds this key: this tab sends and follows it

@@ -20,7 +20,7 @@ from lib.history.gallery import (
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.novita.balance import SPEND_DAYS, live_spend
-from lib.novita.rules import Orientation
+from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
 from ui.common import job_outcome, page, status_badge, when
 
@@ -47,6 +47,7 @@ def rerun_job(job: Job) -> None:
     rerun = set_up_rerun(store, job)
     state.prepared_id = rerun.prepared_id
     state.gen_orientation = rerun.orientation
+    state.gen_model = rerun.model
     state.prompt, state.negative_prompt, state.keep_sound = (
         rerun.prompt,
         rerun.negative_prompt,
@@ -80,10 +81,12 @@ def detail(job: Job) -> None:
 
     facts, actions = st.columns([2, 1], gap="large")
     with facts:
-        cost = estimate_cost(job.output_seconds, settings.price_per_second)
+        model = model_for(job.model)
+        cost = estimate_cost(job.output_seconds, settings.price_for(model))
         st.markdown(
             "\n".join(
                 [
+                    f"- **Model:** {model.label}",
                     f"- **Character faces:** {Orientation(job.character_orientation).label.lower()}",
                     f"- **Prompt:** {job.prompt or '—'}",
                     f"- **Things to avoid:** {job.negative_prompt or '—'}",
@@ -141,7 +144,8 @@ def card(job: Job) -> None:
         star = " :orange[:material/star:]" if job.favorite else ""
         st.markdown(f"**{(job.prompt[:50] + '…') if len(job.prompt) > 50 else (job.prompt or 'No prompt')}**{star}")
         length = f" · {job.output_seconds:.0f} s" if job.output_seconds else ""
-        st.caption(f"{when(job.created_at)}{length} · faces as in the {job.character_orientation}")
+        faces = f"faces as in the {job.character_orientation}"
+        st.caption(f"{when(job.created_at)}{length} · {faces} · {model_for(job.model).label}")
         if job.status.polled:
             st.progress(job.progress_percent / 100)
         if st.button("Open", key=f"open_{job.id}", width="stretch"):
@@ -227,7 +231,7 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
 with st.expander("Spending: estimates and what Novita billed", icon=":material/payments:"):
     billed = None if settings.demo_mode else live_spend(settings)
     mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
-    rows = spend_rows(mine, settings.price_per_second, billed.days if billed else None)
+    rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
     if settings.demo_mode:
         st.caption("Demo mode: nothing is billed. The estimates are what these jobs would cost on Novita.")
     elif billed is not None and billed.problem:

@@ -282,3 +282,45 @@ def test_unknown_ids_bad_usage_and_bad_settings(data_dir, tmp_path) -> None:
     setting = cli(data_dir, "list", env={"PRICE_PER_SECOND": "cheap"})
     assert setting.returncode == 2
     assert "PRICE_PER_SECOND is 'cheap'" in setting.stderr and "Traceback" not in setting.stderr
+
+
+def test_submit_on_kling_30_pro_goes_to_its_endpoint_and_its_price_stops_it_on_a_low_balance(
+    served, files, data_dir
+) -> None:
+    control = SimulatorControl(served.simulator_url)
+    done = cli(
+        served.data_dir,
+        *submit_args(files["image"], files["video"], "--model", "kling-v3.0-pro", "--prompt", "on 3.0", "--wait"),
+        "--json",
+    )
+    job = answer(done)
+    assert done.returncode == 0 and job["status"] == "succeeded" and job["model"] == "kling-v3.0-pro", done.stderr
+    state = control.state()
+    [sent] = [r for r in state["requests"] if r["route"] == "submit" and r["body"].get("prompt") == "on 3.0"]
+    assert sent["path"] == "/v3/async/kling-v3.0-motion-control" and sent["body"]["model_name"] == "kling-v3-0-pro"
+    [task] = [t for t in state["tasks"] if t["task_id"] == job["task_id"]]
+    assert task["model"] == "kling-v3-0-pro" and task["cost_usd"] == pytest.approx(task["duration"] * 0.28)
+    assert "Model: Kling 3.0 Pro" in cli(served.data_dir, "show", job["id"]).stdout
+
+    # 3.5 s: 0.49 USD on 2.6 Pro, 0.98 on 3.0 Pro; a balance between stops only the dearer one, before the POST
+    control.configure(balance_usd=0.7)
+    try:
+        dear = cli(served.data_dir, *submit_args(files["image"], files["video"], "--model", "kling-v3.0-pro", "--wait"))
+        cheap = cli(served.data_dir, *submit_args(files["image"], files["video"], "--wait", "--json"))
+    finally:
+        control.configure(balance_usd=100.0)
+    assert dear.returncode == 1 and "0.98" in dear.stderr, dear.stderr
+    assert cheap.returncode == 0 and answer(cheap)["model"] == "kling-v2.6-pro", cheap.stderr
+    before = [r for r in state["requests"] if r["route"] == "submit"]
+    [after] = [r for r in control.state()["requests"] if r["route"] == "submit"][len(before) :]  # one POST, not two
+    assert after["path"] == "/v3/async/kling-v2.6-pro-motion-control" and "model_name" not in after["body"]
+
+
+def test_a_bad_model_is_bad_usage_and_check_names_the_model(files, data_dir) -> None:
+    bad = cli(data_dir, *submit_args(files["image"], files["video"], "--model", "kling-v4"))
+    assert bad.returncode == 2 and "usage:" in bad.stderr and "invalid choice: 'kling-v4'" in bad.stderr
+    assert answer(cli(data_dir, "list", "--json")) == []
+    checked = cli(data_dir, "check", str(files["long video"]), "--model", "kling-v3.0-std", "--json")
+    report = answer(checked)
+    assert checked.returncode == 1 and report["model"] == "kling-v3.0-std"
+    assert "(Model: Kling 3.0 Standard)" in report["problems"][0]["message"]

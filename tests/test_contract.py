@@ -20,9 +20,11 @@ from lib import errors
 from lib.jobs import Job, JobRequest, JobStatus, submit_job
 from lib.jobs.following import NO_VIDEO, Follow
 from lib.media.preflight import check_image, check_video
+from lib.media.prompts import check_prompts
 from lib.novita import RESULT_PATH, SUBMIT_PATH, NovitaClient, Orientation
+from lib.novita.rules import KLING_V30_PRO, MODELS
 from lib.simulator import inputs, rules
-from lib.simulator.rules import KLING_V26_PRO, InputBroken, read_mp4
+from lib.simulator.rules import KLING_V26_PRO, KLING_V30, SUBMIT_RULES, InputBroken, read_mp4
 from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
 from tests.test_jobs import follow_until
 from ui.common import status_words
@@ -294,6 +296,34 @@ def test_the_simulator_and_preflight_agree_on_videos(case, media) -> None:
     app = check_video(path, orientation)
     app_ok, simulator_ok = both_verdicts(app, lambda: KLING_V26_PRO.check_video(path, orientation))
     assert app_ok == simulator_ok, (case, app.problems, app.facts.get("duration"), read_mp4(path))
+
+
+# Kling 3.0: where its limits could differ from 2.6 Pro's (the prompt, the longest video per orientation)
+PROMPTS = {  # name -> (prompt length, negative prompt length)
+    "prompt 2,500": (2500, 0),
+    "prompt 2,501": (2501, 0),
+    "negative 2,500": (0, 2500),
+    "negative 2,501": (0, 2501),
+}
+V30_VIDEOS = ("10.0 s, image", "10.1 s, image", "30.0 s, video", "30.1 s, video")
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.word)
+@pytest.mark.parametrize("case", list(PROMPTS))
+def test_the_simulator_and_preflight_agree_on_prompt_lengths_for_each_model(model, case) -> None:
+    prompt, negative = ("p" * PROMPTS[case][0], "n" * PROMPTS[case][1])
+    app = check_prompts(prompt, negative, model)
+    app_ok, simulator_ok = both_verdicts(app, lambda: SUBMIT_RULES[model.submit_path].check_prompts(prompt, negative))
+    assert app_ok == simulator_ok, (model, case, app.problems)
+
+
+@pytest.mark.parametrize("case", V30_VIDEOS)
+def test_the_simulator_and_preflight_agree_on_video_lengths_for_30(case, media) -> None:
+    orientation, options = VIDEOS[case]
+    path = media.video("edge.mp4", **options)
+    app = check_video(path, orientation, model=KLING_V30_PRO)
+    app_ok, simulator_ok = both_verdicts(app, lambda: KLING_V30.check_video(path, orientation))
+    assert app_ok == simulator_ok, (case, app.problems, read_mp4(path))
 
 
 def test_the_simulator_refuses_what_is_not_mp4_or_mov_whatever_its_name(media) -> None:

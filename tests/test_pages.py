@@ -117,6 +117,24 @@ def test_an_uploaded_small_image_is_flagged_and_fixed(worker, tmp_path) -> None:
     assert ":material/cancel:" not in texts(app) and not app.get("progress")
 
 
+def test_the_model_chosen_on_upload_goes_to_generate_with_its_rules_and_price() -> None:
+    app = run("pages/1_Upload.py")
+    app.button[0].click().run()  # the samples
+    app.selectbox(key="model").set_value("kling-v3.0-std").run()
+    assert not app.exception and "Both files pass every rule" in texts(app)
+    assert JobStore(load_settings().db_path).prepared(app.session_state.prepared_id).model == "kling-v3.0-std"
+    app.switch_page("pages/2_Generate.py").run()
+    assert not app.exception
+    assert app.selectbox(key="gen_model").value == "kling-v3.0-std"
+    seconds = float(str(app.metric[0].value).strip("$")) / 0.28
+    assert 3.0 <= seconds <= 10.0  # the sample clip, at 3.0 Standard's price
+    app.text_area(key="prompt").set_value("x" * 2600).run()
+    assert app.button(key="generate").disabled
+    assert any("Model: Kling 3.0 Standard" in e.value and "2,500" in e.value for e in app.error)
+    app.selectbox(key="gen_model").set_value("kling-v2.6-pro").run()
+    assert not app.button(key="generate").disabled  # 2.6 Pro documents no prompt limit
+
+
 def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
     disguised = make_image(tmp_path / "disguised.png", 600, 800, fmt="WEBP")
     app = run("pages/1_Upload.py")
@@ -299,7 +317,7 @@ def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(
     assert character_png.exists() and motion_mp4.exists()  # files outside the data folder are the user's own
 
 
-def test_rerun_opens_generate_with_the_same_settings(settings, character_png, motion_mp4) -> None:
+def test_rerun_opens_generate_with_the_same_settings_and_model(settings, character_png, motion_mp4) -> None:
     store = JobStore(settings.db_path)
     job = store.add(
         a_job(
@@ -310,16 +328,23 @@ def test_rerun_opens_generate_with_the_same_settings(settings, character_png, mo
             image_path=str(character_png),
             video_path=str(motion_mp4),
             keep_original_sound=False,
+            model="kling-v3.0-pro",
+            output_seconds=3.5,
         )
     )
     app = run("pages/3_History.py")
+    assert any("Kling 3.0 Pro" in c.value for c in app.caption)  # on its card
     app.button(key=f"open_{job.id}").click().run()
+    assert "**Model:** Kling 3.0 Pro" in texts(app) and "$0.98" in texts(app)  # 3.5 s at 3.0 Pro's price
     next(b for b in app.button if b.label == "Re-run").click().run()
     assert not app.exception
     assert app.text_area(key="prompt").value == "moonwalk"
     assert app.text_area(key="negative_prompt").value == "blur"
     assert app.toggle(key="keep_sound").value is False
+    assert app.selectbox(key="gen_model").value == "kling-v3.0-pro"
+    assert "$0.98" in str(app.metric[0].value)
     assert store.prepared(app.session_state.prepared_id).image_path == str(character_png)
+    assert store.prepared(app.session_state.prepared_id).model == "kling-v3.0-pro"
 
 
 def test_two_files_dropped_at_once_are_both_kept(character_png, motion_mp4) -> None:

@@ -40,7 +40,7 @@ EXPECTED_JOBS_SCHEMA = (
    "updated_at" TEXT NOT NULL
 , "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
     """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
-    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0)"""
+    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
 )
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
@@ -50,7 +50,7 @@ EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
    "video_url" TEXT,
    "character_orientation" TEXT NOT NULL,
    "created_at" TEXT NOT NULL
-)"""
+, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
 
 EXPECTED_INDEXES = {
     ("idx_jobs_created_at", ("created_at",), 0),
@@ -79,7 +79,7 @@ EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
    "stop_requested" INTEGER DEFAULT 0,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
-)"""
+, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
 
 EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
    "id" TEXT PRIMARY KEY,
@@ -127,6 +127,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0002_create_jobs",
         "0003_gallery",
         "0004_engine",
+        "0005_models",
     ]
     assert db.journal_mode == "wal"
 
@@ -135,7 +136,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 4
+    assert db["_sqlite_migrations"].count == 5
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

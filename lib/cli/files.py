@@ -13,6 +13,7 @@ from lib.cli.output import OK, REFUSED, CheckView, FixView, Out, ProblemView, Re
 from lib.errors import LinkNotWeb, MediaUnreadable
 from lib.media import check_image, check_video, fix_image, fix_video, probe
 from lib.media.preflight import Code, Problem, Report
+from lib.novita.rules import Model, model_for
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 VIDEO_SUFFIXES = (".mp4", ".mov")
@@ -43,7 +44,8 @@ def check(args: argparse.Namespace, out: Out) -> int:
     """Check a file against the service's rules; exit code 1 when it breaks any."""
     path = local_file(args.file)
     kind = media_kind(path)
-    report = _report(path, kind, args.orientation)
+    model = model_for(args.model)
+    report = _report(path, kind, args.orientation, model)
     out.answer(
         CheckView(
             path=str(path),
@@ -53,6 +55,7 @@ def check(args: argparse.Namespace, out: Out) -> int:
             problems=[ProblemView.of(problem) for problem in report.problems],
             warnings=report.warnings,
             facts=report.facts,
+            model=model.word,
         )
     )
     return OK if report.ok else REFUSED
@@ -75,9 +78,9 @@ def fix(args: argparse.Namespace, out: Out) -> int:
 
     out_dir = Path(args.out).expanduser()
     if kind == "image":
-        fixed = fix_image(path, out_dir, on_progress=on_progress)
+        fixed = fix_image(path, out_dir, on_progress=on_progress, model=model_for(args.model))
     else:
-        fixed = fix_video(path, out_dir, args.orientation, on_progress=on_progress)
+        fixed = fix_video(path, out_dir, args.orientation, on_progress=on_progress, model=model_for(args.model))
     out.done()
     changed = fixed != path
     if not changed:
@@ -86,11 +89,11 @@ def fix(args: argparse.Namespace, out: Out) -> int:
     return OK
 
 
-def _report(path: Path, kind: str | None, orientation: str) -> Report:
+def _report(path: Path, kind: str | None, orientation: str, model: Model) -> Report:
     if kind == "image":
-        return check_image(path)
+        return check_image(path, model)
     if kind == "video":
-        return check_video(path, orientation)
+        return check_video(path, orientation, model=model)
     try:
         facts = probe(path)
     except MediaUnreadable as error:

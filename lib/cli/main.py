@@ -14,7 +14,7 @@ import importlib
 from lib.cli.output import REFUSED, STOPPED, Out, Refusal, Refused
 from lib.config import load_settings
 from lib.errors import MotionStudioError, SettingInvalid
-from lib.novita.rules import ORIENTATIONS
+from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, ORIENTATIONS
 
 BAD_USAGE = 2
 # The store's status words (`lib.jobs.models.JobStatus`), spelled out so `list --status` can offer them
@@ -69,16 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = _command(parsers, "check", "files:check", "check a character image or motion video against the rules")
     check.add_argument("file", metavar="FILE", help="a character image (JPG, PNG) or a motion video (MP4, MOV)")
     _orientation(check, required=False)
+    _model(check)
 
     fix = _command(parsers, "fix", "files:fix", "make a file that passes every rule")
     fix.add_argument("file", metavar="FILE", help="a character image or a motion video")
     fix.add_argument("--out", required=True, metavar="DIR", help="folder for the fixed file")
     _orientation(fix, required=False)
+    _model(fix)
 
     submit = _command(parsers, "submit", "submitting:submit", "check the inputs and queue a job", settings=True)
     submit.add_argument("--image", required=True, metavar="PATH_OR_URL", help="the character image")
     submit.add_argument("--video", required=True, metavar="PATH_OR_URL", help="the motion video")
     _orientation(submit, required=True)
+    _model(submit)
     submit.add_argument("--prompt", default="", metavar="TEXT", help="scene, style, lighting")
     submit.add_argument("--negative-prompt", default="", metavar="TEXT", help="things to avoid")
     submit.add_argument("--no-sound", action="store_true", help="leave out the motion video's sound")
@@ -125,6 +128,15 @@ def _orientation(command: argparse.ArgumentParser, required: bool) -> None:
         default=None if required else "image",
         help="which way the character faces: as in the image (video up to 10 s) or the video (up to 30 s)"
         + ("" if required else "; default image"),
+    )
+
+
+def _model(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--model",
+        choices=MODEL_WORDS,
+        default=DEFAULT_MODEL.word,
+        help=f"whose rules and price: {', '.join(MODEL_WORDS)}; default {DEFAULT_MODEL.word}",
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from lib.media.preflight import Problem
+from lib.novita.rules import DEFAULT_MODEL, model_for
 
 if TYPE_CHECKING:  # importing the job store costs half a second, which `check` and `fix` need not pay
     from lib.jobs.models import Job
@@ -47,12 +48,15 @@ class CheckView:
     problems: list[ProblemView]
     warnings: list[str]
     facts: dict[str, Any]
+    model: str = DEFAULT_MODEL.word  # whose rules it was checked against
 
     def words(self) -> str:
         lines = [f"{self.path}: {_describe(self.kind, self.facts)}"]
         if self.ok:
             lines.append(
-                "It passes every rule" + (f" for orientation '{self.orientation}'." if self.kind == "video" else ".")
+                "It passes every rule"
+                + ("" if self.model == DEFAULT_MODEL.word else f" of Model: {model_for(self.model).label}")
+                + (f" for orientation '{self.orientation}'." if self.kind == "video" else ".")
             )
         elif self.kind is None:
             lines += [f"It cannot be checked: {problem.message}" for problem in self.problems]
@@ -107,6 +111,7 @@ class JobView:
     created_at: str
     submitted_at: str | None
     finished_at: str | None
+    model: str  # the model's command-line word, like kling-v3.0-pro
 
     @classmethod
     def of(cls, job: Job) -> JobView:
@@ -130,10 +135,12 @@ class JobView:
             created_at=job.created_at,
             submitted_at=job.submitted_at,
             finished_at=job.finished_at,
+            model=job.model,
         )
 
     def words(self) -> str:
         shown = [
+            ("Model", model_for(self.model).label),
             ("Prompt", self.prompt),
             ("Things to avoid", self.negative_prompt),
             ("Character faces", "as in the image" if self.character_orientation == "image" else "as in the video"),

@@ -20,7 +20,7 @@ from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_prompts, check_video
-from lib.novita.rules import Orientation
+from lib.novita.rules import Orientation, model_for
 from lib.worker import START_COMMAND, live_workers, queue_job
 
 NO_WORKER = f"No worker is running: start it with {START_COMMAND}. The job waits in the queue until one runs."
@@ -34,9 +34,10 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     prompt, negative_prompt = (args.prompt or "").strip(), (args.negative_prompt or "").strip()
     image = _input_file(args.image, settings)
     video = _input_file(args.video, settings)
-    image_report = check_image(image)
-    video_report = check_video(video, args.orientation, keep_original_sound=keep_sound)
-    problems = image_report.problems + video_report.problems + check_prompts(prompt, negative_prompt).problems
+    model = model_for(args.model)
+    image_report = check_image(image, model)
+    video_report = check_video(video, args.orientation, keep_original_sound=keep_sound, model=model)
+    problems = image_report.problems + video_report.problems + check_prompts(prompt, negative_prompt, model).problems
     if problems:
         raise Refused(
             f"Nothing was submitted: {'a rule is' if len(problems) == 1 else f'{len(problems)} rules are'} broken. "
@@ -52,6 +53,7 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         prompt=prompt,
         negative_prompt=negative_prompt,
         keep_original_sound=keep_sound,
+        model=model,
     )
     job = queue_job(request, settings, public_base_url=settings.public_base_url)
     if not live_workers(settings):

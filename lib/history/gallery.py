@@ -4,6 +4,7 @@ their estimated cost beside what Novita really billed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from lib.jobs.prepared import prepare_pair
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.novita.billing import DaySpend
-from lib.novita.rules import Orientation
+from lib.novita.rules import Model, Orientation, model_for
 
 NAME_WORDS = 5
 
@@ -40,12 +41,13 @@ class SpendRow:
     billed_by_model: dict[str, float]
 
 
-def spend_rows(jobs: list[Job], price_per_second: float, billed: list[DaySpend] | None) -> list[SpendRow]:
-    """Estimates of the jobs that reached the service (failed tasks are not charged) beside the bills,
-    per day, newest first; `billed` None means the bills could not be read."""
+def spend_rows(jobs: list[Job], price_for: Callable[[Model], float], billed: list[DaySpend] | None) -> list[SpendRow]:
+    """Estimates of the jobs that reached the service (failed tasks are not charged), each at its model's
+    price (`price_for`, e.g. `settings.price_for`), beside the bills, per day, newest first; `billed`
+    None means the bills could not be read."""
     estimated: dict[date, float] = {}
     for job in jobs:
-        cost = estimate_cost(job.output_seconds, price_per_second)
+        cost = estimate_cost(job.output_seconds, price_for(model_for(job.model)))
         if job.task_id and job.status is not JobStatus.FAILED and cost is not None:
             day = datetime.fromisoformat(job.submitted_at or job.created_at).date()
             estimated[day] = estimated.get(day, 0.0) + cost
@@ -70,18 +72,20 @@ def request_from(job: Job) -> JobRequest:
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
         keep_original_sound=job.keep_original_sound,
+        model=model_for(job.model),
     )
 
 
 @dataclass(frozen=True)
 class Rerun:
-    """What Generate opens with to run a past job again: its pair, its orientation, its words and sound."""
+    """What Generate opens with to run a past job again: its pair, orientation, words, sound and model."""
 
     prepared_id: str
     orientation: str
     prompt: str
     negative_prompt: str
     keep_original_sound: bool
+    model: str
 
 
 def can_rerun(job: Job) -> bool:
@@ -93,8 +97,11 @@ def set_up_rerun(store: JobStore, job: Job) -> Rerun:
     """Prepare the job's inputs again, as the pair Upload would make of them, and say what to fill in."""
     if not (job.image_path and job.video_path):
         raise ValueError(f"job {job.id} has no local inputs to run again")
-    prepared = prepare_pair(store, job.image_path, job.video_path, job.character_orientation)
-    return Rerun(prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound)
+    model = model_for(job.model)
+    prepared = prepare_pair(store, job.image_path, job.video_path, job.character_orientation, model=model)
+    return Rerun(
+        prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound, model.word
+    )
 
 
 def first_page_if_filtered(query: GalleryQuery, filters_shown: tuple | None) -> GalleryQuery:

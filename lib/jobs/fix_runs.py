@@ -21,6 +21,7 @@ from lib.files.digest import content_digest
 from lib.jobs.database import Database
 from lib.jobs.models import now_iso
 from lib.media.fixes import fix_image, fix_video
+from lib.novita.rules import DEFAULT_MODEL, Model, model_for
 
 # A running fix writes its progress every fraction of a second; one silent this long died with its worker.
 STALE_SECONDS = 120.0
@@ -54,6 +55,7 @@ class FixRun:
     result_path: str | None = None
     error: str | None = None
     stop_requested: bool = False
+    model: str = DEFAULT_MODEL.word
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> FixRun:
@@ -74,14 +76,27 @@ class FixRuns(Database):
     """Fix runs in the store."""
 
     def request(
-        self, kind: str, source: Path | str, orientation: str | None = None, start: float = 0.0
+        self,
+        kind: str,
+        source: Path | str,
+        orientation: str | None = None,
+        start: float = 0.0,
+        model: Model = DEFAULT_MODEL,
     ) -> tuple[FixRun, bool]:
-        """The fix run for this file and these choices: (the run, whether the caller should queue it).
+        """The fix run for this file and these choices, for `model`'s rules: (the run, whether the caller
+        should queue it).
 
         A run under way, or one that finished with its file still there, is joined; one that failed,
         was stopped or went silent starts again.
         """
-        parts = {"kind": kind, "source": content_digest(Path(source)), "orientation": orientation, "start": start}
+        parts: dict[str, Any] = {
+            "kind": kind,
+            "source": content_digest(Path(source)),
+            "orientation": orientation,
+            "start": start,
+        }
+        if model is not DEFAULT_MODEL:  # 2.6 Pro adds nothing, so a run from before models is joined
+            parts["model"] = model.word
         run_id = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
         now = now_iso()
         with self._write() as db:
@@ -102,6 +117,7 @@ class FixRuns(Database):
                 "result_path": None,
                 "error": None,
                 "stop_requested": 0,
+                "model": model.word,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -141,7 +157,7 @@ def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0
 
     try:
         if run.kind == "image":
-            result = fix_image(run.source_path, out_dir, on_progress=progress)
+            result = fix_image(run.source_path, out_dir, on_progress=progress, model=model_for(run.model))
         else:
             result = fix_video(
                 run.source_path,
@@ -150,6 +166,7 @@ def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0
                 start=run.start,
                 loop_short=True,
                 on_progress=progress,
+                model=model_for(run.model),
             )
     except FixStopped as stopped:
         return runs.update(run_id, status=FixState.STOPPED, error=str(stopped))

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from lib.novita.rules import DEFAULT_MODEL
+
 
 class JobStatus(Enum):
     """Where a job stands, from the moment it is recorded (before anything is sent) to its end."""
@@ -118,6 +120,7 @@ class Job:
     lease: str | None = None
     due_at: str | None = None
     polls: int = 0
+    model: str = DEFAULT_MODEL.word  # the model's command-line word; rows from before models are 2.6 Pro
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -152,6 +155,7 @@ class PreparedInputs:
     character_orientation: str
     created_at: str
     video_url: str | None = None
+    model: str = DEFAULT_MODEL.word
 
 
 @dataclass(frozen=True)

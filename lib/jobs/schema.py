@@ -129,6 +129,14 @@ def _engine(db: sqlite_utils.Database) -> None:
     db.table("workers").create_index(["key_fingerprint", "seen_at"])
 
 
+@migrations(name="0005_models")
+def _models(db: sqlite_utils.Database) -> None:
+    """The model each job and prepared pair is for; everything before had Kling 2.6 Pro, the only one then."""
+    db.table("jobs").add_column("model", str, not_null_default="kling-v2.6-pro")
+    db.table("prepared_inputs").add_column("model", str, not_null_default="kling-v2.6-pro")
+    db.table("fix_runs").add_column("model", str, not_null_default="kling-v2.6-pro")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

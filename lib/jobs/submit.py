@@ -29,7 +29,7 @@ from lib.jobs.store import JobStore
 from lib.media.probe import probe
 from lib.media.thumbnails import poster_for
 from lib.novita.client import NovitaClient
-from lib.novita.rules import Orientation
+from lib.novita.rules import DEFAULT_MODEL, Model, Orientation, model_for
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,10 @@ class JobRequest:
     prompt: str = ""
     negative_prompt: str = ""
     keep_original_sound: bool = True
+    model: Model = DEFAULT_MODEL
 
     def content_hash(self) -> str:
-        """Identifies the inputs and every setting: equal hashes ask for the same generation."""
+        """Identifies the inputs, every setting and the model: equal hashes ask for the same generation."""
         parts = {
             "image": self.image if is_url(self.image) else content_digest(Path(self.image)),
             "video": self.video if is_url(self.video) else content_digest(Path(self.video)),
@@ -53,6 +54,8 @@ class JobRequest:
             "negative_prompt": self.negative_prompt,
             "keep_original_sound": self.keep_original_sound,
         }
+        if self.model is not DEFAULT_MODEL:  # 2.6 Pro adds nothing, so a job in flight from before models is found
+            parts["model"] = self.model.word
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -83,7 +86,7 @@ def record_job(
             duration = probe(video_path).duration
         except errors.MediaUnreadable:
             duration = None  # the service will refuse it and say why; the job still records that
-        output_seconds = min(duration, request.character_orientation.max_video_seconds) if duration else None
+        output_seconds = request.model.billed_seconds(duration, request.character_orientation) if duration else None
     return store.add_unless_in_flight(
         Job(
             id=new_job_id(),
@@ -102,6 +105,7 @@ def record_job(
             output_seconds=output_seconds,
             service=service,
             key_fingerprint=key_fingerprint,
+            model=request.model.word,
             created_at=created,
             updated_at=created,
         )
@@ -140,6 +144,7 @@ def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hostin
             prompt=claimed.prompt or None,
             negative_prompt=claimed.negative_prompt or None,
             keep_original_sound=claimed.keep_original_sound,
+            model=model_for(claimed.model),
         )
     except errors.UnclearAnswer as error:
         raise _recorded(store, claimed, lease, error, JobStatus.MAYBE_SUBMITTED) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib.media.preflight import Code, Report
-from lib.novita.rules import IMAGE_FORMATS, MAX_ASPECT, MAX_BYTES, MAX_SECONDS, MB, MIN_SECONDS, MIN_SIDE, VIDEO_FORMATS
+from lib.novita.rules import DEFAULT_MODEL, IMAGE_FORMATS, MB, VIDEO_FORMATS, Model
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,9 @@ class Check:
     message: str = ""
 
 
-def checklist(report: Report, orientation: str | None = None) -> list[Check]:
-    """One row per rule; a video report (`orientation` given) adds its length rule."""
+def checklist(report: Report, orientation: str | None = None, model: Model = DEFAULT_MODEL) -> list[Check]:
+    """One row per rule of `model` (Kling 2.6 Pro unless told); a video report (`orientation` given) adds
+    its length rule."""
     failed = {problem.code: problem.message for problem in report.problems}
     if Code.UNREADABLE in failed:
         return [Check("Readable file", False, "not readable", "an image or a video", failed[Code.UNREADABLE])]
@@ -27,13 +28,13 @@ def checklist(report: Report, orientation: str | None = None) -> list[Check]:
     formats = VIDEO_FORMATS if orientation else IMAGE_FORMATS
     rows = [
         (Code.FORMAT, "Format", str(facts.get("format", "?")).upper(), " or ".join(f.upper() for f in formats)),
-        (Code.FILE_SIZE, "File size", _size(facts.get("size_bytes", 0)), f"at most {MAX_BYTES // MB} MB"),
-        (Code.MIN_SIDE, "Smallest side", f"{min(width, height)} px", f"at least {MIN_SIDE} px"),
+        (Code.FILE_SIZE, "File size", _size(facts.get("size_bytes", 0)), f"at most {model.max_bytes // MB} MB"),
+        (Code.MIN_SIDE, "Smallest side", f"{min(width, height)} px", f"at least {model.min_side} px"),
         (
             Code.ASPECT_RATIO,
             "Shape",
             f"{width}×{height} ({_ratio(width, height)})",
-            f"between 1:{MAX_ASPECT:g} and {MAX_ASPECT:g}:1",
+            f"between 1:{model.max_aspect:g} and {model.max_aspect:g}:1",
         ),
     ]
     if orientation:
@@ -42,7 +43,7 @@ def checklist(report: Report, orientation: str | None = None) -> list[Check]:
                 Code.DURATION,
                 "Length",
                 f"{facts.get('duration') or 0:.1f} s",
-                f"{MIN_SECONDS:g} s to {MAX_SECONDS[orientation]:g} s",
+                f"{model.min_seconds:g} s to {model.max_video_seconds(orientation):g} s",
             )
         )
     return [

@@ -26,7 +26,7 @@ from lib.media.layout import Fit, layout
 from lib.media.pictures import open_upright
 from lib.media.preflight import Code, Report, check_image, check_video
 from lib.media.probe import VideoFacts, probe
-from lib.novita.rules import MAX_BYTES, MAX_SECONDS, MIN_SECONDS, MIN_SIDE
+from lib.novita.rules import DEFAULT_MODEL, MAX_BYTES, MIN_SIDE, Model
 
 # 95% of 10 MiB is still under 10,000,000 bytes, so the output passes whichever megabyte the service means.
 BUDGET_BYTES = int(MAX_BYTES * 0.95)
@@ -43,10 +43,15 @@ RECIPE = "1"
 
 
 def fix_image(
-    path: Path | str, out_dir: Path | str, fit: Fit = Fit.SOLID, on_progress: ProgressCallback | None = None
+    path: Path | str,
+    out_dir: Path | str,
+    fit: Fit = Fit.SOLID,
+    on_progress: ProgressCallback | None = None,
+    model: Model = DEFAULT_MODEL,
 ) -> Path:
-    """Make a character image that passes `check_image`: JPEG, at least 300 px a side, within the aspect
-    bounds (padded with the edge colour, a blurred fill, or cropped), under 10 MB.
+    """Make a character image that passes `check_image` for `model` (Kling 2.6 Pro unless told): JPEG, at
+    least 300 px a side, within the aspect bounds (padded with the edge colour, a blurred fill, or
+    cropped), under 10 MB. Every model has the same image rules today, so the output is the same for each.
 
     Returns `path` itself, untouched, when it already passes. EXIF rotation is applied and transparency
     is flattened onto the fill. Raises `FixFailed` for a file that cannot be opened or is too large to.
@@ -54,7 +59,7 @@ def fix_image(
         fix_image(Path("wide.png"), Path("data/fixed"))   # data/fixed/fixed-<hash>.jpg
     """
     path, out_dir = Path(path), Path(out_dir)
-    report = check_image(path)
+    report = check_image(path, model)
     if report.ok:
         return path
     _refuse_unreadable(report)
@@ -74,10 +79,13 @@ def fix_video(
     fit: Fit = Fit.SOLID,
     loop_short: bool = False,
     on_progress: ProgressCallback | None = None,
+    model: Model = DEFAULT_MODEL,
 ) -> Path:
-    """Make a motion video that passes `check_video` for `orientation`, in one ffmpeg pass.
+    """Make a motion video that passes `check_video` for `orientation` and `model` (Kling 2.6 Pro unless
+    told), in one ffmpeg pass.
 
-    The output is H.264/AAC MP4 with faststart, from `start` up to the orientation's cap (10 s or 30 s),
+    The output is H.264/AAC MP4 with faststart, from `start` up to the model's cap for the orientation
+    (10 s or 30 s),
     upright, at least 300 px a side, padded (`Fit.SOLID`: black bars, `Fit.BLUR`) or cropped into the
     aspect bounds, scaled down past 1080p, with the audio kept. The video bitrate comes from the duration
     so the file lands just under 10 MB when the source is bigger than that; a smaller source keeps its
@@ -89,19 +97,24 @@ def fix_video(
         fix_video(Path("dance.mov"), Path("data/fixed"), "image", start=2.5)   # data/fixed/fixed-<hash>.mp4
     """
     path, out_dir = Path(path), Path(out_dir)
-    report = check_video(path, orientation, keep_original_sound=False)
+    report = check_video(path, orientation, keep_original_sound=False, model=model)
     if report.ok and start == 0:
         return path
     _refuse_unreadable(report)
     facts = probe(path)
     if not isinstance(facts, VideoFacts) or facts.duration is None:
         raise FixFailed(report.problems[0].message)
-    seconds = _output_seconds(facts.duration, facts.fps, start, MAX_SECONDS[orientation], loop_short)
-    out = out_dir / f"fixed-{_recipe_hash(path, orientation, start, fit, loop_short)}.mp4"
+    cap = model.max_video_seconds(orientation)
+    seconds = _output_seconds(facts.duration, facts.fps, start, cap, model.min_seconds, loop_short)
+    # The model's limits, not its name, shape the output: models with the same limits share one file, and
+    # 2.6 Pro's add nothing to the name, so files fixed before there were models are found again.
+    limits = _limits(model, orientation)
+    extra = () if limits == _limits(DEFAULT_MODEL, orientation) else limits
+    out = out_dir / f"fixed-{_recipe_hash(path, orientation, start, fit, loop_short, *extra)}.mp4"
     if not out.exists():
         with atomic_write(out) as partial:
             run_ffmpeg(_video_command(path, facts, start, seconds, fit, loop_short, partial), seconds, on_progress)
-            after = check_video(partial, orientation, keep_original_sound=False)
+            after = check_video(partial, orientation, keep_original_sound=False, model=model)
             if not after.ok:
                 raise FixFailed(after.problems[0].message)
     if on_progress:
@@ -118,6 +131,10 @@ def _refuse_unreadable(report: Report) -> None:
 def _recipe_hash(path: Path, *settings: object) -> str:
     recipe = json.dumps([content_digest(path), RECIPE, *[str(setting) for setting in settings]])
     return hashlib.sha256(recipe.encode()).hexdigest()[:24]
+
+
+def _limits(model: Model, orientation: str) -> tuple[float, ...]:
+    return (model.max_video_seconds(orientation), model.min_seconds, model.max_bytes, model.min_side, model.max_aspect)
 
 
 def _fit_picture(picture: Image.Image, fit: Fit) -> Image.Image:
@@ -161,7 +178,9 @@ def _save_under_budget(picture: Image.Image, out: Path) -> None:
             picture.save(partial, "JPEG", quality=75, optimize=True)
 
 
-def _output_seconds(duration: float, fps: float | None, start: float, cap: float, loop_short: bool) -> float:
+def _output_seconds(
+    duration: float, fps: float | None, start: float, cap: float, shortest: float, loop_short: bool
+) -> float:
     if not 0 <= start < duration:
         raise FixFailed(f"the start, {start:g} s, is not inside the {duration:.1f} s clip")
     if duration - start > cap:
@@ -169,12 +188,12 @@ def _output_seconds(duration: float, fps: float | None, start: float, cap: float
         # cap at 29.97 fps: cut at the last whole frame instead.
         return math.floor(cap * fps + 1e-6) / fps - 0.001 if fps else cap
     seconds = duration - start
-    if seconds >= MIN_SECONDS:
+    if seconds >= shortest:
         return seconds
     if loop_short:
-        return MIN_SECONDS
+        return shortest
     raise FixFailed(
-        f"the clip is {seconds:.1f} s long from the start chosen and must be at least {MIN_SECONDS:g} s; "
+        f"the clip is {seconds:.1f} s long from the start chosen and must be at least {shortest:g} s; "
         "loop it to make it long enough"
     )
 

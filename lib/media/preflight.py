@@ -24,18 +24,7 @@ from typing import Any
 from lib.errors import MediaUnreadable
 from lib.files.digest import content_digest, forget_digests
 from lib.media.probe import ImageFacts, MediaFacts, VideoFacts, probe
-from lib.novita.rules import (
-    IMAGE_FORMATS,
-    MAX_ASPECT,
-    MAX_BYTES,
-    MAX_SECONDS,
-    MB,
-    MIN_SECONDS,
-    MIN_SIDE,
-    ORIENTATIONS,
-    VIDEO_FORMATS,
-    aspect_ok,
-)
+from lib.novita.rules import DEFAULT_MODEL, IMAGE_FORMATS, MB, ORIENTATIONS, VIDEO_FORMATS, Model, aspect_ok
 
 # Not a service rule: above this Pillow (and most decoders) cannot open an image without gigabytes
 # of memory, so such a file is refused from its header instead of being decoded.
@@ -53,6 +42,7 @@ class Code(StrEnum):
     ASPECT_RATIO = "aspect_ratio"
     DURATION = "duration"
     NEGATIVE_PROMPT_LENGTH = "negative_prompt_length"
+    PROMPT_LENGTH = "prompt_length"
     PROMPT_CHARACTERS = "prompt_characters"
 
 
@@ -79,21 +69,25 @@ class Report:
         object.__setattr__(self, "ok", not self.problems)
 
 
-def check_image(path: Path | str) -> Report:
-    """Check the character image: JPG or PNG, at most 10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1."""
-    return _cached(Path(path), ("image",), _check_image)
+def check_image(path: Path | str, model: Model = DEFAULT_MODEL) -> Report:
+    """Check the character image against `model`'s rules (Kling 2.6 Pro unless told): JPG or PNG, at most
+    10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1."""
+    return _cached(Path(path), ("image", model), _check_image)
 
 
-def check_video(path: Path | str, orientation: str, keep_original_sound: bool = True) -> Report:
-    """Check the motion video: MP4 or MOV, at most 10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1,
-    and 3 s up to 10 s (orientation "image") or 30 s (orientation "video").
+def check_video(
+    path: Path | str, orientation: str, keep_original_sound: bool = True, model: Model = DEFAULT_MODEL
+) -> Report:
+    """Check the motion video against `model`'s rules (Kling 2.6 Pro unless told): MP4 or MOV, at most
+    10 MB, sides of 300 px or more, aspect 1:2.5 to 2.5:1, and 3 s up to the model's longest for the
+    orientation (10 s for "image", 30 s for "video" on every model today).
 
     Warns when `keep_original_sound` is asked of a silent video, and when a clip too long for
     orientation "image" would be accepted under orientation "video".
     """
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, not {orientation!r}")
-    return _cached(Path(path), ("video", orientation, keep_original_sound), _check_video)
+    return _cached(Path(path), ("video", orientation, keep_original_sound, model), _check_video)
 
 
 _reports: OrderedDict[tuple, Report] = OrderedDict()
@@ -124,7 +118,7 @@ def _cached(path: Path, settings: tuple[Any, ...], check: Callable[..., Report])
     return replace(report, problems=list(report.problems), warnings=list(report.warnings), facts=dict(report.facts))
 
 
-def _check_image(path: Path) -> Report:
+def _check_image(path: Path, model: Model) -> Report:
     what = "The character image"
     facts, problems = _read(path, what)
     if facts is None:
@@ -145,11 +139,11 @@ def _check_image(path: Path) -> Report:
                 MAX_PIXELS,
             )
         )
-    problems += _common_rules(facts, what)
+    problems += _common_rules(facts, what, model)
     return Report(problems, [], report_facts)
 
 
-def _check_video(path: Path, orientation: str, keep_original_sound: bool) -> Report:
+def _check_video(path: Path, orientation: str, keep_original_sound: bool, model: Model) -> Report:
     what = "The motion video"
     facts, problems = _read(path, what)
     if facts is None:
@@ -159,20 +153,24 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool) -> Rep
     problems += _format_rule(facts, what, facts.has_video, wrong_kind, VIDEO_FORMATS, "an MP4 or MOV video")
     if not isinstance(facts, VideoFacts):
         return Report(problems, [], report_facts)
-    problems += _common_rules(facts, what)
+    problems += _common_rules(facts, what, model)
     warnings: list[str] = []
-    longest = MAX_SECONDS[orientation]
+    longest, shortest = model.max_video_seconds(orientation), model.min_seconds
+    in_model = "" if model is DEFAULT_MODEL else f" (Model: {model.label})"
     if facts.duration is None:
-        problems.append(
-            Problem(Code.DURATION, f"{what} does not say how long it is; it must be 3 to {longest:g} s long.")
-        )
-    elif facts.duration < MIN_SECONDS:
         problems.append(
             Problem(
                 Code.DURATION,
-                f"{what} is {_seconds(facts.duration, MIN_SECONDS)} long; it must be at least {MIN_SECONDS:g} s.",
+                f"{what} does not say how long it is; it must be {shortest:g} to {longest:g} s long{in_model}.",
+            )
+        )
+    elif facts.duration < shortest:
+        problems.append(
+            Problem(
+                Code.DURATION,
+                f"{what} is {_seconds(facts.duration, shortest)} long; it must be at least {shortest:g} s{in_model}.",
                 facts.duration,
-                MIN_SECONDS,
+                shortest,
             )
         )
     elif facts.duration > longest:
@@ -180,15 +178,15 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool) -> Rep
             Problem(
                 Code.DURATION,
                 f"{what} is {_seconds(facts.duration, longest)} long; with orientation '{orientation}' "
-                f"it can be at most {longest:g} s.",
+                f"it can be at most {longest:g} s{in_model}.",
                 facts.duration,
                 longest,
             )
         )
-        if facts.duration <= MAX_SECONDS["video"]:
+        if facts.duration <= model.max_video_seconds("video"):
             warnings.append(
                 f"With character orientation 'video' this {_seconds(facts.duration, longest)} clip is accepted "
-                f"as it is (up to {MAX_SECONDS['video']:g} s); the character then faces as in the video."
+                f"as it is (up to {model.max_video_seconds('video'):g} s); the character then faces as in the video."
             )
     if keep_original_sound and not facts.has_audio:
         warnings.append("The motion video has no sound, so keeping the original sound will give a silent result.")
@@ -217,48 +215,50 @@ def _format_rule(
     return [Problem(Code.FORMAT, message, facts.format, ", ".join(allowed))]
 
 
-def _common_rules(facts: ImageFacts | VideoFacts, what: str) -> list[Problem]:
+def _common_rules(facts: ImageFacts | VideoFacts, what: str, model: Model) -> list[Problem]:
     """The rules images and videos share: file size, shortest side and aspect ratio."""
     problems: list[Problem] = []
-    if facts.size_bytes > MAX_BYTES:
+    max_bytes, min_side, max_aspect = model.max_bytes, model.min_side, model.max_aspect
+    if facts.size_bytes > max_bytes:
         problems.append(
             Problem(
                 Code.FILE_SIZE,
-                f"{what} is {_megabytes(facts.size_bytes)}; it can be at most {_megabytes(MAX_BYTES)}.",
+                f"{what} is {_megabytes(facts.size_bytes, max_bytes)}; it can be at most "
+                f"{_megabytes(max_bytes, max_bytes)}.",
                 facts.size_bytes,
-                MAX_BYTES,
+                max_bytes,
             )
         )
     width, height = facts.width, facts.height
     size = f"{width} x {height} px"
-    if min(width, height) < MIN_SIDE:
+    if min(width, height) < min_side:
         problems.append(
             Problem(
                 Code.MIN_SIDE,
-                f"{what} is {size}; its width and height must each be at least {MIN_SIDE} px.",
+                f"{what} is {size}; its width and height must each be at least {min_side} px.",
                 min(width, height),
-                MIN_SIDE,
+                min_side,
             )
         )
-    if not aspect_ok(width, height):
+    if not aspect_ok(width, height, max_aspect):
         wide = width > height
         ratio = f"{width / height:.2f}:1" if wide else f"1:{height / width:.2f}"
         problems.append(
             Problem(
                 Code.ASPECT_RATIO,
-                f"{what} is {size}, an aspect ratio of {ratio}; it must be between 1:{MAX_ASPECT:g} "
-                f"and {MAX_ASPECT:g}:1.",
+                f"{what} is {size}, an aspect ratio of {ratio}; it must be between 1:{max_aspect:g} "
+                f"and {max_aspect:g}:1.",
                 round(width / height, 4),
-                MAX_ASPECT if wide else round(1 / MAX_ASPECT, 4),
+                max_aspect if wide else round(1 / max_aspect, 4),
             )
         )
     return problems
 
 
-def _megabytes(size: int) -> str:
+def _megabytes(size: int, cap: int) -> str:
     """'12.4 MB', with the exact bytes when one decimal would hide how close the size is to the cap."""
     text = f"{size / MB:.1f} MB"
-    return f"{text} ({size:,} bytes)" if round(size / MB, 1) == MAX_BYTES / MB else text
+    return f"{text} ({size:,} bytes)" if round(size / MB, 1) == cap / MB else text
 
 
 def _seconds(duration: float, limit: float) -> str:

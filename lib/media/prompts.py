@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from lib.media.preflight import Code, Problem, Report
-from lib.novita.rules import MAX_NEGATIVE_PROMPT
+from lib.novita.rules import DEFAULT_MODEL, Model
 
 # Line breaks and tabs are text; every other control character (and a lone UTF-16 surrogate, which
 # is no character at all) is invisible in a text box and would reach the service as garbage.
@@ -22,8 +22,9 @@ CONTROL_NAMES = {
 SHOWN_CHARACTERS = 3
 
 
-def check_prompts(prompt: str | None, negative_prompt: str | None) -> Report:
-    r"""Check the prompts: the negative prompt can have at most 2,500 characters, and neither may hold
+def check_prompts(prompt: str | None, negative_prompt: str | None, model: Model = DEFAULT_MODEL) -> Report:
+    r"""Check the prompts against `model`'s rules (Kling 2.6 Pro unless told): the negative prompt can have
+    at most 2,500 characters, the prompt too on a model that limits it (3.0), and neither may hold
     control characters.
 
     Any Unicode text is fine (emoji, right-to-left scripts, CJK, combining accents, zero-width joiners),
@@ -38,14 +39,24 @@ def check_prompts(prompt: str | None, negative_prompt: str | None) -> Report:
     """
     prompt, negative_prompt = prompt or "", negative_prompt or ""
     problems = _control_characters(prompt, "The prompt") + _control_characters(negative_prompt, "The negative prompt")
-    if len(negative_prompt) > MAX_NEGATIVE_PROMPT:
+    in_model = "" if model is DEFAULT_MODEL else f" with Model: {model.label}"
+    if model.max_prompt is not None and len(prompt) > model.max_prompt:
+        problems.append(
+            Problem(
+                Code.PROMPT_LENGTH,
+                f"The prompt is {len(prompt):,} characters long; it can be at most {model.max_prompt:,}{in_model}.",
+                len(prompt),
+                model.max_prompt,
+            )
+        )
+    if len(negative_prompt) > model.max_negative_prompt:
         problems.append(
             Problem(
                 Code.NEGATIVE_PROMPT_LENGTH,
                 f"The negative prompt is {len(negative_prompt):,} characters long; "
-                f"it can be at most {MAX_NEGATIVE_PROMPT:,}.",
+                f"it can be at most {model.max_negative_prompt:,}{in_model}.",
                 len(negative_prompt),
-                MAX_NEGATIVE_PROMPT,
+                model.max_negative_prompt,
             )
         )
     return Report(problems, [], {"prompt_length": len(prompt), "negative_prompt_length": len(negative_prompt)})

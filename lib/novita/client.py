@@ -1,4 +1,4 @@
-"""The Novita API client for Kling V2.6 Pro Motion Control: submit, task result, balance, bills.
+"""The Novita API client for Kling Motion Control (2.6 Pro, 3.0): submit, task result, balance, bills.
 
 Every request has an explicit (connect, read) timeout. Reads (GET) are retried with exponential
 back-off and jitter; the job-creating POST never is, because a retried POST can start a second,
@@ -26,11 +26,12 @@ from lib import errors
 from lib.novita.billing import BALANCE_UNIT_USD, BILLS_PATH, GENERATION_CATEGORY, MAX_QUERY_DAYS, Bill
 from lib.novita.error_mapping import error_from_response, transport_error
 from lib.novita.keys import fingerprint
+from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.novita.task import TaskResult, as_int
 
 log = logging.getLogger(__name__)
 
-SUBMIT_PATH = "/v3/async/kling-v2.6-pro-motion-control"
+SUBMIT_PATH = DEFAULT_MODEL.submit_path  # Kling 2.6 Pro's; each model has its own
 RESULT_PATH = "/v3/async/task-result"
 BALANCE_PATH = "/openapi/v1/billing/balance/detail"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -92,8 +93,9 @@ class NovitaClient:
         prompt: str | None = None,
         negative_prompt: str | None = None,
         keep_original_sound: bool = True,
+        model: Model = DEFAULT_MODEL,
     ) -> str:
-        """Start a job and return its task_id. `image` is a URL or base64 data, `video` a URL.
+        """Start a job on `model`'s endpoint and return its task_id. `image` is a URL or base64 data, `video` a URL.
 
         Sent once: `UnclearAnswer` (a time-out, a dropped connection, an unreadable answer) means the
         job may exist.
@@ -108,7 +110,9 @@ class NovitaClient:
             body["prompt"] = prompt
         if negative_prompt:
             body["negative_prompt"] = negative_prompt
-        payload = self._request("POST", SUBMIT_PATH, json=body, timeout=self.submit_timeout, retry=False)
+        if model.model_name:
+            body["model_name"] = model.model_name
+        payload = self._request("POST", model.submit_path, json=body, timeout=self.submit_timeout, retry=False)
         if not payload.get("task_id"):
             raise errors.UnclearAnswer("Novita's answer had no task id", status=200)
         return str(payload["task_id"])

@@ -91,6 +91,13 @@ KLING_V26_PRO = ServiceRules()
 # "image" gives a 5 s output; what it accepts as reference video is not stated apart, so 10 s stays.
 KLING_V30 = ServiceRules(max_prompt=2500)
 
+# The submit endpoints, as the reference names them, and the `model_name` values 3.0 accepts (the first
+# is what it runs when none is given). 2.6 Pro documents no `model_name`; like other extra fields it is ignored.
+V26_PRO_PATH = "/v3/async/kling-v2.6-pro-motion-control"
+V30_PATH = "/v3/async/kling-v3.0-motion-control"
+SUBMIT_RULES = {V26_PRO_PATH: KLING_V26_PRO, V30_PATH: KLING_V30}
+V30_MODEL_NAMES = ("kling-v3-0-std", "kling-v3-0-pro")
+
 
 @dataclass(frozen=True)
 class Mp4Facts:

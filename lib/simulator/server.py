@@ -21,11 +21,12 @@ from urllib.parse import parse_qs, urlparse
 
 from lib.files.hosting import STATIC_ROUTE
 from lib.novita.billing import BILLS_PATH
-from lib.novita.client import BALANCE_PATH, BALANCE_UNIT_USD, RESULT_PATH, SUBMIT_PATH
+from lib.novita.client import BALANCE_PATH, BALANCE_UNIT_USD, RESULT_PATH
 from lib.novita.keys import fingerprint
 from lib.simulator.billing import CYCLE_SECONDS, Charge, Ledger, product_name
 from lib.simulator.control import CONTROL_PATH
 from lib.simulator.inputs import BalanceShort, RuleBroken
+from lib.simulator.rules import SUBMIT_RULES, V30_MODEL_NAMES, V30_PATH
 from lib.simulator.tasks import RESULTS_PATH, Fault, Simulator, SimulatorConfig
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ EXPIRED_LINK_BODY = (
 
 
 def _route(path: str) -> str:
-    if path == SUBMIT_PATH:
+    if path in SUBMIT_RULES:
         return "submit"
     if path == RESULT_PATH:
         return "task-result"
@@ -83,7 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "control":
             self._control(method, url.path[len(CONTROL_PATH) :], raw_body)
             return
-        self.simulator.request_log.append({"method": method, "route": route, "at": time.time()})
+        entry: dict[str, Any] = {"method": method, "route": route, "at": time.time()}
+        if route == "submit":
+            entry |= {"path": url.path, "body": _logged_body(raw_body)}
+        self.simulator.request_log.append(entry)
         fault = self.simulator.take_fault(route, ("status", "hold", "drop", "malformed"))
         if fault and fault.action == "drop":
             self.close_connection = True
@@ -114,7 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(401, "INVALID_API_KEY", "invalid api key")
             return
         if route == "submit":
-            self._submit(raw_body)
+            self._submit(url.path, raw_body)
         elif route == "task-result":
             task_id = parse_qs(url.query).get("task_id", [""])[0]
             payload = self.simulator.task_payload(task_id, self.server.base_url, self._key_owner())
@@ -148,14 +152,20 @@ class _Handler(BaseHTTPRequestHandler):
         """Who a request comes from: its key's fingerprint (tasks of one key are not another's)."""
         return fingerprint(self.headers.get("Authorization", "").partition(" ")[2].strip())
 
-    def _submit(self, raw_body: bytes) -> None:
+    def _submit(self, path: str, raw_body: bytes) -> None:
         try:
             body = json.loads(raw_body or b"null")
         except ValueError:
             self._error(400, "INVALID_REQUEST_BODY", "the request body is not valid JSON")
             return
+        model = ""
+        if path == V30_PATH:
+            model = body.get("model_name", V30_MODEL_NAMES[0]) if isinstance(body, dict) else V30_MODEL_NAMES[0]
+            if model not in V30_MODEL_NAMES:
+                self._error(400, "INVALID_REQUEST_BODY", f"'model_name' must be one of {', '.join(V30_MODEL_NAMES)}")
+                return
         try:
-            task_id = self.simulator.create_task(body, owner=self._key_owner())
+            task_id = self.simulator.create_task(body, owner=self._key_owner(), rules=SUBMIT_RULES[path], model=model)
         except RuleBroken as broken:
             self._error(400, "INVALID_REQUEST_BODY", str(broken))
         except BalanceShort as short:
@@ -163,15 +173,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             # The same cost create_task took off the balance, so the bills add up to what it lost.
             task = self.simulator.tasks[task_id]
-            model = body.get("model_name") if isinstance(body.get("model_name"), str) else None
-            self.server.ledger.charge(
-                Charge(
-                    task_id,
-                    task.created_at,
-                    product_name(urlparse(self.path).path, model),
-                    task.duration * self.simulator.config.price_per_second,
-                )
-            )
+            product = product_name(path, model or None)
+            self.server.ledger.charge(Charge(task_id, task.created_at, product, task.cost_usd))
             self._json(200, {"task_id": task_id})
 
     def _bills(self, query: dict[str, list[str]]) -> None:
@@ -259,6 +262,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+def _logged_body(raw_body: bytes) -> Any:
+    """The submit body for the request log, with base64 image data cut short: the log is read over HTTP."""
+    try:
+        body = json.loads(raw_body or b"null")
+    except ValueError:
+        return raw_body[:200].decode("utf-8", "replace")
+    image = body.get("image") if isinstance(body, dict) else None
+    if isinstance(image, str) and len(image) > 200 and not image.startswith(("http://", "https://")):
+        body["image"] = f"<base64, {len(image):,} characters>"
+    return body
 
 
 class _Server(ThreadingHTTPServer):

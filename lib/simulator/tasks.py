@@ -38,7 +38,17 @@ class SimulatorConfig:
     url_ttl: int = 3600
     api_key: str | None = None
     balance_usd: float = 100.0
-    price_per_second: float = 0.14
+    price_per_second: float = 0.14  # Kling 2.6 Pro
+    # Kling 3.0: no published price; the reference's "about twice 2.6"
+    price_per_second_v3_std: float = 0.28
+    price_per_second_v3_pro: float = 0.28
+
+    def price_for(self, model: str) -> float:
+        """USD per second for a billed product: "" is 2.6 Pro, else a 3.0 `model_name`."""
+        return {
+            "kling-v3-0-std": self.price_per_second_v3_std,
+            "kling-v3-0-pro": self.price_per_second_v3_pro,
+        }.get(model, self.price_per_second)
 
 
 @dataclass
@@ -80,6 +90,8 @@ class SimTask:
     no_video: bool = False  # succeeds with no video, as a broken service might
     remote_status: str = ""  # a status word this task answers instead of its own, e.g. one we do not know
     longest_output: float = 0.0  # seconds: the longest motion video its rules allow; 0 in files of older runs
+    model: str = ""  # the 3.0 `model_name` it ran as; "" for 2.6 Pro
+    cost_usd: float = 0.0  # what it was charged, at its model's price
 
     def elapsed(self, now: float) -> float:
         return now - self.created_at
@@ -145,9 +157,15 @@ class Simulator:
     # Submit -----------------------------------------------------------------------------------
 
     def create_task(
-        self, body: Any, fetch_timeout: float = 30.0, owner: str = "", rules: ServiceRules = KLING_V26_PRO
+        self,
+        body: Any,
+        fetch_timeout: float = 30.0,
+        owner: str = "",
+        rules: ServiceRules = KLING_V26_PRO,
+        model: str = "",
     ) -> str:
-        """Validate a submit body against `rules`, as the service does, and start the task; raises `RuleBroken`."""
+        """Validate a submit body against `rules`, as the service does, and start the task, charged at
+        `model`'s price ("" is 2.6 Pro, else a 3.0 `model_name`); raises `RuleBroken`."""
         submit = validate_body(body, rules)
         task_id = uuid.uuid4().hex
         inputs = self.state_dir / "inputs"
@@ -157,7 +175,7 @@ class Simulator:
         duration = checked_video(submit.video, video_path, submit.character_orientation, fetch_timeout, rules)
 
         with self._lock:
-            cost = duration * self.config.price_per_second
+            cost = duration * self.config.price_for(model)
             if self.config.balance_usd < cost:
                 raise BalanceShort(f"the balance of {self.config.balance_usd:.2f} USD does not cover {cost:.2f} USD")
             self.config.balance_usd -= cost
@@ -181,6 +199,8 @@ class Simulator:
             no_video=no_video,
             longest_output=rules.max_seconds(submit.character_orientation),
             remote_status=odd_status.message if odd_status else "",
+            model=model,
+            cost_usd=cost,
         )
         with self._lock:
             self.tasks[task_id] = task

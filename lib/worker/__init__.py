@@ -13,6 +13,7 @@ from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, record_job
+from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
 from lib.worker.heartbeat import WorkerBeat, Workers
@@ -47,10 +48,15 @@ def queue_job(
 
 
 def queue_fix(
-    settings: Settings, kind: str, source: Path | str, orientation: str | None = None, start: float = 0.0
+    settings: Settings,
+    kind: str,
+    source: Path | str,
+    orientation: str | None = None,
+    start: float = 0.0,
+    model: Model = DEFAULT_MODEL,
 ) -> FixRun:
-    """Queue a fix of `source`, or join the same fix already under way."""
-    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start)
+    """Queue a fix of `source` for `model`'s rules, or join the same fix already under way."""
+    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start, model)
     if is_new:
         queue_for(settings).tasks.fix(run.id)
     return run

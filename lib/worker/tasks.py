@@ -25,6 +25,7 @@ from lib.jobs.store import JobStore
 from lib.jobs.submit import send_job
 from lib.novita.billing import cost_over_balance
 from lib.novita.client import NovitaClient
+from lib.novita.rules import model_for
 from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             return
         try:
             client = client_for(settings)
-            if not affordable(job, store, client, settings.price_per_second):
+            if not affordable(job, store, client, settings.price_for(model_for(job.model))):
                 return
             sent = send_job(
                 job,
@@ -128,9 +129,9 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
 
 def affordable(job: Job, store: JobStore, client: NovitaClient, price_per_second: float) -> bool:
-    """Whether the job may be sent: a job whose estimated cost exceeds the balance is failed here, with
-    the numbers, and never posted. A balance that cannot be read stops nothing: the service still refuses
-    what the account cannot pay."""
+    """Whether the job may be sent at `price_per_second` (its model's price): a job whose estimated cost
+    exceeds the balance is failed here, with the numbers, and never posted. A balance that cannot be read
+    stops nothing: the service still refuses what the account cannot pay."""
     cost = estimate_cost(job.output_seconds, price_per_second)
     if cost is None:
         return True
