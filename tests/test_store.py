@@ -208,3 +208,17 @@ def test_processes_opening_a_fresh_database_and_writing_at_once(settings) -> Non
         assert worker.exitcode == 0
     assert created == 5
     assert JobStore(settings.db_path).count() == 5 + 4 * 20
+
+
+def test_takes_of_a_pair_are_numbered_oldest_first_whatever_their_prompt(store) -> None:
+    pair = {"image_path": "inputs/a.png", "video_path": "inputs/dance.mp4"}
+    first = store.add(a_job("h1", prompt="on a beach", created_at="2026-11-24T10:00:00+00:00", **pair))
+    other = store.add(a_job("h2", image_path="inputs/b.png", video_path="inputs/dance.mp4"))
+    second = store.add(a_job("h3", prompt="at night", created_at="2026-11-24T10:05:00+00:00", **pair))
+    third = store.add(a_job("h4", created_at="2026-11-24T10:09:00+00:00", model="kling-v3.0-pro", **pair))
+
+    assert [job.id for job in store.takes(**pair)] == [first.id, second.id, third.id]
+    assert store.take_numbers([third.id, other.id, first.id]) == {third.id: 3, other.id: 1, first.id: 1}
+    store.delete(second.id)
+    assert store.take_numbers([third.id]) == {third.id: 2}
+    assert store.take_numbers([]) == {}

@@ -134,6 +134,29 @@ class JobStore(Database):
                 rows = list(db.table("prepared_inputs").rows_where(order_by="created_at desc", limit=1))
         return PreparedInputs(**rows[0]) if rows else None
 
+    def takes(self, image_path: str, video_path: str) -> list[Job]:
+        """Every take of one pair of inputs: the jobs made from this character image and motion video,
+        whatever their prompt, settings or model, oldest first (take 1 first)."""
+        with self._db() as db:
+            rows = db.table("jobs").rows_where(
+                "image_path = ? and video_path = ?", [image_path, video_path], order_by="created_at, id"
+            )
+            return [Job.from_row(r) for r in rows]
+
+    def take_numbers(self, job_ids: list[str]) -> dict[str, int]:
+        """Each job's take number: its place among the jobs made from the same two inputs, oldest first.
+        Numbers follow the jobs that remain, so deleting take 2 makes take 3 the second."""
+        if not job_ids:
+            return {}
+        sql = (
+            "select j.id, (select count(*) from jobs k where k.image_path = j.image_path "
+            "and k.video_path = j.video_path and (k.created_at < j.created_at "
+            "or (k.created_at = j.created_at and k.id <= j.id))) "
+            f"from jobs j where j.id in ({','.join('?' * len(job_ids))})"
+        )
+        with self._db() as db:
+            return dict(db.execute(sql, job_ids).fetchall())
+
     def recent(self, limit: int = 20, offset: int = 0) -> list[Job]:
         with self._db() as db:
             rows = db.table("jobs").rows_where(order_by="created_at desc", limit=limit, offset=offset)
