@@ -7,7 +7,7 @@ import functools
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from lib import simulator
 from lib.config import Settings, load_settings
 from lib.files.hosting import STATIC_ROUTE, VideoHosting
 from lib.jobs import JobStore
-from lib.jobs.following import PollTiming
+from lib.jobs.following import Follow, PollTiming
 from lib.novita import NovitaClient, RetryPolicy
 from lib.novita.balance import forget_balances
 from tests.make_media import make_image, make_video
@@ -124,6 +124,24 @@ def sim(tmp_path: Path) -> Iterator[simulator.RunningSimulator]:
     running = simulator.start(tmp_path / "simulator", simulator.SimulatorConfig(processing_seconds=0.5))
     yield running
     running.stop()
+
+
+@pytest.fixture
+def follow_for(sim: simulator.RunningSimulator, settings: Settings) -> Callable[..., Follow]:
+    """Makes what following the test key's jobs on `sim` needs, for a store, with fast timing."""
+
+    def make(store: JobStore, timing: PollTiming = FAST_POLLING) -> Follow:
+        # The same number of tries as in production, without its seconds of back-off between them.
+        return Follow(
+            store,
+            lambda: NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY),
+            settings.results_dir,
+            NovitaClient(TEST_API_KEY, sim.url).key_fingerprint,
+            "novita",
+            timing,
+        )
+
+    return make
 
 
 @pytest.fixture

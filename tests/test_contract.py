@@ -18,14 +18,14 @@ from streamlit.testing.v1 import AppTest
 
 from lib import errors
 from lib.jobs import Job, JobRequest, JobStatus, submit_job
-from lib.jobs.following import NO_VIDEO, Follow
+from lib.jobs.following import NO_VIDEO
 from lib.media.preflight import check_image, check_video
 from lib.media.prompts import check_prompts
-from lib.novita import RESULT_PATH, SUBMIT_PATH, NovitaClient, Orientation
+from lib.novita import RESULT_PATH, SUBMIT_PATH, Orientation
 from lib.novita.rules import KLING_V30_PRO, MODELS
 from lib.simulator import inputs, rules
 from lib.simulator.rules import KLING_V26_PRO, KLING_V30, SUBMIT_RULES, InputBroken, read_mp4
-from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
+from tests.conftest import FAST_POLLING, TEST_API_KEY
 from tests.test_jobs import follow_until
 from ui.common import status_words
 
@@ -147,17 +147,6 @@ def test_create_task_failed_is_the_services_own_refusal_and_fails_the_job(
 # 3. A status word nobody documented --------------------------------------------------------------
 
 
-def follower(store, sim, settings, timing=FAST_POLLING) -> Follow:
-    return Follow(
-        store,
-        lambda: NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY),
-        settings.results_dir,
-        NovitaClient(TEST_API_KEY, sim.url).key_fingerprint,
-        "novita",
-        timing,
-    )
-
-
 def render_progress(job) -> None:
     from ui.common import job_progress
 
@@ -165,13 +154,13 @@ def render_progress(job) -> None:
 
 
 def test_an_unknown_remote_status_is_shown_as_novita_says_it_and_still_followed(
-    sim, store, client, hosting, control, settings, character_png, motion_mp4
+    store, client, hosting, control, character_png, motion_mp4, follow_for
 ) -> None:
     control.fault("remote_status", match="submit", message="TASK_STATUS_X")
     job = submit_job(
         JobRequest(character_png, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=hosting
     )
-    (waiting,) = follow_until(follower(store, sim, settings), [job.id], done=lambda j: j.polls >= 3)
+    (waiting,) = follow_until(follow_for(store), [job.id], done=lambda j: j.polls >= 3)
     assert waiting.status is JobStatus.PROCESSING and waiting.remote_status == "TASK_STATUS_X"
     assert waiting.lease and waiting.due_at  # still followed
     assert status_words(waiting) == "Novita says TASK_STATUS_X"
@@ -187,7 +176,7 @@ def test_an_unknown_remote_status_is_shown_as_novita_says_it_and_still_followed(
 
 
 def test_a_succeed_without_a_video_ends_after_a_second_look_with_a_plain_message(
-    sim, store, client, hosting, control, settings, character_png, motion_mp4
+    store, client, hosting, control, character_png, motion_mp4, follow_for
 ) -> None:
     control.fault("no_video", match="submit")
     job = submit_job(
@@ -195,7 +184,7 @@ def test_a_succeed_without_a_video_ends_after_a_second_look_with_a_plain_message
     )
     timing = replace(FAST_POLLING, empty_success_grace=0.5)
     seen: list[Job] = []
-    (done,) = follow_until(follower(store, sim, settings, timing), [job.id], seen=seen.append)
+    (done,) = follow_until(follow_for(store, timing), [job.id], seen=seen.append)
     assert done.status is JobStatus.FAILED and done.failure_reason == NO_VIDEO and done.finished_at
     assert "Novita dashboard" in done.failure_reason and "not charged" not in done.failure_reason
     assert done.remote_status == "TASK_STATUS_SUCCEED" and done.lease is None and done.result_path is None
@@ -204,7 +193,7 @@ def test_a_succeed_without_a_video_ends_after_a_second_look_with_a_plain_message
 
 
 def test_a_job_pending_past_the_limit_ends_with_a_plain_message(
-    sim, store, client, hosting, control, settings, character_png, motion_mp4
+    store, client, hosting, control, character_png, motion_mp4, follow_for
 ) -> None:
     control.configure(processing_seconds=60.0)
     job = submit_job(
@@ -212,7 +201,7 @@ def test_a_job_pending_past_the_limit_ends_with_a_plain_message(
     )
     timing = replace(FAST_POLLING, pending_limit=1.5)
     seen: set[JobStatus] = set()
-    (done,) = follow_until(follower(store, sim, settings, timing), [job.id], seen=lambda j: seen.add(j.status))
+    (done,) = follow_until(follow_for(store, timing), [job.id], seen=lambda j: seen.add(j.status))
     assert JobStatus.PROCESSING in seen and done.status is JobStatus.FAILED
     assert done.failure_reason.startswith("Novita still had not finished this job 1.5 seconds after it was sent")
     assert job.task_id in done.failure_reason and "Novita dashboard" in done.failure_reason

@@ -26,7 +26,7 @@ from lib.history.export import CSV_COLUMNS, all_jobs, export_zip, exports_dir, h
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
 from tests.conftest import TEST_API_KEY
-from tests.test_jobs import follow_for, follow_until, request_for  # noqa: F401  (fixtures)
+from tests.test_jobs import follow_until, request_for  # noqa: F401  (request_for is a fixture)
 from tests.test_pages import at_page
 from tests.test_store import a_job
 

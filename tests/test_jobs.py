@@ -17,8 +17,8 @@ from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
 from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, sweep
 from lib.jobs.models import now_iso
 from lib.media.probe import probe
-from lib.novita import NovitaClient, Orientation
-from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
+from lib.novita import Orientation
+from tests.conftest import TEST_API_KEY
 
 
 def follow_until(
@@ -47,22 +47,6 @@ def request_for(character_png, motion_mp4):
     def make(**overrides) -> JobRequest:
         return JobRequest(
             **{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides}
-        )
-
-    return make
-
-
-@pytest.fixture
-def follow_for(sim, settings):
-    def make(store: JobStore) -> Follow:
-        # The same number of tries as in production, without its seconds of back-off between them.
-        return Follow(
-            store,
-            lambda: NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY),
-            settings.results_dir,
-            NovitaClient(TEST_API_KEY, sim.url).key_fingerprint,
-            "novita",
-            FAST_POLLING,
         )
 
     return make
