@@ -15,7 +15,7 @@ from lib.media.fixes import BUDGET_BYTES
 from lib.media.layout import Layout, layout
 from lib.media.probe import probe
 from lib.media.thumbnails import thumbnail
-from lib.novita.rules import MAX_BYTES
+from lib.novita.rules import MAX_BYTES, MAX_SECONDS
 from tests.make_media import FFMPEG
 
 
@@ -59,6 +59,9 @@ def assert_fixed_video(out, orientation: str) -> None:
     assert (facts.format, facts.codec, facts.rotation) == ("mp4", "h264", 0)
     data = out.read_bytes()
     assert data.find(b"moov") < data.find(b"mdat"), "faststart puts the index first"
+    # A service may measure the whole file, not the picture: no track may run past the limit.
+    longest = max(track.duration for track in MediaInfo.parse(out).tracks if track.duration)
+    assert longest <= MAX_SECONDS[orientation] * 1000, f"a track runs {longest} ms"
 
 
 # --- layout: pure sizes, checked exhaustively ------------------------------------------------------
