@@ -22,9 +22,19 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.history.backup import back_up, backups_dir
-from lib.history.export import CSV_COLUMNS, all_jobs, export_zip, exports_dir, history_csv, history_json, job_folder
+from lib.history.export import (
+    CSV_COLUMNS,
+    all_jobs,
+    export_zip,
+    exports_dir,
+    history_csv,
+    history_json,
+    job_folders,
+    media_entries,
+)
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
+from lib.novita.rules import model_for
 from tests.conftest import TEST_API_KEY
 from tests.test_jobs import follow_until, request_for  # noqa: F401  (request_for is a fixture)
 from tests.test_pages import at_page
@@ -64,18 +74,63 @@ def awkward_jobs() -> list[Job]:
     return jobs
 
 
-def test_the_csv_round_trips_every_column_but_the_raw_payload(store) -> None:
-    jobs = [store.add(job) for job in awkward_jobs()]
-    data = history_csv(all_jobs(store))
+def zip_name(store: JobStore, job: Job, kind: str) -> str:
+    """The name of one of the job's files (`result`, `image` or `motion`) inside an export of the whole store."""
+    folder = job_folders(all_jobs(store))[job.id]
+    return next(entry.name for entry in media_entries(job, folder) if entry.kind == kind)
+
+
+def test_the_csv_reads_as_a_person_would_write_it(store, monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        jobs = [store.add(job) for job in awkward_jobs()]
+        data = history_csv(all_jobs(store), price_for=lambda model: 0.2 if model.word == "kling-v2.6-pro" else 1.0)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
-    assert tuple(rows[0].keys()) == CSV_COLUMNS and "payload_json" not in CSV_COLUMNS
-    assert set(CSV_COLUMNS) | {"payload_json"} == {f.name for f in dataclasses.fields(Job)}
-    by_id = {row["id"]: row for row in rows}
+    assert tuple(rows[0].keys()) == CSV_COLUMNS
+    by_id = {row["Job id"]: row for row in rows}
     assert len(rows) == len(jobs) == len(by_id)
     for job in jobs:
-        expected = {k: "" if v is None else str(v) for k, v in job.to_row().items() if k != "payload_json"}
-        assert by_id[job.id] == expected
+        row = by_id[job.id]
+        assert row["Created"] == f"{int(job.created_at[8:10])} Nov 2026, 09:0{job.created_at[15]} CET"
+        assert row["Status"] == job.status.label and row["Model"] == "Kling 2.6 Pro"
+        assert row["Prompt"] == job.prompt and row["Negative prompt"] == job.negative_prompt  # quoting survives
+        assert row["Character faces"] == "As in the image"
+        assert row["Original sound"] == ("kept" if job.keep_original_sound else "off")
+        assert (row["Length (s)"], row["Estimated cost (USD)"]) == (("3.5", "0.70") if job.output_seconds else ("", ""))
+        assert row["Note"] == job.note and row["Favorite"] == ("yes" if job.favorite else "")
     assert "夕焼け, 💃🏽".encode() in data  # plain UTF-8, not escaped
+    assert b"TASK_STATUS" not in data and b"payload" not in data  # machine fields stay in the JSON
+
+
+def test_the_csv_names_each_file_as_the_zip_does_and_prices_each_model(
+    settings, store, character_png, motion_mp4
+) -> None:
+    job = store.add(
+        media_job(
+            settings,
+            character_png,
+            motion_mp4,
+            "named",
+            prompt="On a beach at dusk, slow",
+            model="kling-v3.0-pro",
+            output_seconds=4.0,
+            created_at="2026-11-23T20:05:09.000+00:00",
+        )
+    )
+    (row,) = csv.DictReader(io.StringIO(history_csv([job], price_for=lambda model: model.default_price).decode()))
+    folder = "motion_2026-11-23_2005_on-a-beach-at-dusk"
+    assert row["Result file"] == f"{folder}/motion_2026-11-23_2005_on-a-beach-at-dusk.mp4"
+    assert (row["Character image file"], row["Motion video file"]) == (
+        f"{folder}/character.png",
+        f"{folder}/motion-video.mp4",
+    )
+    assert row["Model"] == "Kling 3.0 Pro"
+    assert row["Estimated cost (USD)"] == f"{4.0 * model_for('kling-v3.0-pro').default_price:.2f}"
+    assert history_csv([job]).decode().splitlines()[1].count(",,") >= 1  # no prices given: no cost
 
 
 def test_the_json_round_trips_every_job_with_its_payload_parsed(store) -> None:
@@ -158,22 +213,21 @@ def test_the_zip_holds_the_history_and_each_jobs_media_and_lists_what_is_missing
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None
         names = set(archive.namelist())
-        folder = job_folder(complete)
-        assert folder == f"jobs/2026-11-23_200509_{complete.id[:8]}"
+        folder = "motion_2026-11-23_2005_a-quoted-prompt"  # named like the result's single download
         expected_media = {
-            f"{folder}/result.mp4": complete.result_path,
-            f"{folder}/image.png": complete.image_path,
-            f"{folder}/motion.mp4": complete.video_path,
-            f"{job_folder(lost_result)}/motion.mp4": lost_result.video_path,
-            f"{job_folder(failed)}/image.png": str(character_png),
-            f"{job_folder(failed)}/motion.mp4": str(motion_mp4),
+            f"{folder}/{folder}.mp4": complete.result_path,
+            f"{folder}/character.png": complete.image_path,
+            f"{folder}/motion-video.mp4": complete.video_path,
+            zip_name(store, lost_result, "motion"): lost_result.video_path,
+            zip_name(store, failed, "image"): str(character_png),
+            zip_name(store, failed, "motion"): str(motion_mp4),
         }
         assert names == {"history.json", "history.csv", "missing.txt", *expected_media}
         for name, source in expected_media.items():
             assert archive.read(name) == Path(source).read_bytes(), name
         missing = archive.read("missing.txt").decode()
-        assert f"{job_folder(lost_result)}/result.mp4\t{lost_result.result_path}" in missing
-        assert f"{job_folder(lost_result)}/image.png\t{lost_result.image_path}" in missing
+        assert f"{zip_name(store, lost_result, 'result')}\t{lost_result.result_path}" in missing
+        assert f"{zip_name(store, lost_result, 'image')}\t{lost_result.image_path}" in missing
         assert len(missing.strip().splitlines()) == 3
         assert archive.read("history.csv") == history_csv(all_jobs(store))
         records = json.loads(archive.read("history.json"))
@@ -201,7 +255,7 @@ def test_the_zip_streams_large_results_from_disk(settings, store, character_png,
         tracemalloc.stop()
     assert peak < 4 * 1024 * 1024, f"peak Python memory {peak / 2**20:.1f} MiB for a {big / 2**20:.0f} MiB result"
     with zipfile.ZipFile(path) as archive:
-        entry = archive.getinfo(f"{job_folder(job)}/result.mp4")
+        entry = archive.getinfo(zip_name(store, job, "result"))
         assert entry.file_size == big and entry.compress_type == zipfile.ZIP_STORED
         with archive.open(entry) as inside, open(job.result_path, "rb") as source:
             assert hashlib.file_digest(inside, "sha256").digest() == hashlib.file_digest(source, "sha256").digest()
@@ -242,7 +296,7 @@ def test_no_export_carries_the_api_key(store, client, hosting, settings, request
     path = export_zip(store, settings.data_dir)
     assert key not in path.read_bytes()
     with zipfile.ZipFile(path) as archive:
-        assert f"{job_folder(done)}/result.mp4" in archive.namelist()
+        assert zip_name(store, done, "result") in archive.namelist()
         for name in archive.namelist():
             assert key not in archive.read(name), name
 
@@ -405,6 +459,7 @@ def test_delete_removes_that_jobs_files_and_nothing_else_and_an_earlier_zip_keep
         a_job("sharer", image_path=doomed.image_path, video_path=keepers[0].video_path)
     )  # shares the image
     zipped = export_zip(store, settings.data_dir)
+    doomed_result = zip_name(store, doomed, "result")
     backup = back_up(settings.db_path, backups_dir(settings.data_dir))
     before = every_file(settings.data_dir)
     result_bytes = Path(doomed.result_path).read_bytes()
@@ -421,7 +476,7 @@ def test_delete_removes_that_jobs_files_and_nothing_else_and_an_earlier_zip_keep
     assert store.get(doomed.id) is None and {j.id for j in all_jobs(store)} == {sharer.id, *(k.id for k in keepers)}
     assert check_copy(backup.path) == 5  # the backup still holds the deleted job
     with zipfile.ZipFile(zipped) as archive:
-        assert archive.read(f"{job_folder(doomed)}/result.mp4") == result_bytes
+        assert archive.read(doomed_result) == result_bytes
         assert doomed.id in {r["id"] for r in json.loads(archive.read("history.json"))}
 
 
@@ -468,7 +523,7 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
     rows = list(
         csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline=""))
     )
-    assert len(rows) == 4 and {r["prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
+    assert len(rows) == 4 and {r["Prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
     assert len(json.loads(data_of(downloads, "motion_studio-history.json"))) == 4
 
     app.button(key="backup_now").click().run()

@@ -4,7 +4,9 @@ the cost, the simulator, the jobs and the history follow the model chosen."""
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
+import io
 import json
 from dataclasses import fields, replace
 from pathlib import Path
@@ -274,5 +276,5 @@ def test_a_rerun_keeps_the_model_and_the_exports_name_it(store, character_png, m
     assert rerun.prepared_id != pair_id(character_png, motion_mp4, "video")  # not 2.6 Pro's pair
     assert request_from(job).model is KLING_V30_STD
     assert json.loads(history_json([job]))[0]["model"] == "kling-v3.0-std"
-    header, row = history_csv([job]).decode().splitlines()
-    assert dict(zip(header.split(","), row.split(","), strict=True))["model"] == "kling-v3.0-std"
+    (row,) = csv.DictReader(io.StringIO(history_csv([job]).decode()))
+    assert row["Model"] == "Kling 3.0 Standard"

@@ -1,12 +1,15 @@
 """Export of the history: every job as CSV or JSON, and a zip with each job's videos and image.
 
-The exports hold what the `jobs` table holds, column for column, and nothing else: no setting and
-no API key ever reaches them (the store has none to give). The zip is written to a file under
-`<data folder>/exports/` as it is built, one media file at a time, so a large history never sits in
-memory.
+The CSV is for people (a spreadsheet): local dates with their zone, the status in words, prompt,
+model, length, estimated cost and the names of the files in the zip. The JSON is for machines: what
+the `jobs` table holds, column for column. Neither carries a setting or an API key (the store has
+none to give). The zip is written to a file under `<data folder>/exports/` as it is built, one media
+file at a time, so a large history never sits in memory. Each job has a folder named like its
+result's single download, holding that download, its character image and its motion video.
 
-    path = export_zip(JobStore(settings.db_path), settings.data_dir)
-    # jobs/2026-11-23_2005_1a2b3c4d/result.mp4, image.png, motion.mp4, ... history.json, history.csv
+    path = export_zip(JobStore(settings.db_path), settings.data_dir, price_for=settings.price_for)
+    # motion_2026-11-23_2005_on-a-beach/motion_2026-11-23_2005_on-a-beach.mp4, character.png,
+    # motion-video.mp4, ... history.json, history.csv
 """
 
 from __future__ import annotations
@@ -17,20 +20,42 @@ import json
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lib.files.atomic import atomic_write
+from lib.history.gallery import download_name, estimate_cost
+from lib.history.times import local_time
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
+from lib.novita.rules import Model, Orientation, model_for
 
 # Dataclass order: stable, and a column added to `Job` later lands at the end.
-CSV_COLUMNS = tuple(f.name for f in fields(Job) if f.name != "payload_json")
+CSV_COLUMNS = (
+    "Created",
+    "Status",
+    "Prompt",
+    "Negative prompt",
+    "Model",
+    "Character faces",
+    "Original sound",
+    "Length (s)",
+    "Estimated cost (USD)",
+    "Result file",
+    "Character image file",
+    "Motion video file",
+    "Favorite",
+    "Note",
+    "Why it did not finish",
+    "Finished",
+    "Job id",
+)
 STALE_EXPORT_SECONDS = 3600
 
 Progress = Callable[[int, int], None]
+PriceFor = Callable[[Model], float]
 
 
 def exports_dir(data_dir: Path) -> Path:
@@ -57,13 +82,38 @@ def job_record(job: Job) -> dict[str, Any]:
     return record
 
 
-def history_csv(jobs: list[Job]) -> bytes:
-    """One row per job, every column but the raw payload, UTF-8; an absent value is an empty cell."""
+def history_csv(jobs: list[Job], price_for: PriceFor | None = None) -> bytes:
+    """One row per job in a person's words (`CSV_COLUMNS`), UTF-8; an absent value is an empty cell.
+
+    Estimated costs need `price_for` (the settings' price of a model); without it that column is empty.
+    """
     out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    folders = job_folders(jobs)
     for job in jobs:
-        writer.writerow({k: "" if v is None else v for k, v in job.to_row().items()})
+        model = model_for(job.model)
+        files = {entry.kind: entry.name for entry in media_entries(job, folders[job.id])}
+        cost = estimate_cost(job.output_seconds, price_for(model)) if price_for else None
+        writer.writerow(
+            [
+                local_time(job.created_at),
+                job.status.label,
+                job.prompt,
+                job.negative_prompt,
+                model.label,
+                Orientation(job.character_orientation).label,
+                "kept" if job.keep_original_sound else "off",
+                "" if job.output_seconds is None else f"{job.output_seconds:g}",
+                "" if cost is None else f"{cost:.2f}",
+                *(files.get(kind, "") for kind in ("result", "image", "motion")),
+                "yes" if job.favorite else "",
+                job.note,
+                job.failure_reason or "",
+                local_time(job.finished_at),
+                job.id,
+            ]
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -72,23 +122,45 @@ def history_json(jobs: list[Job]) -> bytes:
     return json.dumps([job_record(job) for job in jobs], ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def job_folder(job: Job) -> str:
-    """`jobs/<created date and time>_<first 8 characters of the id>`: sorts by date, never collides."""
-    created = datetime.fromisoformat(job.created_at).astimezone(UTC).strftime("%Y-%m-%d_%H%M%S")
-    return f"jobs/{created}_{job.id[:8]}"
+def job_folders(jobs: list[Job]) -> dict[str, str]:
+    """Each job's folder in the zip, named like its result's download (`motion_<date>_<prompt words>`);
+    a second job with the same name gets `_2`, and so on, oldest first, so names hold from export to export."""
+    taken: dict[str, int] = {}
+    folders = {}
+    for job in sorted(jobs, key=lambda j: (j.created_at, j.id)):
+        stem = Path(download_name(job)).stem
+        taken[stem] = taken.get(stem, 0) + 1
+        folders[job.id] = stem if taken[stem] == 1 else f"{stem}_{taken[stem]}"
+    return folders
 
 
-def media_entries(job: Job) -> list[tuple[str, str]]:
-    """(name inside the zip, path on disk) for each file the job recorded: result, image, motion video."""
-    folder = job_folder(job)
-    entries = []
-    for stem, path in (("result", job.result_path), ("image", job.image_path), ("motion", job.video_path)):
-        if path:
-            entries.append((f"{folder}/{stem}{Path(path).suffix.lower() or '.bin'}", path))
-    return entries
+@dataclass(frozen=True)
+class MediaEntry:
+    """One file of a job in the zip: `name` inside it, `kind` ("result", "image" or "motion"), `path` on disk."""
+
+    name: str
+    kind: str
+    path: str
 
 
-def export_zip(store: JobStore, data_dir: Path, progress: Progress | None = None) -> Path:
+def media_entries(job: Job, folder: str) -> list[MediaEntry]:
+    """Each file the job recorded: its result under the name of its single download, then
+    `character.<ext>` and `motion-video.<ext>`."""
+    files = (
+        ("result", job.result_path, download_name(job)),
+        ("image", job.image_path, f"character{_suffix(job.image_path)}"),
+        ("motion", job.video_path, f"motion-video{_suffix(job.video_path)}"),
+    )
+    return [MediaEntry(f"{folder}/{name}", kind, path) for kind, path, name in files if path]
+
+
+def _suffix(path: str | None) -> str:
+    return Path(path or "").suffix.lower() or ".bin"
+
+
+def export_zip(
+    store: JobStore, data_dir: Path, progress: Progress | None = None, *, price_for: PriceFor | None = None
+) -> Path:
     """Write `history.json`, `history.csv` and every job's media to a new zip; return its path.
 
     Files that no longer exist are skipped and listed in `missing.txt`. The zip appears under its
@@ -99,20 +171,21 @@ def export_zip(store: JobStore, data_dir: Path, progress: Progress | None = None
     folder.mkdir(parents=True, exist_ok=True)
     _remove_stale(folder)
     jobs = all_jobs(store)
-    entries = [entry for job in jobs for entry in media_entries(job)]
+    folders = job_folders(jobs)
+    entries = [entry for job in jobs for entry in media_entries(job, folders[job.id])]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = folder / f"motion_studio-history-{stamp}.zip"
     missing: list[str] = []
     # The zip closes before atomic_write gives it its final name.
     with atomic_write(final) as partial, zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("history.json", history_json(jobs))
-        archive.writestr("history.csv", history_csv(jobs))
-        for done, (name, path) in enumerate(entries, start=1):
+        archive.writestr("history.csv", history_csv(jobs, price_for))
+        for done, entry in enumerate(entries, start=1):
             try:
                 # Videos and images are compressed already: storing them is as small and much faster.
-                archive.write(path, name, compress_type=zipfile.ZIP_STORED)
+                archive.write(entry.path, entry.name, compress_type=zipfile.ZIP_STORED)
             except FileNotFoundError:  # gone before the export, or deleted while it ran
-                missing.append(f"{name}\t{path}")
+                missing.append(f"{entry.name}\t{entry.path}")
             if progress:
                 progress(done, len(entries))
         if missing:
