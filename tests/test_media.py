@@ -10,12 +10,14 @@ from PIL import Image
 from pymediainfo import MediaInfo
 
 from lib.errors import FixFailed, MediaUnreadable
+from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.media import Fit, check_image, check_video, fix_image, fix_video, fixes
 from lib.media.fixes import BUDGET_BYTES
 from lib.media.layout import Layout, layout
+from lib.media.preflight import Code
 from lib.media.probe import probe
 from lib.media.thumbnails import thumbnail
-from lib.novita.rules import MAX_BYTES, MAX_SECONDS
+from lib.novita.rules import MAX_BYTES, MAX_SECONDS, Orientation
 from tests.make_media import FFMPEG
 
 
@@ -114,6 +116,18 @@ def test_fixed_images_pass_preflight(media, tmp_path, fit, name, width, height, 
     assert probe(out).format == "jpeg"
 
 
+@pytest.mark.parametrize(("name", "fmt"), [("phone.heic", "HEIF"), ("photo.avif", "AVIF"), ("web.webp", "WEBP")])
+def test_phone_and_web_photos_are_converted_and_the_simulator_takes_them(
+    media, tmp_path, name, fmt, store, client, hosting, motion_mp4
+) -> None:
+    source = media.image(name, 600, 800, fmt=fmt)
+    assert [problem.code for problem in check_image(source).problems] == [Code.FORMAT]  # read, not unreadable
+    out = fix_image(source, tmp_path)
+    assert check_image(out).ok and probe(out).format == "jpeg"
+    job = submit_job(JobRequest(out, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=hosting)
+    assert job.status is JobStatus.QUEUED and job.task_id  # the simulator checked it with its own rules
+
+
 def test_padding_keeps_the_whole_picture_and_cropping_cuts_it(media, tmp_path) -> None:
     source = media.image("wide.png", 1000, 200)
     padded = Image.open(fix_image(source, tmp_path, fit=Fit.SOLID))
@@ -179,6 +193,7 @@ def test_unfixable_images_raise_fix_failed(media, tmp_path) -> None:
         ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.BLUR),
         ("wide.mov", {"width": 1000, "height": 300, "seconds": 3, "fps": 12}, "video", Fit.CROP),
         ("small.mp4", {"width": 240, "height": 200, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
+        ("small.mkv", {"width": 240, "height": 200, "seconds": 3, "fps": 12}, "video", Fit.SOLID),
         (
             "vp9.webm",
             {"width": 320, "height": 320, "seconds": 3, "fps": 12, "vcodec": "libvpx-vp9"},

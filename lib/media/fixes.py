@@ -16,12 +16,13 @@ import json
 import math
 from pathlib import Path
 
-from PIL import Image, ImageFilter, ImageOps, ImageStat
+from PIL import ImageFilter, ImageOps, ImageStat
 
 from lib.errors import FixFailed
 from lib.files.atomic import atomic_write
 from lib.files.digest import content_digest
 from lib.media.ffmpeg import ProgressCallback, run_ffmpeg
+from lib.media.image_formats import Image
 from lib.media.layout import Fit, layout
 from lib.media.pictures import open_upright
 from lib.media.preflight import Code, Report, check_image, check_video

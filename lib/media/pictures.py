@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageOps
+from PIL import ImageOps
+
+from lib.media.image_formats import Image
 
 
 def open_upright(path: Path, draft: tuple[int, int] | None = None) -> Image.Image:

@@ -18,9 +18,10 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from lib.errors import MediaUnreadable
+from lib.media.image_formats import Image
 from lib.media.mediainfo import media_info
 
 IMAGE_FORMATS = {
@@ -32,6 +33,11 @@ IMAGE_FORMATS = {
     "TIFF": "tiff",
     "HEIF": "heif",
     "AVIF": "avif",
+    # MediaInfo names phone photos by their brand, in lower case.
+    "heic": "heic",
+    "heix": "heic",
+    "mif1": "heif",
+    "avif": "avif",
     "Bitmap": "bmp",
 }
 CONTAINER_FORMATS = {
