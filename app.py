@@ -48,7 +48,11 @@ if not recent:
     st.caption("No jobs yet.")
 for job in recent:
     text, badge = st.columns([5, 1])
-    text.write(f"{when(job.created_at)} · {job.prompt[:80] or 'No prompt'}")
+    text.page_link(
+        "pages/3_History.py",
+        label=f"{when(job.created_at)} · {job.prompt[:80] or 'No prompt'}",
+        query_params={"job": job.id},
+    )
     with badge:
         status_badge(job)
 

@@ -214,6 +214,11 @@ if image_report and video_report and image_report.ok and video_report.ok:
     prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link, model)
     st.session_state.prepared_id = prepared.id
     st.success("Both files pass every rule. Next: describe the scene and generate.", icon=":material/task_alt:")
-    st.page_link("pages/2_Generate.py", label="Continue to Generate", icon=":material/arrow_forward:")
+    st.page_link(
+        "pages/2_Generate.py",
+        label="Continue to Generate",
+        icon=":material/arrow_forward:",
+        query_params={"pair": prepared.id},
+    )
 else:
     st.info("Add both files; when every rule passes, you can continue to Generate.", icon=":material/info:")

@@ -1,14 +1,17 @@
-"""Generate: describe the scene, see the cost, submit once, and follow the job to its result."""
+"""Generate: describe the scene, see the cost, queue takes (several on purpose) and follow them to their results."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
+from uuid import uuid4
 
 import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.history.gallery import estimate_cost
-from lib.jobs import JobRequest, JobStatus, submit_job
+from lib.jobs import Job, JobRequest, submit_job
+from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.media import check_prompts, preflight
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
@@ -16,30 +19,93 @@ from lib.novita.billing import cost_over_balance
 from lib.novita.rules import MODEL_WORDS, model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
-from lib.worker import queue_job
-from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting
+from lib.worker import Variation, queue_job
+from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting, when
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
-state.setdefault("submitting", False)
+drafts = Drafts(settings.db_path)
+REQUEST_FIELDS = [field.name for field in fields(JobRequest)]
+TAKES_SHOWN = 10
+DRAFT_KEYS = ("prompt", "negative_prompt", "gen_orientation", "gen_model", "keep_sound")
 
 st.title("Generate")
 st.write(
-    "Describe the scene if you like, check the estimated cost, and generate. "
-    "You can leave this page: the job keeps running and lands in History."
+    "Describe the scene if you like, check the estimated cost, and generate. Every press queues a take; "
+    "you can keep working, or leave this page: the takes keep running and land in History."
 )
 
-if "job" in st.query_params and "current_job" not in state:
-    state.current_job = st.query_params["job"]
-prepared_id = state.get("prepared_id") or st.query_params.get("pair")
-prepared = store.prepared(prepared_id) if prepared_id else store.prepared()
+
+# The page follows the pair its address names, or the one prepared in this tab; never another tab's.
+prepared_id = st.query_params.get("pair") or state.get("prepared_id")
+prepared = store.prepared(prepared_id) if prepared_id else None
 if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared.video_path).exists()):
-    st.info("Nothing is prepared yet. Start by adding a character image and a motion video.", icon=":material/info:")
+    st.info(
+        "Nothing prepared in this tab yet. Start by adding a character image and a motion video.",
+        icon=":material/info:",
+    )
     st.page_link("pages/1_Upload.py", label="Go to Upload", icon=":material/upload:")
+    recent = drafts.recent_pairs()
+    if recent:
+        st.caption("Or open a pair prepared earlier:")
+        for pair in recent:
+            st.page_link(
+                "pages/2_Generate.py",
+                label=f"Pair prepared {when(pair.created_at)} ({model_for(pair.model).label})",
+                icon=":material/folder_open:",
+                query_params={"pair": pair.id},
+            )
     st.stop()
 st.query_params["pair"] = prepared.id
-state.setdefault("gen_orientation", prepared.character_orientation)
-state.setdefault("gen_model", prepared.model)
+state.prepared_id = prepared.id  # opened on purpose, it is this tab's pair from now on
+
+
+def in_the_boxes(pair_id: str) -> Draft:
+    return Draft(
+        pair_id,
+        state.get("prompt") or "",
+        state.get("negative_prompt") or "",
+        state.get("gen_orientation"),
+        state.get("gen_model"),
+        bool(state.get("keep_sound", True)),
+    )
+
+
+def save_draft() -> None:
+    """Called on every change: what is typed lives in the store, so nothing typed is lost."""
+    state.take_token = uuid4().hex  # a new request: the next press queues new takes
+    state.take_note = None
+    drafts.save(in_the_boxes(prepared.id))
+
+
+# Streamlit drops a widget's state on pages that do not draw it: a page switch, a reload or a new tab
+# finds the draft in the store. Values in the boxes that are not another pair's draft were put there on
+# purpose (History's Re-run): they become this pair's draft.
+previous = state.get("draft_pair")
+kept = all(key in state for key in DRAFT_KEYS) and not (
+    previous not in (None, prepared.id) and in_the_boxes(previous) == drafts.get(previous)
+)
+stored = drafts.get(prepared.id)
+if kept:
+    if in_the_boxes(prepared.id) != stored:
+        save_draft()
+else:
+    draft = stored or Draft(prepared.id, orientation=prepared.character_orientation, model=prepared.model)
+    state.prompt = draft.prompt
+    state.negative_prompt = draft.negative_prompt
+    state.gen_orientation = draft.orientation or prepared.character_orientation
+    state.gen_model = draft.model or prepared.model
+    state.keep_sound = draft.keep_sound
+    if stored is None:
+        drafts.save(in_the_boxes(prepared.id))  # so a later pair can tell these boxes hold this pair's draft
+state.draft_pair = prepared.id
+state.setdefault("take_token", uuid4().hex)
+state.setdefault("variations", 1)
+take_image, take_video = take_paths(prepared, settings.inputs_dir)
+takes = store.takes(take_image, take_video)
+pressed = [job for job in takes if (job.submission_key or "").startswith(state.take_token)]
+if pressed and all(job.status.final for job in pressed):
+    state.take_token = uuid4().hex  # those takes are done: the same settings again are new takes
 
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
@@ -61,21 +127,69 @@ with form_column:
             "video": f"As in the motion video (up to {model.max_video_seconds('video'):g} s)",
         }[o],
         key="gen_orientation",
+        on_change=save_draft,
         horizontal=True,
+    )
+
+    def use_prompt(source: str) -> None:
+        chosen = state.get(source)
+        if isinstance(chosen, Preset):
+            state.prompt, state.negative_prompt = chosen.prompt, chosen.negative_prompt
+        elif chosen:
+            state.prompt = chosen
+        state[source] = None
+        save_draft()
+
+    recent_column, preset_column = st.columns(2)
+    recent_column.selectbox(
+        "Recent prompts",
+        options=drafts.recent_prompts(),
+        index=None,
+        placeholder="Pick one to fill the prompt",
+        key="recent_prompt",
+        on_change=use_prompt,
+        args=("recent_prompt",),
+    )
+    preset_column.selectbox(
+        "Presets",
+        options=drafts.presets(),
+        index=None,
+        format_func=lambda preset: preset.name,
+        placeholder="Pick one to fill the prompts",
+        key="preset",
+        on_change=use_prompt,
+        args=("preset",),
     )
     st.text_area(
         "Prompt (optional)",
         key="prompt",
+        on_change=save_draft,
         placeholder="Scene, style, lighting: e.g. a sunny beach at golden hour, cinematic",
     )
     st.text_area(
         "Things to avoid (optional)",
         key="negative_prompt",
+        on_change=save_draft,
         max_chars=model.max_negative_prompt,
         placeholder="e.g. blurry, extra limbs",
         help=f"At most {model.max_negative_prompt:,} characters; the counter shows how many are left.",
     )
-    keep_sound = st.toggle("Keep the motion video's sound", value=True, key="keep_sound")
+
+    def keep_as_preset() -> None:
+        name = (state.get("preset_name") or "").strip()
+        if not name or not (state.get("prompt") or "").strip():
+            state.preset_note = "Type a prompt and a name for the preset, then press Save preset."
+            return
+        drafts.save_preset(Preset(name, state.prompt.strip(), (state.get("negative_prompt") or "").strip()))
+        state.preset_name = ""
+        state.preset_note = f"Saved the preset “{name}”: pick it under Presets."
+
+    with st.popover("Save as preset", icon=":material/bookmark_add:"):
+        st.text_input("Preset name", key="preset_name", placeholder="e.g. Beach at golden hour")
+        st.button("Save preset", key="save_preset", on_click=keep_as_preset)
+    if state.get("preset_note"):
+        st.caption(state.pop("preset_note"))
+    keep_sound = st.toggle("Keep the motion video's sound", key="keep_sound", on_change=save_draft)
     video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound, model=model)
     prompt_report = check_prompts(state.get("prompt"), state.get("negative_prompt"), model)
     for warning in video_report.warnings:
@@ -90,12 +204,25 @@ with form_column:
     seconds = model.billed_seconds(float(video_report.facts.get("duration") or 0), orientation)
     price = settings.price_for(model)
     cost = estimate_cost(seconds, price)
+    count = int(
+        st.number_input(
+            "Variations",
+            min_value=1,
+            max_value=4,
+            step=1,
+            key="variations",
+            on_change=save_draft,
+            help="How many takes of these same settings to make on purpose. Each one is paid.",
+        )
+    )
     metrics = st.columns(2)
     metrics[0].metric(
         "Estimated cost",
-        f"${cost:.2f}",
+        f"${cost * count:.2f}",
         help=f"{seconds:.1f} s of video at ${price:.2f} per second (Model: {model.label})",
     )
+    if count > 1:
+        metrics[0].caption(f"{count} takes x ${cost:.2f} = ${cost * count:.2f}")
     if settings.demo_mode:
         metrics[1].metric("Mode", "Demo", help="The built-in simulator: nothing is charged.")
     else:
@@ -106,15 +233,29 @@ with form_column:
     if no_link is not None:
         st.error(str(no_link), icon=":material/link_off:")
 
+    def send(request: JobRequest, submission_key: str | None) -> Job:
+        if session_key_in_use(settings):  # no worker holds this key: this tab sends and follows it
+            return submit_job(
+                request,
+                store=store,
+                client=client_for(settings),
+                hosting=video_hosting(settings),
+                inputs_dir=settings.inputs_dir,
+                service=service_name(settings),
+                submission_key=submission_key,
+            )
+        return queue_job(request, settings, public_base_url=settings.public_base_url, submission_key=submission_key)
+
     def generate() -> None:
-        """Runs once per click, before the rerun; the store turns a repeat into the job already running."""
-        state.submit_error = None
+        """Runs once per click, before the rerun. The click's token names its takes, so a double click
+        makes them once; the same request while one is in flight is that one."""
+        state.submit_error = state.take_note = None
+        save_draft_keeping_token()
         if not settings.demo_mode:  # in demo mode the worker asks the simulator, which this page cannot reach
-            refusal = cost_over_balance(cost, live_balance(settings).usd)
+            refusal = cost_over_balance(cost * count, live_balance(settings).usd)
             if refusal is not None:
                 state.submit_error = str(refusal)
                 return
-        state.submitting = True
         request = JobRequest(
             image=prepared.image_path,
             video=motion_video,
@@ -124,70 +265,67 @@ with form_column:
             keep_original_sound=state.keep_sound,
             model=model_for(state.gen_model),
         )
+        before = {job.id for job in store.takes(take_image, take_video)}
+        jobs: list[Job] = []
         try:
-            if session_key_in_use(settings):  # no worker holds this key: this tab sends and follows it
-                job = submit_job(
-                    request,
-                    store=store,
-                    client=client_for(settings),
-                    hosting=video_hosting(settings),
-                    inputs_dir=settings.inputs_dir,
-                    service=service_name(settings),
-                )
+            if count == 1:
+                jobs.append(send(request, None))
             else:
-                job = queue_job(request, settings, public_base_url=settings.public_base_url)
-            state.current_job = job.id
+                for i in range(count):
+                    key = f"{state.take_token}-{i}"
+                    jobs.append(send(Variation(**{f: getattr(request, f) for f in REQUEST_FIELDS}, key=key), key))
         except MotionStudioError as error:
             state.submit_error = str(error)
-            state.current_job = error.job_id
-        finally:
-            state.submitting = False
-        if state.current_job:
-            st.query_params["job"] = state.current_job
+        numbers = store.take_numbers([job.id for job in jobs])
+        again = sorted(numbers[job.id] for job in jobs if job.id in before and job.id in numbers)
+        if again:
+            words = " and ".join(str(n) for n in again)
+            verb = "is" if len(again) == 1 else "are"
+            state.take_note = f"Take {words} {verb} already running with these settings."
 
-    current = store.get(state.current_job) if state.get("current_job") else None
-    busy = state.submitting or (current is not None and current.status.in_flight)
+    def save_draft_keeping_token() -> None:
+        token = state.take_token
+        save_draft()
+        state.take_token = token
+
     st.button(
-        "Generate",
+        "Generate" if count == 1 else f"Generate {count} takes",
         type="primary",
         icon=":material/play_arrow:",
         on_click=generate,
         key="generate",
-        disabled=busy or no_link is not None or not (video_report.ok and prompt_report.ok),
-        help="Sends the job once. While it runs, this button waits." if busy else None,
+        disabled=no_link is not None or not (video_report.ok and prompt_report.ok),
+        help="Queues a take; you can change the prompt and generate again while it runs.",
         width="stretch",
     )
     if state.get("submit_error"):
         st.error(state.submit_error, icon=":material/error:")
+    if state.get("take_note"):
+        st.info(state.take_note, icon=":material/info:")
 
-if state.get("current_job"):
-    job_id = state.current_job
-    running = (job := store.get(job_id)) is not None and not job.status.final
+if takes:
+    running = any(not job.status.final for job in takes)
 
     @st.fragment(run_every=1.0 if running else None)
-    def status_card() -> None:
-        job = store.get(job_id)
-        if job is None:
-            return
-        with st.container(border=True):
-            head, badge = st.columns([3, 1])
-            head.subheader("Your video")
-            with badge:
-                status_badge(job)
-            if job.status.final != (not running):
-                st.rerun()
-            if job.status is JobStatus.SUCCEEDED:
-                result, motion, character = st.columns([2, 1, 1])
-                with result:
-                    job_outcome(job)
-                motion.caption("Motion video")
-                motion.video(job.video_path or prepared.video_path)
-                character.caption("Character")
-                character.image(job.image_path or prepared.image_path)
-            else:
+    def take_list() -> None:
+        """This pair's takes, newest first, live while any runs."""
+        jobs = store.takes(take_image, take_video)
+        if any(not job.status.final for job in jobs) != running:
+            st.rerun()  # start or stop the live updates
+        st.subheader("Takes")
+        numbered = list(enumerate(jobs, start=1))
+        if len(numbered) > TAKES_SHOWN:  # each take draws a video: a long list would slow every rerun
+            st.caption(f"The newest {TAKES_SHOWN} of {len(numbered)} takes; every take is in History.")
+        for number, job in reversed(numbered[-TAKES_SHOWN:]):
+            with st.container(border=True, key=f"take_{job.id}"):
+                head, badge = st.columns([3, 1])
+                head.markdown(f"**Take {number}** · {model_for(job.model).label} · {when(job.created_at)}")
+                with badge:
+                    status_badge(job)
+                st.caption(f"Prompt: {job.prompt}" if job.prompt else "No prompt")
                 job_outcome(job)
 
-    status_card()
+    take_list()
 
 if not settings.demo_mode:
     reading = live_balance(settings)

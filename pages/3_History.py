@@ -9,6 +9,7 @@ import streamlit as st
 
 from lib.errors import BackupFailed
 from lib.history.backup import back_up, backups_dir
+from lib.history.compare import pick_problem
 from lib.history.export import all_jobs, export_zip, history_csv, history_json
 from lib.history.gallery import (
     can_rerun,
@@ -29,7 +30,9 @@ PAGE_SIZE = 12
 settings, store = page("History", ":material/video_library:")
 state = st.session_state
 state.setdefault("history_page", 0)
-if "job" in st.query_params and "open_job" not in state:
+state.setdefault("compare_picks", [])
+# A link that names a job (Home's recent jobs, a shared address) opens it, even after another was closed.
+if st.query_params.get("job") and st.query_params["job"] != state.get("open_job"):
     state.open_job = st.query_params["job"]
 
 
@@ -40,6 +43,17 @@ def open_job(job_id: str | None) -> None:
         st.query_params["job"] = job_id
     else:
         st.query_params.pop("job", None)
+
+
+def save_note(job_id: str) -> None:
+    """Keep the note as typed: Streamlit calls this when the field is left (or on Ctrl+Enter)."""
+    store.update(job_id, note=state[f"note_{job_id}"])
+    state.note_saved = job_id
+
+
+def pick_for_compare(job_id: str) -> None:
+    picks = [p for p in state.compare_picks if p != job_id]
+    state.compare_picks = [*picks, job_id] if state[f"compare_{job_id}"] else picks
 
 
 def rerun_job(job: Job) -> None:
@@ -100,12 +114,16 @@ def detail(job: Job) -> None:
         )
         st.caption("Task id (click to copy)")
         st.code(job.task_id or "not assigned", language=None)
-        note = st.text_area(
-            "Note", value=job.note, key=f"note_{job.id}", placeholder="Anything to remember about this one"
+        st.text_area(
+            "Note",
+            value=job.note,
+            key=f"note_{job.id}",
+            placeholder="Anything to remember about this one",
+            on_change=save_note,
+            args=(job.id,),
         )
-        if note != job.note and st.button("Save note", icon=":material/save:"):
-            store.update(job.id, note=note)
-            st.toast("Note saved")
+        if state.get("note_saved") == job.id:
+            st.caption("Saved")
     with actions:
         if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", width="stretch"):
             store.update(job.id, favorite=not job.favorite)
@@ -127,7 +145,8 @@ def detail(job: Job) -> None:
             st.warning("Delete this job and its result video for good?")
             yes, no = st.columns(2)
             if yes.button("Yes, delete", type="primary", width="stretch"):
-                delete_job(store, job.id, settings.data_dir)
+                delete_job(store, job.id, settings.data_dir, settings.static_dir)
+                state.compare_picks = [p for p in state.compare_picks if p != job.id]
                 open_job(None)
                 st.toast("Job deleted")
                 st.rerun()
@@ -136,21 +155,47 @@ def detail(job: Job) -> None:
                 st.rerun()
 
 
-def card(job: Job) -> None:
+def card(job: Job, take: int | None) -> None:
     with st.container(border=True):
         if job.poster_path and Path(job.poster_path).exists():
             st.image(job.poster_path, width="stretch")
         status_badge(job)
         star = " :orange[:material/star:]" if job.favorite else ""
-        st.markdown(f"**{(job.prompt[:50] + '…') if len(job.prompt) > 50 else (job.prompt or 'No prompt')}**{star}")
+        # Takes of one pair share their inputs: the take number, prompt and model are what tell them apart.
+        st.markdown(f"**Take {take or '?'}**{star}")
+        st.write((job.prompt[:120] + "…") if len(job.prompt) > 120 else (job.prompt or "No prompt"))
         length = f" · {job.output_seconds:.0f} s" if job.output_seconds else ""
         faces = f"faces as in the {job.character_orientation}"
         st.caption(f"{when(job.created_at)}{length} · {faces} · {model_for(job.model).label}")
         if job.status.polled:
             st.progress(job.progress_percent / 100)
+        st.checkbox(
+            "Compare",
+            value=job.id in state.compare_picks,
+            key=f"compare_{job.id}",
+            on_change=pick_for_compare,
+            args=(job.id,),
+        )
         if st.button("Open", key=f"open_{job.id}", width="stretch"):
             open_job(job.id)
             st.rerun()  # the whole page, not only this fragment
+
+
+def compare_bar() -> None:
+    """The link to compare what is picked, or why the picks cannot be compared."""
+    picks = state.compare_picks
+    if not picks:
+        return
+    problem = pick_problem(len(picks))
+    link, words = st.columns([1, 2], vertical_alignment="center")
+    link.page_link(
+        "pages/4_Compare.py",
+        label=f"Compare selected ({len(picks)})",
+        icon=":material/compare:",
+        query_params={"jobs": ",".join(picks)},
+        disabled=problem is not None,
+    )
+    words.caption(problem or "Plays them side by side, in sync.")
 
 
 opened = store.get(state.open_job) if state.get("open_job") else None
@@ -202,6 +247,7 @@ if not total:
     st.stop()
 
 pending = any(job.status.polled for job in jobs)
+takes = store.take_numbers([job.id for job in jobs])
 
 
 @st.fragment(run_every=2.0 if pending else None)
@@ -210,7 +256,8 @@ def grid() -> None:
     for row in range(0, len(fresh), 3):
         for column, job in zip(st.columns(3), fresh[row : row + 3], strict=False):  # the last row may be short
             with column:
-                card(job)
+                card(job, takes.get(job.id))
+    compare_bar()
 
 
 grid()

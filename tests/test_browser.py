@@ -103,29 +103,34 @@ def continue_to_generate(page: Page) -> None:
     expect(main_area(page).get_by_role("heading", name="Generate", exact=True)).to_be_visible()
 
 
+def take_cards(page: Page) -> Locator:
+    """Generate's take cards, newest first: each is a bordered container keyed `take_<job id>`."""
+    return main_area(page).locator("[class*='st-key-take_']")
+
+
 def generate(page: Page, prompt: str | None) -> str:
-    """Type the prompt (if any), click Generate, and wait for the status card; the job's id from the URL."""
+    """Type the prompt (if any), click Generate, and wait for the new take's card; the job's id from its key."""
     if prompt is not None:
         page.get_by_label("Prompt (optional)").fill(prompt)
+    before = take_cards(page).count()
     button = main_area(page).get_by_role("button", name=re.compile("Generate$"))
     expect(button).to_be_enabled()
     button.click()
-    expect(main_area(page).get_by_role("heading", name="Your video")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"[?&]job=[0-9a-f]{32}"))
-    return re.search(r"[?&]job=([0-9a-f]{32})", page.url).group(1)
+    expect(take_cards(page)).to_have_count(before + 1, timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]pair="))
+    return re.search(r"st-key-take_([0-9a-f]{32})", take_cards(page).first.get_attribute("class") or "").group(1)
 
 
 def expect_result(page: Page) -> None:
     card = status_card(page)
     expect(card.get_by_role("button", name=re.compile("Download video$"))).to_be_visible(timeout=RESULT_TIMEOUT)
     expect(status_badge(card, "Done")).to_be_visible()
-    expect(card.locator("video")).to_have_count(2)  # the result beside the motion video
+    expect(card.locator("video")).to_have_count(1)  # the take's result
 
 
 def status_card(page: Page) -> Locator:
-    """The bordered card under the form: the innermost block holding the row with "Your video" and the status."""
-    heading_row = page.get_by_test_id("stHorizontalBlock").filter(has=page.get_by_role("heading", name="Your video"))
-    return main_area(page).get_by_test_id("stVerticalBlock").filter(has=heading_row).last
+    """The newest take's card on Generate."""
+    return take_cards(page).first
 
 
 def open_buttons(scope: Page | Locator) -> Locator:
@@ -231,7 +236,8 @@ def test_reload_during_a_job_shows_its_progress_again(page: Page, browser_media:
     expect(progress).to_contain_text(re.compile("Sending|Waiting in line|Generating"))
 
     page.reload()
-    expect(page).to_have_url(re.compile(rf"[?&]job={job_id}"))
+    expect(page).to_have_url(re.compile(r"[?&]pair="))
+    expect(status_card(page)).to_have_class(re.compile(rf"st-key-take_{job_id}"))
     progress = status_card(page).get_by_test_id("stProgress")
     expect(progress).to_be_visible(timeout=30_000)
     expect(progress).to_contain_text(re.compile("Waiting in line|Generating"))
@@ -261,7 +267,7 @@ def test_rerun_from_history_with_the_samples(page: Page) -> None:
 
     expect(main_area(page).get_by_role("heading", name="Generate", exact=True)).to_be_visible()
     expect(page.get_by_label("Prompt (optional)")).to_have_value(prompt)
-    expect(main_area(page).get_by_role("heading", name="Your video")).to_have_count(0)  # a fresh start, not the old job
+    expect(take_cards(page)).to_have_count(1)  # the first take of this pair, finished; nothing new queued yet
     shot("generate-rerun")
     generate(page, None)
     expect_result(page)

@@ -75,7 +75,9 @@ def prepare(settings: Settings, character: Path, motion: Path) -> None:
 
 
 def generate_page() -> AppTest:
-    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py").run()
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
+    app.query_params["pair"] = "pair-1"  # as Upload's link names the pair it prepared
+    app.run()
     assert not app.exception, app.exception
     return app
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.app_test import AppTestError
 
 from lib.config import APP_DIR, load_settings
 from lib.history.gallery import download_name
@@ -52,8 +51,12 @@ def at_page(page: str) -> AppTest:
     return AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page(page)
 
 
-def run(page: str) -> AppTest:
-    app = at_page(page).run()
+def run(page: str, **query: str) -> AppTest:
+    """`page` after its first run, with `query` in its address (`pair="pair-1"`: Generate for that pair)."""
+    app = at_page(page)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.run()
     assert not app.exception, app.exception
     return app
 
@@ -164,48 +167,42 @@ def test_a_too_long_video_gets_a_window_slider_and_a_fix(worker, tmp_path, chara
 
 def test_generate_without_prepared_inputs_points_to_upload() -> None:
     app = run("pages/2_Generate.py")
-    assert "Nothing is prepared yet" in texts(app)
+    assert "Nothing prepared in this tab yet" in texts(app)
     assert any(link.proto.label == "Go to Upload" and link.proto.page == "Upload" for link in app.get("page_link"))
 
 
-def test_generate_submits_once_guards_the_button_and_shows_the_result(worker, character_png, motion_mp4) -> None:
+def test_generate_queues_a_take_without_blocking_and_shows_its_result(worker, character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
-    app = run("pages/2_Generate.py")
+    app = run("pages/2_Generate.py", pair="pair-1")
     assert "$0.49" in str(app.metric[0].value)
     app.text_area(key="prompt").set_value("A dancer on a beach at sunset")
     app.button(key="generate").click().run()
     assert not app.exception
     store = JobStore(load_settings().db_path)
-    assert store.count() == 1
-    job_id = app.session_state.current_job
-    assert app.query_params["job"] == job_id
-    assert app.button(key="generate").disabled
-    with pytest.raises(AppTestError, match="disabled"):
-        app.button(key="generate").click()
-    done = wait_for_final(job_id)
+    (job,) = store.recent()
+    assert not app.button(key="generate").disabled  # the next take can be queued while this one runs
+    app.button(key="generate").click().run()  # the same request again: still one job, and the page says so
+    assert store.count() == 1 and "Take 1 is already running with these settings." in texts(app)
+    done = wait_for_final(job.id)
     assert done.status is JobStatus.SUCCEEDED and done.prompt == "A dancer on a beach at sunset"
     app.run()
     assert not app.exception and store.count() == 1
     assert app.get("download_button")[0].proto.label == "Download video"
-    assert not app.button(key="generate").disabled
 
 
-def test_a_refresh_finds_the_running_job_from_the_url(character_png, motion_mp4) -> None:
+def test_a_refresh_finds_the_takes_from_the_url(character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
-    first = run("pages/2_Generate.py")
+    first = run("pages/2_Generate.py", pair="pair-1")
+    first.text_area(key="prompt").set_value("kept through a reload")
     first.button(key="generate").click().run()
-    job_id = first.session_state.current_job
-    refreshed = at_page("pages/2_Generate.py")
-    refreshed.query_params["job"] = job_id
-    refreshed.run()
-    assert not refreshed.exception
-    assert refreshed.session_state.current_job == job_id
-    assert refreshed.button(key="generate").disabled or JobStore(load_settings().db_path).get(job_id).status.final
+    refreshed = run("pages/2_Generate.py", pair="pair-1")
+    assert "**Take 1**" in texts(refreshed)
+    assert refreshed.text_area(key="prompt").value == "kept through a reload"
 
 
 def test_the_negative_prompt_box_stops_at_the_services_limit(character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
-    app = run("pages/2_Generate.py")
+    app = run("pages/2_Generate.py", pair="pair-1")
     box = app.text_area(key="negative_prompt")
     assert box.proto.max_chars == 2500
     box.set_value("x" * 2501).run()
@@ -216,7 +213,7 @@ def test_the_negative_prompt_box_stops_at_the_services_limit(character_png, moti
 def test_keeping_the_sound_of_a_silent_video_warns(tmp_path, character_png) -> None:
     silent = make_video(tmp_path / "silent.mp4", 480, 360, seconds=3.5, audio=False)
     prepare(character_png, silent)
-    app = run("pages/2_Generate.py")
+    app = run("pages/2_Generate.py", pair="pair-1")
     assert any("sound" in w.value.lower() or "silent" in w.value.lower() for w in app.warning)
     app.toggle(key="keep_sound").set_value(False).run()
     assert not app.main.warning  # the sidebar warns that no worker runs: not this page's concern
@@ -224,7 +221,7 @@ def test_keeping_the_sound_of_a_silent_video_warns(tmp_path, character_png) -> N
 
 def test_a_refused_submission_shows_the_services_words(character_png, motion_mp4, long_motion_mp4) -> None:
     prepare(character_png, long_motion_mp4, orientation="video")
-    app = run("pages/2_Generate.py")
+    app = run("pages/2_Generate.py", pair="pair-1")
     app.radio(key="gen_orientation").set_value("image").run()
     assert app.button(key="generate").disabled
     assert any("10 s" in e.value for e in app.error)
@@ -307,7 +304,6 @@ def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(
     next(b for b in app.button if b.label == "Favorite").click().run()
     assert store.get(job.id).favorite
     app.text_area(key=f"note_{job.id}").set_value("client loved it").run()
-    next(b for b in app.button if b.label == "Save note").click().run()
     assert store.get(job.id).note == "client loved it"
     next(b for b in app.button if b.label == "Delete").click().run()
     assert store.get(job.id) is not None and any("for good" in w.value for w in app.warning)

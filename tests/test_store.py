@@ -64,6 +64,7 @@ EXPECTED_INDEXES = {
     ("idx_jobs_favorite_created_at", ("favorite", "created_at"), 0),
     ("idx_jobs_service_status", ("service", "status"), 0),
     ("idx_jobs_key_fingerprint_status", ("key_fingerprint", "status"), 0),
+    ("idx_jobs_image_path_video_path_created_at", ("image_path", "video_path", "created_at"), 0),
 }
 
 EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
@@ -80,6 +81,23 @@ EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
 , "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
+
+EXPECTED_DRAFTS_SCHEMA = """CREATE TABLE "drafts" (
+   "pair_id" TEXT PRIMARY KEY,
+   "prompt" TEXT DEFAULT '',
+   "negative_prompt" TEXT DEFAULT '',
+   "orientation" TEXT,
+   "model" TEXT,
+   "keep_sound" INTEGER DEFAULT 1,
+   "updated_at" TEXT NOT NULL
+)"""
+
+EXPECTED_PRESETS_SCHEMA = """CREATE TABLE "presets" (
+   "name" TEXT PRIMARY KEY,
+   "prompt" TEXT DEFAULT '',
+   "negative_prompt" TEXT DEFAULT '',
+   "created_at" TEXT NOT NULL
+)"""
 
 EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
    "id" TEXT PRIMARY KEY,
@@ -107,11 +125,21 @@ def a_job(content_hash: str = "same-inputs", **fields) -> Job:
 def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert set(db.table_names()) == {"jobs", "prepared_inputs", "fix_runs", "workers", "_sqlite_migrations"}
+    assert set(db.table_names()) == {
+        "jobs",
+        "prepared_inputs",
+        "fix_runs",
+        "workers",
+        "drafts",
+        "presets",
+        "_sqlite_migrations",
+    }
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
     assert db["prepared_inputs"].schema == EXPECTED_PREPARED_SCHEMA
     assert db["fix_runs"].schema == EXPECTED_FIX_RUNS_SCHEMA
     assert db["workers"].schema == EXPECTED_WORKERS_SCHEMA
+    assert db["drafts"].schema == EXPECTED_DRAFTS_SCHEMA
+    assert db["presets"].schema == EXPECTED_PRESETS_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
         ("idx_prepared_inputs_created_at", ("created_at",)),
@@ -128,6 +156,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0003_gallery",
         "0004_engine",
         "0005_models",
+        "0006_drafts",
     ]
     assert db.journal_mode == "wal"
 
@@ -136,7 +165,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 5
+    assert db["_sqlite_migrations"].count == 6
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

@@ -201,6 +201,7 @@ def job_outcome(job: Job) -> None:
             mime="video/mp4",
             icon=":material/download:",
             type="primary",
+            key=f"download_{job.id}",  # takes of one pair can share a file name; each needs its own button
         )
     elif job.status is JobStatus.SUCCEEDED:
         st.warning("The result video is no longer in the data folder.", icon=":material/warning:")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from lib.files.digest import content_digest
 from lib.jobs.models import GalleryQuery, Job, JobStatus
 from lib.jobs.prepared import prepare_pair
 from lib.jobs.store import JobStore
@@ -109,14 +110,19 @@ def first_page_if_filtered(query: GalleryQuery, filters_shown: tuple | None) -> 
     return query if query.filters == filters_shown else replace(query, page=0)
 
 
-def delete_job(store: JobStore, job_id: str, data_dir: Path) -> None:
-    """Remove a job and the files only it used: its result, and inputs and poster no other job shares.
+def delete_job(store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None) -> None:
+    """Remove a job and the files only it used: its result, and inputs and poster no other job shares,
+    and the copy of its result that Compare served from `static_dir`, if any.
 
     Only files inside `data_dir` are ever removed: a path that points elsewhere is the user's own file.
     """
     job = store.get(job_id)
     if job is None:
         return
+    if static_dir and job.result_path and Path(job.result_path).exists():
+        (static_dir / f"{content_digest(Path(job.result_path))}{Path(job.result_path).suffix.lower()}").unlink(
+            missing_ok=True
+        )
     store.delete(job_id)
     shareable = [p for p in (job.image_path, job.video_path, job.poster_path) if p]
     shared = store.paths_in_use(*shareable)

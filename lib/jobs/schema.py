@@ -137,6 +137,33 @@ def _models(db: sqlite_utils.Database) -> None:
     db.table("fix_runs").add_column("model", str, not_null_default="kling-v2.6-pro")
 
 
+@migrations(name="0006_drafts")
+def _drafts(db: sqlite_utils.Database) -> None:
+    """What a creator typed for a pair and has not lost (its draft), named prompt presets, and an index
+    that finds a pair's takes (the jobs made from the same two files) in order."""
+    db.table("drafts").create(
+        {
+            "pair_id": str,
+            "prompt": str,
+            "negative_prompt": str,
+            "orientation": str,
+            "model": str,
+            "keep_sound": int,
+            "updated_at": str,
+        },
+        pk="pair_id",
+        not_null={"updated_at"},
+        defaults={"prompt": "", "negative_prompt": "", "keep_sound": 1},
+    )
+    db.table("presets").create(
+        {"name": str, "prompt": str, "negative_prompt": str, "created_at": str},
+        pk="name",
+        not_null={"created_at"},
+        defaults={"prompt": "", "negative_prompt": ""},
+    )
+    db.table("jobs").create_index(["image_path", "video_path", "created_at"])
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

@@ -15,13 +15,14 @@ from lib.media.probe import ImageFacts, VideoFacts, probe
 
 
 def thumbnail(path: Path | str, out_dir: Path | str | None = None, size: int = 320) -> Path:
-    """A small JPEG still for the gallery: a video's frame at 1 s (or its middle), or the image itself,
+    """A small JPEG still for the gallery: a video's middle frame, or the image itself,
     upright and at most `size` px a side. Made once per content, in `out_dir` (default: a `thumbnails`
     folder beside the file). Raises `MediaUnreadable` for a file that is not a readable image or video."""
     path = Path(path)
     out_dir = Path(out_dir) if out_dir else path.parent / "thumbnails"
     facts = probe(path)
-    out = out_dir / f"thumb-{content_digest(path)[:24]}-{size}.jpg"
+    # "mid": stills made before were taken at 1 s; a new name keeps them from standing in for the middle.
+    out = out_dir / f"thumb-{content_digest(path)[:24]}-{size}-mid.jpg"
     if out.exists():
         return out
     if isinstance(facts, ImageFacts):
@@ -32,7 +33,9 @@ def thumbnail(path: Path | str, out_dir: Path | str | None = None, size: int = 3
         with atomic_write(out) as partial:
             still.save(partial, "JPEG", quality=85)
     elif isinstance(facts, VideoFacts):
-        at = min(1.0, (facts.duration or 0) / 2)
+        # The middle, not the start: a motion-control result opens on the character image itself, so
+        # first frames of different takes look alike; halfway through, each take shows its own moves.
+        at = (facts.duration or 0) / 2
         with atomic_write(out) as partial:
             run_ffmpeg(
                 [

@@ -6,6 +6,8 @@ run = queue_fix(settings, "video", "dance.mov", orientation="image")
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from lib.config import Settings
@@ -47,6 +49,20 @@ def queue_job(
     return job
 
 
+@dataclass(frozen=True)
+class Variation(JobRequest):
+    """One of several takes of the same request asked for on purpose (Variations on Generate), each paid.
+
+    Its hash carries its submission key, so the job in flight with the same settings does not absorb it;
+    the key itself still makes a double click one job per variation.
+    """
+
+    key: str = ""
+
+    def content_hash(self) -> str:
+        return hashlib.sha256((super().content_hash() + self.key).encode()).hexdigest()
+
+
 def queue_fix(
     settings: Settings,
     kind: str,
@@ -67,4 +83,4 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
-__all__ = ["START_COMMAND", "live_workers", "queue_fix", "queue_job"]
+__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_fix", "queue_job"]

@@ -1,0 +1,91 @@
+"""What a creator typed on Generate, kept in the store so a reload, a page switch or a second tab finds it.
+
+drafts = Drafts(settings.db_path)
+drafts.save(Draft(pair.id, prompt="on a beach", orientation="image", model="kling-v2.6-pro"))
+drafts.get(pair.id).prompt  # "on a beach"
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from lib.files.hosting import keep_copy
+from lib.jobs.database import Database
+from lib.jobs.models import PreparedInputs, now_iso
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One pair's prompt, negative prompt and settings as last typed."""
+
+    pair_id: str
+    prompt: str = ""
+    negative_prompt: str = ""
+    orientation: str | None = None
+    model: str | None = None
+    keep_sound: bool = True
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    prompt: str
+    negative_prompt: str = ""
+
+
+class Drafts(Database):
+    """Drafts by pair, named presets and the prompts used lately; cheap to make, holds no connection."""
+
+    def get(self, pair_id: str) -> Draft | None:
+        with self._db() as db:
+            rows = list(db.table("drafts").rows_where("pair_id = ?", [pair_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        return Draft(
+            row["pair_id"],
+            row["prompt"] or "",
+            row["negative_prompt"] or "",
+            row["orientation"],
+            row["model"],
+            bool(row["keep_sound"]),
+        )
+
+    def save(self, draft: Draft) -> Draft:
+        row = {**asdict(draft), "keep_sound": int(draft.keep_sound), "updated_at": now_iso()}
+        with self._db() as db:
+            db.table("drafts").upsert(row, pk="pair_id")
+        return draft
+
+    def recent_prompts(self, limit: int = 8) -> list[str]:
+        """The last distinct prompts sent, newest first; empty prompts are not worth offering."""
+        with self._db() as db:
+            rows = db.execute(
+                "select prompt from jobs where prompt != '' group by prompt order by max(created_at) desc limit ?",
+                [limit],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def presets(self) -> list[Preset]:
+        with self._db() as db:
+            rows = db.table("presets").rows_where(order_by="name")
+            return [Preset(row["name"], row["prompt"], row["negative_prompt"]) for row in rows]
+
+    def save_preset(self, preset: Preset) -> Preset:
+        """Saved under its name; the same name again replaces the earlier one."""
+        with self._db() as db:
+            db.table("presets").upsert({**asdict(preset), "created_at": now_iso()}, pk="name")
+        return preset
+
+    def recent_pairs(self, limit: int = 5) -> list[PreparedInputs]:
+        """The pairs prepared lately, newest first: offered to open on purpose, never opened by themselves."""
+        with self._db() as db:
+            rows = db.table("prepared_inputs").rows_where(order_by="created_at desc", limit=limit)
+            return [PreparedInputs(**row) for row in rows]
+
+
+def take_paths(prepared: PreparedInputs, inputs_dir: Path) -> tuple[str, str]:
+    """The image and video paths a job made from this pair records (its content-addressed copies), which
+    is what `JobStore.takes` looks its takes up by."""
+    return str(keep_copy(Path(prepared.image_path), inputs_dir)), str(keep_copy(Path(prepared.video_path), inputs_dir))

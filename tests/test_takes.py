@@ -1,0 +1,188 @@
+"""Takes on Generate (AppTest on the real store and queue; no worker, so queued takes stay queued):
+each press queues a take, variations make exactly N even on a double click, drafts, recent prompts and
+presets are kept in the store, and a tab only opens the pair it names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from lib.config import APP_DIR, load_settings
+from lib.jobs import JobRequest, JobStore, PreparedInputs
+from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
+from lib.jobs.models import now_iso
+from lib.novita import Orientation
+from lib.worker import Variation, queue_job
+
+PAIR = "pair-1"
+
+
+def prepare(character: Path, motion: Path) -> PreparedInputs:
+    store = JobStore(load_settings(secrets={}).db_path)
+    return store.save_prepared(PreparedInputs(PAIR, str(character), str(motion), "image", now_iso()))
+
+
+def generate_page(pair: str | None = PAIR) -> AppTest:
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
+    if pair:
+        app.query_params["pair"] = pair
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def said(app: AppTest) -> str:
+    return "\n".join(e.value for e in [*app.markdown, *app.info, *app.error, *app.caption])
+
+
+def test_each_new_prompt_queues_a_take_and_the_same_one_again_is_the_take_running(
+    settings, character_png, motion_mp4
+) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    for prompt in ("on a beach", "in a city"):
+        app.text_area(key="prompt").set_value(prompt).run()
+        app.button(key="generate").click().run()
+        assert not app.exception and not app.button(key="generate").disabled
+    app.text_area(key="prompt").set_value("on a beach").run()
+    app.button(key="generate").click().run()
+
+    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    assert [job.prompt for job in takes] == ["on a beach", "in a city"]
+    assert "Take 1 is already running with these settings." in said(app)
+    text = said(app)
+    assert "**Take 2** · Kling 2.6 Pro" in text and "Prompt: in a city" in text and "**Take 1**" in text
+
+
+def test_variations_make_exactly_n_takes_even_on_a_double_click(settings, character_png, motion_mp4) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.text_area(key="prompt").set_value("dancing in the rain").run()
+    app.number_input(key="variations").set_value(2).run()
+    assert "2 takes x $0.49 = $0.98" in said(app)
+    assert app.metric[0].value == "$0.98"
+    app.button(key="generate").click().run()
+    app.button(key="generate").click().run()  # the second click of a double click: the same token
+    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    assert len(takes) == 2 and {job.prompt for job in takes} == {"dancing in the rain"}
+    assert len({job.submission_key for job in takes}) == 2
+    app.number_input(key="variations").set_value(3).run()  # a new request: a new press makes 3 more
+    app.button(key="generate").click().run()
+    assert len(JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))) == 5
+
+
+def test_a_variation_is_not_absorbed_by_the_same_request_in_flight(settings, character_png, motion_mp4) -> None:
+    request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="twice on purpose")
+    plain = queue_job(request, settings)
+    first = queue_job(
+        Variation(character_png, motion_mp4, Orientation.IMAGE, "twice on purpose", key="t-0"),
+        settings,
+        submission_key="t-0",
+    )
+    again = queue_job(
+        Variation(character_png, motion_mp4, Orientation.IMAGE, "twice on purpose", key="t-0"),
+        settings,
+        submission_key="t-0",
+    )
+    assert first.id != plain.id and again.id == first.id
+    assert queue_job(request, settings).id == plain.id
+
+
+def test_the_draft_survives_a_switch_to_upload_and_back_and_a_new_tab(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.text_area(key="prompt").set_value("a dancer at golden hour").run()
+    app.text_area(key="negative_prompt").set_value("blurry").run()
+    app.radio(key="gen_orientation").set_value("video").run()
+    app.toggle(key="keep_sound").set_value(False).run()
+    app.switch_page("pages/1_Upload.py").run()
+    assert not app.exception
+    app.switch_page("pages/2_Generate.py").run()
+    assert not app.exception
+    for same in (app, generate_page()):  # back in this tab, and a second tab on the same pair's address
+        assert same.text_area(key="prompt").value == "a dancer at golden hour"
+        assert same.text_area(key="negative_prompt").value == "blurry"
+        assert same.radio(key="gen_orientation").value == "video"
+        assert same.toggle(key="keep_sound").value is False
+    assert Drafts(settings.db_path).get(PAIR) == Draft(
+        PAIR, "a dancer at golden hour", "blurry", "video", "kling-v2.6-pro", False
+    )
+
+
+def test_recent_prompts_and_presets_fill_the_prompt_box(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    drafts = Drafts(settings.db_path)
+    drafts.save_preset(Preset("Beach", "a sunny beach, cinematic", "blurry"))
+    queue_job(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="older prompt"), settings)
+    queue_job(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="newer prompt"), settings)
+    assert drafts.recent_prompts() == ["newer prompt", "older prompt"]
+    app = generate_page()
+    app.selectbox(key="recent_prompt").set_value("older prompt").run()
+    assert app.text_area(key="prompt").value == "older prompt"
+    app.selectbox(key="preset").select_index(0).run()
+    assert app.text_area(key="prompt").value == "a sunny beach, cinematic"
+    assert app.text_area(key="negative_prompt").value == "blurry"
+    assert drafts.get(PAIR).prompt == "a sunny beach, cinematic"
+
+
+def test_a_tab_without_a_pair_opens_none_on_its_own(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    app = generate_page(pair=None)
+    assert "Nothing prepared in this tab yet" in said(app)
+    assert not app.text_area  # no one else's inputs
+    links = {link.proto.label: link.proto.query_string for link in app.get("page_link")}
+    assert "Go to Upload" in links
+    assert any(label.startswith("Pair prepared ") and query == f"pair={PAIR}" for label, query in links.items())
+
+
+def test_a_preset_saved_on_the_page_is_offered_under_presets(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.text_input(key="preset_name").set_value("Snow").run()
+    app.button(key="save_preset").click().run()
+    assert "Type a prompt and a name" in said(app) and Drafts(settings.db_path).presets() == []
+    app.text_area(key="prompt").set_value("falling snow, soft light").run()
+    app.text_input(key="preset_name").set_value("Snow").run()
+    app.button(key="save_preset").click().run()
+    assert Drafts(settings.db_path).presets() == [Preset("Snow", "falling snow, soft light", "")]
+    assert app.selectbox(key="preset").options == ["Snow"]
+
+
+def test_settings_put_in_the_boxes_by_a_rerun_become_the_pairs_draft(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    Drafts(settings.db_path).save(Draft(PAIR, "typed before", orientation="image", model="kling-v2.6-pro"))
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
+    # what History's Re-run leaves for Generate
+    app.session_state["prepared_id"] = PAIR
+    app.session_state["prompt"], app.session_state["negative_prompt"] = "the job's prompt", "the job's negative"
+    app.session_state["gen_orientation"], app.session_state["gen_model"] = "video", "kling-v2.6-pro"
+    app.session_state["keep_sound"] = True
+    app.run()
+    assert not app.exception
+    assert app.text_area(key="prompt").value == "the job's prompt"
+    assert Drafts(settings.db_path).get(PAIR).prompt == "the job's prompt"
+
+
+def test_opening_another_pair_in_the_tab_shows_that_pairs_draft(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    JobStore(settings.db_path).save_prepared(
+        PreparedInputs("pair-2", str(character_png), str(motion_mp4), "video", now_iso())
+    )
+    app = generate_page()
+    app.text_area(key="prompt").set_value("for pair one").run()
+    app.query_params["pair"] = "pair-2"
+    app.run()
+    assert app.text_area(key="prompt").value == "" and app.radio(key="gen_orientation").value == "video"
+    app.query_params["pair"] = PAIR
+    app.run()
+    assert app.text_area(key="prompt").value == "for pair one"
+
+
+def test_a_long_list_of_takes_shows_the_newest_ten(settings, character_png, motion_mp4) -> None:
+    prepare(character_png, motion_mp4)
+    for n in range(12):
+        queue_job(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt=f"take number {n + 1}"), settings)
+    text = said(generate_page())
+    assert "The newest 10 of 12 takes; every take is in History." in text
+    assert "**Take 12**" in text and "**Take 3**" in text and "**Take 2**" not in text
