@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.files.links import is_url
-from lib.files.uploads import fetch_link, save_upload
+from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES, fetch_link, save_upload
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.prepared import prepare_pair
 from lib.media import preflight
@@ -156,7 +156,12 @@ image_column, video_column = st.columns(2, gap="large")
 
 with image_column:
     st.subheader("Character image")
-    file_inputs("image", "Drop a JPG or PNG", ["jpg", "jpeg", "png"], "…or paste a link to an image")
+    file_inputs(
+        "image",
+        "Drop a photo: JPG or PNG, or HEIC, AVIF or WEBP to convert",
+        IMAGE_UPLOAD_TYPES,
+        "…or paste a link to an image",
+    )
     image_report = None
     if state.image_path and Path(state.image_path).exists():
         image_report = preflight.check_image(state.image_path, model)
@@ -176,7 +181,12 @@ with image_column:
 
 with video_column:
     st.subheader("Motion video")
-    file_inputs("video", "Drop an MP4 or MOV", ["mp4", "mov"], "…or paste a link to a video")
+    file_inputs(
+        "video",
+        "Drop a video: MP4 or MOV, or M4V, WEBM, MKV or AVI to convert",
+        VIDEO_UPLOAD_TYPES,
+        "…or paste a link to a video",
+    )
     video_report = None
     if state.video_path and Path(state.video_path).exists():
         video_report = preflight.check_video(state.video_path, orientation, model=model)

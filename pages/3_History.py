@@ -309,7 +309,7 @@ with st.expander("Export and backup", icon=":material/archive:"):
     # Deferred (a callable): the files are read fresh at the click, not on every rerun of this page.
     as_csv.download_button(
         "Download history as CSV",
-        data=lambda: history_csv(all_jobs(store)),
+        data=lambda: history_csv(all_jobs(store), settings.price_for),
         key="export_csv",
         file_name="motion_studio-history.csv",
         mime="text/csv",
@@ -330,6 +330,7 @@ with st.expander("Export and backup", icon=":material/archive:"):
                 store,
                 settings.data_dir,
                 progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} files"),
+                price_for=settings.price_for,
             )
         bar.empty()
         state.export_zip_path = str(zipped)

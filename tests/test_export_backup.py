@@ -524,6 +524,7 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
         csv.DictReader(io.StringIO(data_of(downloads, "motion_studio-history.csv").decode("utf-8"), newline=""))
     )
     assert len(rows) == 4 and {r["Prompt"] for r in rows} >= set(AWKWARD_PROMPTS[:3])
+    assert "0.49" in {r["Estimated cost (USD)"] for r in rows}  # 3.5 s at the default $0.14 a second
     assert len(json.loads(data_of(downloads, "motion_studio-history.json"))) == 4
 
     app.button(key="backup_now").click().run()

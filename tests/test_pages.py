@@ -146,6 +146,17 @@ def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
     assert any(b.key == "fix_image" for b in app.button)
 
 
+def test_an_iphone_photo_is_taken_and_offered_a_fix(tmp_path) -> None:
+    photo = make_image(tmp_path / "IMG_0001.HEIC", 600, 800, fmt="HEIF")
+    app = run("pages/1_Upload.py")
+    uploader = app.get("file_uploader")[0]
+    assert {".heic", ".avif", ".webp"} <= set(uploader.proto.type)
+    uploader.upload("IMG_0001.HEIC", photo.read_bytes(), "image/heic").run()
+    assert not app.exception
+    assert "**Format**:" in texts(app) and "HEIC" in texts(app)
+    assert any(b.key == "fix_image" for b in app.button)
+
+
 def test_a_too_long_video_gets_a_window_slider_and_a_fix(worker, tmp_path, character_png) -> None:
     long_clip = make_video(tmp_path / "long.mp4", 480, 360, seconds=12.0, fps=12)
     app = run("pages/1_Upload.py")

@@ -18,6 +18,7 @@ from lib.config import Settings, load_settings
 from lib.errors import MotionStudioError, SettingInvalid
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
+from lib.history.times import local_time
 from lib.jobs import Job, JobStatus, JobStore
 from lib.jobs.following import follow_due
 from lib.jobs.submit import send_job
@@ -213,10 +214,8 @@ def job_outcome(job: Job) -> None:
 
 
 def when(stamp: str | None) -> str:
-    """An ISO time as the creator's local-looking short form."""
-    if not stamp:
-        return "—"
-    return datetime.fromisoformat(stamp).strftime("%d %b %Y, %H:%M")
+    """An ISO time in this machine's zone, named: '24 Nov 2026, 15:05 CET'; a dash for none."""
+    return local_time(stamp) or "—"
 
 
 def next_steps(job: Job) -> str:

@@ -16,7 +16,22 @@ from lib.files.safe_fetch import fetch
 from lib.media.probe import probe
 
 MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
-EXTENSIONS = {"jpeg": ".jpg", "png": ".png", "webp": ".webp", "mp4": ".mp4", "mov": ".mov", "webm": ".webm"}
+EXTENSIONS = {
+    "jpeg": ".jpg",
+    "png": ".png",
+    "webp": ".webp",
+    "heic": ".heic",
+    "heif": ".heif",
+    "avif": ".avif",
+    "mp4": ".mp4",
+    "mov": ".mov",
+    "webm": ".webm",
+    "mkv": ".mkv",
+    "avi": ".avi",
+}
+# What the uploaders take: the service's own formats, and what phones and cameras make, which "Fix it" converts.
+IMAGE_UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif", "avif"]
+VIDEO_UPLOAD_TYPES = ["mp4", "mov", "m4v", "webm", "mkv", "avi"]
 
 
 def save_upload(data: bytes, inputs_dir: Path) -> Path:
