@@ -11,7 +11,15 @@ import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
 from lib.jobs import JobStatus, JobStore
-from tests.browser_support import ROOT, SCREENSHOTS, VIEWPORT, RunningApp, main_area, streamlit_server
+from tests.browser_support import (
+    ROOT,
+    SCREENSHOTS,
+    VIEWPORT,
+    RunningApp,
+    main_area,
+    streamlit_server,
+    wait_until_idle,
+)
 from tests.make_media import make_image, make_video
 from tests.test_store import a_job
 
@@ -116,8 +124,10 @@ def test_history_picks_two_takes_and_opens_them_in_compare(page: Page, app: Runn
     expect(main.get_by_text("Take 1", exact=True)).to_be_visible(timeout=30_000)
     expect(main.get_by_text("Take 2", exact=True)).to_be_visible()
     boxes = main.get_by_test_id("stCheckbox").filter(has_text="Compare")
+    wait_until_idle(page)  # a click while the page still runs can land on an element about to be replaced
     boxes.nth(0).click()
     expect(main.get_by_text("Pick at least 2 takes to compare: 1 picked.")).to_be_visible()
+    wait_until_idle(page)
     boxes.nth(1).click()
     link = main.get_by_role("link", name="Compare selected (2)")
     expect(link).to_be_visible()
