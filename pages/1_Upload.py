@@ -6,9 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.errors import MotionStudioError
-from lib.files.links import is_url
-from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES, fetch_link, save_upload
+from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.prepared import prepare_pair
 from lib.media import preflight
@@ -17,6 +15,7 @@ from lib.media.samples import samples
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.worker import queue_fix
 from ui.common import page, show_checklist
+from ui.inputs import file_inputs
 
 settings, store = page("Upload", ":material/upload:")
 state = st.session_state
@@ -69,33 +68,6 @@ orientation = state.orientation
 fix_runs = FixRuns(settings.db_path)
 
 
-def take_upload(kind: str) -> None:
-    """Keep a new upload as a content-named file, once per file.
-
-    Checked on every run rather than in an on_change callback: two files dropped in quick
-    succession can arrive in one rerun, and a callback would then see only one of them.
-    """
-    uploaded = state.get(f"{kind}_upload")
-    if uploaded is not None and uploaded.file_id != state.get(f"{kind}_upload_id"):
-        state[f"{kind}_upload_id"] = uploaded.file_id
-        state[f"{kind}_path"] = str(save_upload(uploaded.getvalue(), settings.inputs_dir))
-        if kind == "video":
-            state.video_link = None
-
-
-def take_link(kind: str) -> None:
-    link = (state.get(f"{kind}_link_input") or "").strip()
-    if not link:
-        return
-    try:
-        state[f"{kind}_path"] = str(fetch_link(link, settings.inputs_dir, allow_private=settings.allow_private_urls))
-        state[f"{kind}_link_error"] = None
-        if kind == "video":
-            state.video_link = link if is_url(link) else None
-    except MotionStudioError as error:
-        state[f"{kind}_link_error"] = str(error)
-
-
 def start_fix(kind: str, start: float) -> None:
     """Queue the fix (or join the same one under way); its progress is in the store, named in the URL."""
     run = queue_fix(settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start, model)
@@ -141,15 +113,6 @@ def restore_fix(kind: str) -> None:
             state[f"{kind}_path"] = run.result_path if run.status is FixState.DONE else run.source_path
 
 
-def file_inputs(kind: str, drop_label: str, types: list[str], link_label: str) -> None:
-    """An uploader and a link box for one of the two inputs."""
-    st.file_uploader(drop_label, type=types, key=f"{kind}_upload")
-    take_upload(kind)
-    st.text_input(link_label, key=f"{kind}_link_input", on_change=take_link, args=(kind,), placeholder="https://…")
-    if state.get(f"{kind}_link_error"):
-        st.error(state[f"{kind}_link_error"])
-
-
 restore_fix("image")
 restore_fix("video")
 image_column, video_column = st.columns(2, gap="large")
@@ -157,6 +120,7 @@ image_column, video_column = st.columns(2, gap="large")
 with image_column:
     st.subheader("Character image")
     file_inputs(
+        settings,
         "image",
         "Drop a photo: JPG or PNG, or HEIC, AVIF or WEBP to convert",
         IMAGE_UPLOAD_TYPES,
@@ -182,6 +146,7 @@ with image_column:
 with video_column:
     st.subheader("Motion video")
     file_inputs(
+        settings,
         "video",
         "Drop a video: MP4 or MOV, or M4V, WEBM, MKV or AVI to convert",
         VIDEO_UPLOAD_TYPES,
