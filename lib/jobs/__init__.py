@@ -3,6 +3,7 @@
 from lib.jobs import JobStore, submit_job
 """
 
+from lib.jobs import lean_sqlite  # noqa: F401  (first: see its docstring)
 from lib.jobs.models import GalleryQuery, Job, JobStatus, PreparedInputs
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, submit_job
