@@ -49,6 +49,8 @@ STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red
     JobStatus.FAILED: "red",
     JobStatus.EXPIRED: "orange",
 }
+# Wide enough to judge a take, narrow enough that a portrait result does not fill the screen.
+RESULT_WIDTH = 420
 STATUS_ICONS = {
     JobStatus.SUCCEEDED: ":material/check_circle:",
     JobStatus.FAILED: ":material/error:",
@@ -193,7 +195,7 @@ def job_progress(job: Job) -> None:
 def job_outcome(job: Job) -> None:
     """The result with its download, what went wrong and what to do, or the live progress."""
     if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
-        st.video(job.result_path)
+        st.video(job.result_path, width=RESULT_WIDTH)
         st.download_button(
             "Download video",
             # Read only when clicked: bytes given here would be read into memory on every render.
