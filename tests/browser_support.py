@@ -42,6 +42,8 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 2000}  # tall: a screenshot does not scroll Streamlit's inner container
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+# The README's picture of each page, remade by the browser test that walks through it, so it stays current.
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 def free_port() -> int:
@@ -142,13 +144,28 @@ class Screenshots:
                 old.unlink()
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def __call__(self, name: str) -> Path:
+    def __call__(self, name: str, readme: str | None = None) -> Path:
+        """Take the next screenshot; with `readme`, it is also the README's picture `docs/screenshots/<readme>.png`."""
         self.page.mouse.move(0, 0)  # no hover tooltip in the picture
         wait_for_videos(self.page)
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         self.page.screenshot(path=str(path))
+        if readme:
+            readme_screenshot(self.page, readme)
         return path
+
+
+def readme_screenshot(page: Page, name: str) -> Path:
+    """Save the page as the README's picture of it, cut below the content so it has no empty tail."""
+    content = main_area(page).get_by_test_id("stMainBlockContainer").bounding_box()
+    size = page.viewport_size or VIEWPORT
+    width, height = size["width"], size["height"]
+    bottom = min(height, int(content["y"] + content["height"]) + 24) if content else height
+    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = README_SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": width, "height": bottom})
+    return path
 
 
 def wait_for_videos(page: Page, timeout: float = 15_000) -> None:

@@ -150,13 +150,13 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
     page: Page, browser_media: dict[str, Path], tmp_path: Path
 ) -> None:
     shot = Screenshots(page, "1-newcomer")
-    shot("home")
+    shot("home", readme="home")
     expect(main_area(page).get_by_text("Demo mode")).to_be_visible()
 
     upload(page, browser_media["image"], browser_media["video"])
     expect_all_rules_pass(page)
     expect(checklist_line(page, "video", "Length")).to_contain_text("4.0 s")
-    shot("upload-checked")
+    shot("upload-checked", readme="upload")
 
     continue_to_generate(page)
     expect(main_area(page).get_by_text("Estimated cost")).to_be_visible()
@@ -165,7 +165,7 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
     job_id = generate(page, prompt)
     shot("generate-running")
     expect_result(page)
-    shot("generate-result")
+    shot("generate-result", readme="generate")
 
     go_to(page, "History", "History")
     card = history_card(page, prompt)
@@ -174,7 +174,7 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
     expect(poster).to_be_visible()
     expect(poster).not_to_have_js_property("naturalWidth", 0)  # the poster frame loaded
     expect(open_buttons(card)).to_have_count(1)
-    shot("history")
+    shot("history", readme="history")
 
     open_buttons(card).click()
     expect(main_area(page).get_by_role("heading", name=prompt)).to_be_visible()

@@ -17,6 +17,7 @@ from tests.browser_support import (
     VIEWPORT,
     RunningApp,
     main_area,
+    readme_screenshot,
     streamlit_server,
     wait_until_idle,
 )
@@ -109,6 +110,7 @@ def test_a_seek_on_one_take_moves_every_other(page: Page, app: RunningApp, takes
     assert min(now) > 2.6 and max(now) - min(now) < 0.25, now
     (SCREENSHOTS / "compare").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "compare" / "synced-player.png"))
+    readme_screenshot(page, "compare")
 
 
 def test_home_recent_job_opens_it_in_history(page: Page, app: RunningApp, takes) -> None:
