@@ -21,6 +21,7 @@ from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
 from lib.worker import Variation, queue_job
 from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting, when
+from ui.library import pick_pair
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -34,6 +35,16 @@ st.write(
     "Describe the scene if you like, check the estimated cost, and generate. Every press queues a take; "
     "you can keep working, or leave this page: the takes keep running and land in History."
 )
+
+
+def library_picker() -> None:
+    """A character and a motion clip from the shared library become this tab's pair, named in the address."""
+    pair = pick_pair(settings, store)
+    if pair is not None:
+        st.query_params["pair"] = pair.id
+        state.prepared_id = pair.id
+        state.library_done = True  # the grid closes once its pair is open
+        st.rerun()
 
 
 # The page follows the pair its address names, or the one prepared in this tab; never another tab's.
@@ -55,6 +66,8 @@ if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared
                 icon=":material/folder_open:",
                 query_params={"pair": pair.id},
             )
+    st.subheader("Pick from the library")
+    library_picker()
     st.stop()
 st.query_params["pair"] = prepared.id
 state.prepared_id = prepared.id  # opened on purpose, it is this tab's pair from now on
@@ -107,6 +120,11 @@ pressed = [job for job in takes if (job.submission_key or "").startswith(state.t
 if pressed and all(job.status.final for job in pressed):
     state.take_token = uuid4().hex  # those takes are done: the same settings again are new takes
 
+# Drawn only when asked for: the grid's thumbnails would slow every rerun of the page.
+if state.pop("library_done", False):
+    state.library_open = False
+if st.toggle("Pick from the library", key="library_open", help="Use a saved character and motion clip instead."):
+    library_picker()
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
     st.caption("Character image")

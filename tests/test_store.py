@@ -98,6 +98,17 @@ EXPECTED_PRESETS_SCHEMA = """CREATE TABLE "presets" (
    "negative_prompt" TEXT DEFAULT '',
    "created_at" TEXT NOT NULL
 )"""
+EXPECTED_LIBRARY_SCHEMA = """CREATE TABLE "library_items" (
+   "id" TEXT PRIMARY KEY,
+   "kind" TEXT NOT NULL,
+   "name" TEXT NOT NULL,
+   "tags" TEXT NOT NULL DEFAULT '',
+   "content_hash" TEXT NOT NULL,
+   "path" TEXT NOT NULL,
+   "thumbnail_path" TEXT,
+   "created_at" TEXT NOT NULL,
+   "updated_at" TEXT NOT NULL
+)"""
 
 EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
    "id" TEXT PRIMARY KEY,
@@ -132,6 +143,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "workers",
         "drafts",
         "presets",
+        "library_items",
         "_sqlite_migrations",
     }
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
@@ -140,6 +152,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     assert db["workers"].schema == EXPECTED_WORKERS_SCHEMA
     assert db["drafts"].schema == EXPECTED_DRAFTS_SCHEMA
     assert db["presets"].schema == EXPECTED_PRESETS_SCHEMA
+    assert db["library_items"].schema == EXPECTED_LIBRARY_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
         ("idx_prepared_inputs_created_at", ("created_at",)),
@@ -150,6 +163,11 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         ("idx_workers_key_fingerprint_seen_at", ("key_fingerprint", "seen_at")),
         ("sqlite_autoindex_workers_1", ("id",)),
     }
+    assert {(i.name, tuple(i.columns), i.unique) for i in db["library_items"].indexes} == {
+        ("idx_library_items_kind_content_hash", ("kind", "content_hash"), 1),
+        ("idx_library_items_kind_created_at", ("kind", "created_at"), 0),
+        ("sqlite_autoindex_library_items_1", ("id",), 1),
+    }
     assert [m.name for m in migrations.applied(db)] == [
         "0001_enable_wal",
         "0002_create_jobs",
@@ -157,6 +175,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0004_engine",
         "0005_models",
         "0006_drafts",
+        "0008_library",
     ]
     assert db.journal_mode == "wal"
 
@@ -165,7 +184,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 6
+    assert db["_sqlite_migrations"].count == 7
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

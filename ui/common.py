@@ -38,6 +38,7 @@ NAVIGATION = [
     ("pages/1_Upload.py", "Upload", ":material/upload:"),
     ("pages/2_Generate.py", "Generate", ":material/movie:"),
     ("pages/3_History.py", "History", ":material/video_library:"),
+    ("pages/6_Library.py", "Library", ":material/photo_library:"),
 ]
 STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red"]] = {
     JobStatus.SUBMITTING: "blue",

@@ -164,6 +164,30 @@ def _drafts(db: sqlite_utils.Database) -> None:
     db.table("jobs").create_index(["image_path", "video_path", "created_at"])
 
 
+@migrations(name="0008_library")
+def _library(db: sqlite_utils.Database) -> None:
+    """Characters and motion clips saved once for every user of the app: a checked, fixed copy in
+    `<data>/library/`, named and tagged; the same content is one item."""
+    db.table("library_items").create(
+        {
+            "id": str,
+            "kind": str,
+            "name": str,
+            "tags": str,
+            "content_hash": str,
+            "path": str,
+            "thumbnail_path": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"kind", "name", "tags", "content_hash", "path", "created_at", "updated_at"},
+        defaults={"tags": ""},
+    )
+    db.table("library_items").create_index(["kind", "content_hash"], unique=True)
+    db.table("library_items").create_index(["kind", "created_at"])
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

@@ -1,0 +1,226 @@
+"""The shared library: characters and motion clips saved once, for every user of the app.
+
+A saved file is a copy of a file that passes every rule, kept under its content hash in
+`<data>/library/` with a thumbnail, and recorded in the store, so every tab and every teammate sees it.
+
+library = Library(settings.db_path)
+item = library.add(LibraryKind.CHARACTER, "uploads/ana.png", "Ana", tags=("dancer",))
+library.items(LibraryKind.CHARACTER, tag="dancer")  # [item], newest first
+library.add(LibraryKind.CHARACTER, "elsewhere/ana-again.png", "Other name") == item  # same content: True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from lib.errors import InputRefused, MotionStudioError
+from lib.files.digest import content_digest
+from lib.files.hosting import keep_copy
+from lib.jobs.database import Database
+from lib.jobs.models import new_job_id, now_iso
+from lib.media.preflight import Report, check_image, check_video
+from lib.media.thumbnails import thumbnail
+from lib.novita.rules import MODELS
+
+THUMBNAIL_SIZE = 320
+
+
+class LibraryKind(StrEnum):
+    CHARACTER = "character"
+    MOTION = "motion"
+
+    @property
+    def label(self) -> str:
+        return {LibraryKind.CHARACTER: "Character image", LibraryKind.MOTION: "Motion video"}[self]
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """One saved file: `path` is the checked (and fixed, where it needed it) copy in the data folder."""
+
+    id: str
+    kind: LibraryKind
+    name: str
+    tags: tuple[str, ...]
+    path: str
+    thumbnail_path: str | None
+    created_at: str
+
+
+class NotPassing(InputRefused):
+    """A file that breaks a rule is not saved: the library holds only files that can be used as they are."""
+
+    user_message = "The library keeps only files that pass every rule: fix this one first, then save it."
+
+
+class NotInLibrary(MotionStudioError):
+    """The item was removed, perhaps by a teammate in another tab."""
+
+    user_message = "That item is no longer in the library."
+
+
+def check(kind: LibraryKind, path: Path | str) -> Report:
+    """The check a file must pass to be saved, against every model's rules. A motion clip is checked for
+    "As in the motion video", which allows the longest clips; Generate checks the chosen way again."""
+    reports = [
+        check_image(path, model) if kind is LibraryKind.CHARACTER else check_video(path, "video", model=model)
+        for model in MODELS
+    ]
+    return next((report for report in reports if not report.ok), reports[0])
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Tags as typed, trimmed, without commas (they separate tags), each once whatever its case."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        for part in str(tag).split(","):
+            word = " ".join(part.split())
+            if word:
+                kept.setdefault(word.casefold(), word)
+    return tuple(kept.values())
+
+
+class Library(Database):
+    """Saved characters and motion clips; cheap to make, holds no connection.
+
+    Files live in `library_dir` (`<data>/library/` beside the database unless told).
+    """
+
+    def __init__(self, db_path: Path, library_dir: Path | None = None) -> None:
+        super().__init__(db_path)
+        self.library_dir = Path(library_dir) if library_dir else self.db_path.parent / "library"
+
+    def add(self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = ()) -> LibraryItem:
+        """Save a file that passes every rule; the same content again is the item already saved.
+
+        Raises `NotPassing` (with the first broken rule) for a file that needs a fix first.
+        """
+        kind = LibraryKind(kind)
+        digest = content_digest(Path(path))
+        existing = self._by_hash(kind, digest)
+        if existing is not None:
+            return existing
+        report = check(kind, path)
+        if not report.ok:
+            raise NotPassing(report.problems[0].message)
+        kept = keep_copy(Path(path), self.library_dir / f"{kind.value}s")
+        try:
+            still: str | None = str(thumbnail(kept, self.library_dir / "thumbnails", THUMBNAIL_SIZE))
+        except MotionStudioError:
+            still = None  # a file is never refused for want of a picture
+        stamp = now_iso()
+        row = {
+            "id": new_job_id(),
+            "kind": kind.value,
+            "name": " ".join(str(name).split()) or Path(path).stem,
+            "tags": ", ".join(clean_tags(tags)),
+            "content_hash": digest,
+            "path": str(kept),
+            "thumbnail_path": still,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        with self._write() as db:
+            # Two tabs saving the same file at once: the second finds the first's row and returns it.
+            found = list(db.table("library_items").rows_where("kind = ? and content_hash = ?", [kind.value, digest]))
+            if not found:
+                db.table("library_items").insert(row)
+        return _item(found[0]) if found else _item(row)
+
+    def items(
+        self, kind: LibraryKind | None = None, tag: str | None = None, text: str | None = None
+    ) -> list[LibraryItem]:
+        """Saved items, newest first: of one kind, holding a tag (any case), or with `text` in the name or a tag."""
+        where, params = [], []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(LibraryKind(kind).value)
+        with self._db() as db:
+            rows = db.table("library_items").rows_where(
+                " and ".join(where) or None, params, order_by="created_at desc, rowid desc"
+            )
+            found = [_item(row) for row in rows]
+        if tag and tag.strip():
+            wanted = tag.strip().casefold()
+            found = [item for item in found if wanted in (t.casefold() for t in item.tags)]
+        if text and text.strip():
+            words = text.strip().casefold()
+            found = [
+                item for item in found if words in item.name.casefold() or any(words in t.casefold() for t in item.tags)
+            ]
+        return found
+
+    def tags(self, kind: LibraryKind | None = None) -> list[str]:
+        """Every tag in use, in alphabetical order, each once."""
+        return sorted(clean_tags(t for item in self.items(kind) for t in item.tags), key=str.casefold)
+
+    def saved(self, kind: LibraryKind, path: str | Path) -> LibraryItem | None:
+        """The item holding this file's content, if it was saved."""
+        return self._by_hash(LibraryKind(kind), content_digest(Path(path)))
+
+    def get(self, item_id: str) -> LibraryItem | None:
+        with self._db() as db:
+            rows = list(db.table("library_items").rows_where("id = ?", [item_id]))
+        return _item(rows[0]) if rows else None
+
+    def rename(self, item_id: str, name: str) -> LibraryItem:
+        name = " ".join(str(name).split())
+        if not name:
+            raise InputRefused("type a name")
+        return self._change(item_id, name=name)
+
+    def set_tags(self, item_id: str, tags: Iterable[str]) -> LibraryItem:
+        return self._change(item_id, tags=", ".join(clean_tags(tags)))
+
+    def remove(self, item_id: str) -> None:
+        """Take the item out of the library; its file stays while a job or a prepared pair uses it."""
+        with self._write() as db:
+            rows = list(db.table("library_items").rows_where("id = ?", [item_id]))
+            if not rows:
+                return
+            db.execute("delete from library_items where id = ?", [item_id])
+            path = rows[0]["path"]
+            in_use = db.execute(
+                "select 1 from jobs where image_path = ? or video_path = ? "
+                "union select 1 from prepared_inputs where image_path = ? or video_path = ? limit 1",
+                [path, path, path, path],
+            ).fetchone()
+        if in_use is None:
+            Path(path).unlink(missing_ok=True)
+            if rows[0]["thumbnail_path"]:
+                Path(rows[0]["thumbnail_path"]).unlink(missing_ok=True)
+
+    def _change(self, item_id: str, **changes: Any) -> LibraryItem:
+        row = self._set_if("library_items", item_id, {}, {**changes, "updated_at": now_iso()})
+        if row is None:
+            raise NotInLibrary()
+        return _item(row)
+
+    def _by_hash(self, kind: LibraryKind, digest: str) -> LibraryItem | None:
+        with self._db() as db:
+            rows = list(db.table("library_items").rows_where("kind = ? and content_hash = ?", [kind.value, digest]))
+        if rows and Path(rows[0]["path"]).exists():
+            return _item(rows[0])
+        if rows:  # its file was deleted by hand: forget the row, so the file is saved again
+            with self._write() as db:
+                db.execute("delete from library_items where id = ?", [rows[0]["id"]])
+        return None
+
+
+def _item(row: dict[str, Any]) -> LibraryItem:
+    return LibraryItem(
+        id=row["id"],
+        kind=LibraryKind(row["kind"]),
+        name=row["name"],
+        tags=clean_tags((row["tags"] or "").split(",")),
+        path=row["path"],
+        thumbnail_path=row["thumbnail_path"],
+        created_at=row["created_at"],
+    )
+
+
+__all__ = ["Library", "LibraryItem", "LibraryKind", "NotInLibrary", "NotPassing", "check", "clean_tags"]
