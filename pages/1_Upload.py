@@ -6,16 +6,24 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib.errors import FixFailed
 from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.prepared import prepare_pair
+from lib.library import LibraryKind
 from lib.media import preflight
 from lib.media.checklist import checklist
+from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, plan_image, plan_video
+from lib.media.layout import Fit
+from lib.media.preflight import Code, Report
 from lib.media.samples import samples
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.worker import queue_fix
-from ui.common import page, show_checklist
+from ui.common import page, show_checklist, video_preview
+from ui.fixing import before_and_after, fit_choice, short_choice, show_plan
 from ui.inputs import file_inputs
+from ui.library import offer_to_save
+from ui.trim import trim_window
 
 settings, store = page("Upload", ":material/upload:")
 state = st.session_state
@@ -25,6 +33,11 @@ for key, default in {
     "video_link": None,
     "orientation": "image",
     "model": DEFAULT_MODEL.word,
+    # The file a fix started from, kept while its fixed copy is in use, so Undo and a new plan start there.
+    "image_original": None,
+    "video_original": None,
+    "image_fixed": None,
+    "video_fixed": None,
 }.items():
     state.setdefault(key, default)
 
@@ -42,6 +55,22 @@ if st.button(
     pair = samples(settings.data_dir / "samples")
     state.image_path, state.video_path, state.video_link = str(pair.image), str(pair.video), None
 
+
+def undo(kind: str) -> None:
+    """Back to the original file: its checklist and a fresh plan from it."""
+    if state[f"{kind}_original"]:
+        state[f"{kind}_path"] = state[f"{kind}_original"]
+    state[f"{kind}_original"] = state[f"{kind}_fixed"] = state[f"{kind}_fix"] = None
+    st.query_params.pop(f"{kind}_fix", None)
+
+
+def plan_again() -> None:
+    """A fix fits one orientation and model: after a change, plan again from the originals."""
+    for kind in ("image", "video"):
+        if state[f"{kind}_original"]:
+            undo(kind)
+
+
 orientation_column, model_column = st.columns([3, 1])
 with model_column:
     st.selectbox(
@@ -50,6 +79,7 @@ with model_column:
         format_func=lambda word: model_for(word).label,
         key="model",
         help="Every rule below, the fixes and the cost follow the model chosen here.",
+        on_change=plan_again,
     )
 model = model_for(state.model)
 with orientation_column:
@@ -63,14 +93,17 @@ with orientation_column:
         ],
         horizontal=True,
         key="orientation",
+        on_change=plan_again,
     )
 orientation = state.orientation
 fix_runs = FixRuns(settings.db_path)
 
 
-def start_fix(kind: str, start: float) -> None:
+def start_fix(kind: str, start: float, fit: Fit, short: ShortClip) -> None:
     """Queue the fix (or join the same one under way); its progress is in the store, named in the URL."""
-    run = queue_fix(settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start, model)
+    run = queue_fix(
+        settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start, model, fit, short
+    )
     state[f"{kind}_fix"] = run.id
     st.query_params[f"{kind}_fix"] = run.id
 
@@ -84,6 +117,8 @@ def fix_status(kind: str) -> None:
         st.query_params[f"{kind}_fix"] = run.id  # a page switch clears the address; a reload needs it
         fix_progress(run.id)
     elif run.status is FixState.DONE and run.result_path:
+        if run.result_path != run.source_path:
+            state[f"{kind}_original"], state[f"{kind}_fixed"] = run.source_path, run.result_path
         state[f"{kind}_path"] = run.result_path
         if kind == "video":
             state.video_link = None
@@ -113,8 +148,63 @@ def restore_fix(kind: str) -> None:
             state[f"{kind}_path"] = run.result_path if run.status is FixState.DONE else run.source_path
 
 
+def forget_original(kind: str) -> None:
+    """A new file in the uploader is a new original: the old one and its fix no longer apply."""
+    if state[f"{kind}_original"] and state[f"{kind}_path"] != state[f"{kind}_fixed"]:
+        state[f"{kind}_original"] = state[f"{kind}_fixed"] = None
+
+
+def fix_controls(kind: str, report: Report) -> None:
+    """The choices a fix needs, its plan in steps, and the button that starts it."""
+    codes = {problem.code for problem in report.problems}
+    fit = fit_choice(f"{kind}_fit_choice") if Code.ASPECT_RATIO in codes else Fit.SOLID
+    short, start = ShortClip.LOOP, 0.0
+    plan: ImagePlan | VideoPlan | FixFailed
+    if kind == "video":
+        duration = float(report.facts.get("duration") or 0)
+        longest = model.max_video_seconds(orientation)
+        if 0 < duration < model.min_seconds:
+            short = short_choice("video_short_choice")
+        if duration > longest:
+            start = trim_window(state.video_path, duration, longest, settings.data_dir / "strips", "video_window")
+    try:
+        if kind == "video":
+            plan = plan_video(state.video_path, orientation, start, fit, short, model)
+        else:
+            plan = plan_image(state.image_path, fit, model)
+    except FixFailed as error:
+        plan = error
+    show_plan(plan)
+    st.button(
+        "Fix it",
+        key=f"fix_{kind}",
+        type="primary",
+        icon=":material/build:",
+        on_click=start_fix,
+        args=(kind, start, fit, short),
+        disabled=isinstance(plan, FixFailed),
+    )
+
+
+def fixed_in_use(kind: str, report: Report) -> None:
+    """Which file is in use, the original beside the fixed one, and Undo."""
+    original = state[f"{kind}_original"]
+    if not original or state[f"{kind}_path"] != state[f"{kind}_fixed"] or not Path(original).exists():
+        return
+    st.info("Using the fixed file; the original is kept.", icon=":material/build_circle:")
+    before = (
+        preflight.check_image(original, model)
+        if kind == "image"
+        else preflight.check_video(original, orientation, model=model)
+    )
+    before_and_after(kind, original, state[f"{kind}_path"], before, report)
+    st.button("Undo", key=f"undo_{kind}", icon=":material/undo:", on_click=undo, args=(kind,))
+
+
 restore_fix("image")
 restore_fix("video")
+forget_original("image")
+forget_original("video")
 image_column, video_column = st.columns(2, gap="large")
 
 with image_column:
@@ -132,15 +222,11 @@ with image_column:
         if image_report.facts.get("width"):
             st.image(state.image_path, width=320)
         show_checklist(checklist(image_report, model=model))
-        if not image_report.ok:
-            st.button(
-                "Fix it",
-                key="fix_image",
-                type="primary",
-                icon=":material/build:",
-                on_click=start_fix,
-                args=("image", 0.0),
-            )
+        fixed_in_use("image", image_report)
+        if image_report.ok:
+            offer_to_save(settings, LibraryKind.CHARACTER, state.image_path, key="save_image")
+        else:
+            fix_controls("image", image_report)
         fix_status("image")
 
 with video_column:
@@ -155,33 +241,18 @@ with video_column:
     video_report = None
     if state.video_path and Path(state.video_path).exists():
         video_report = preflight.check_video(state.video_path, orientation, model=model)
-        if video_report.facts.get("width"):
-            st.video(state.video_path)
+        # The trim's own player and the before-and-after pair replace the plain player.
+        trimming = float(video_report.facts.get("duration") or 0) > model.max_video_seconds(orientation)
+        if video_report.facts.get("width") and not trimming and not (video_report.ok and state.video_original):
+            video_preview(state.video_path)
         show_checklist(checklist(video_report, orientation, model))
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")
-        if not video_report.ok:
-            duration = float(video_report.facts.get("duration") or 0)
-            cap = model.max_video_seconds(orientation)
-            start = 0.0
-            if duration > cap:
-                start = st.slider(
-                    f"Which {cap:g} seconds to keep: start at",
-                    0.0,
-                    round(duration - cap, 1),
-                    0.0,
-                    step=0.5,
-                    format="%.1f s",
-                    key="video_window",
-                )
-            st.button(
-                "Fix it",
-                key="fix_video",
-                type="primary",
-                icon=":material/build:",
-                on_click=start_fix,
-                args=("video", start),
-            )
+        fixed_in_use("video", video_report)
+        if video_report.ok:
+            offer_to_save(settings, LibraryKind.MOTION, state.video_path, key="save_video")
+        else:
+            fix_controls("video", video_report)
         fix_status("video")
 
 st.divider()

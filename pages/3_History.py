@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib.batches import Batches
 from lib.errors import BackupFailed
 from lib.history.backup import back_up, backups_dir
 from lib.history.compare import pick_problem
@@ -23,9 +24,11 @@ from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
+from ui.batch import batch_group, under_way
 from ui.common import job_outcome, page, status_badge, when
 
 PAGE_SIZE = 12
+BATCHES_SHOWN = 3
 
 settings, store = page("History", ":material/video_library:")
 state = st.session_state
@@ -216,6 +219,21 @@ if opened is not None:
 
 st.title("History")
 st.write("Every generation you made, newest first. Open one to watch, download, re-run or delete it.")
+
+batches = Batches(settings.db_path).recent(BATCHES_SHOWN)
+if batches:
+    # A batch is one group: its progress, its grid of results, one zip and a link to Compare.
+    with st.expander(f"Batches ({len(batches)} most recent)", icon=":material/grid_view:", expanded=True):
+
+        @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
+        def batch_groups() -> None:
+            for shown in batches:
+                batch = Batches(settings.db_path).get(shown.id)
+                if batch is not None:
+                    with st.container(border=True):
+                        batch_group(store, batch, key=f"history_batch_{batch.id}")
+
+        batch_groups()
 filters = st.columns([2, 1, 2, 1])
 labels = {s.label: s for s in JobStatus}
 statuses = filters[0].multiselect("Status", list(labels), key="filter_status", placeholder="Any status")

@@ -33,6 +33,7 @@ from lib.media import Code, Report, check_image, check_prompts, check_video, pre
 from lib.media import mediainfo as probe_module
 from lib.media.probe import MediaFacts, probe
 from lib.novita.rules import MAX_NEGATIVE_PROMPT
+from tests.bigfiles_support import upload_in_apptest
 
 STATS: Counter = Counter()
 SLOWEST: dict[str, float] = {}
@@ -357,7 +358,7 @@ def test_hostile_upload_names_never_become_paths(settings, character_png, tmp_pa
     before = {p for p in tmp_path.rglob("*")}
     app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
     for name in HOSTILE_NAMES:
-        app.get("file_uploader")[0].upload(name, data, "image/png").run()
+        upload_in_apptest(app, "image", name, data)
         assert not app.exception, app.exception
         assert Path(app.session_state.image_path) == expected
         STATS["hostile upload names"] += 1

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.bigfiles_support import drop_zone
 from tests.browser_support import (
     ROOT,
     SCREENSHOTS,
@@ -40,7 +41,7 @@ def test_a_fix_waits_for_a_worker_through_a_page_switch_and_a_reload(browser: Br
         shots("home-without-a-worker")
 
         go_to(page, "Upload", "Upload and check")
-        page.locator('input[type="file"]').nth(1).set_input_files(str(too_long))
+        drop_zone(page, 1).set_input_files(str(too_long))
         expect(checklist_line(page, "video", "Length")).to_be_visible(timeout=30_000)
         wait_until_idle(page)
         main_area(page).get_by_role("button", name="Fix it").click()

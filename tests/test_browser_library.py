@@ -12,7 +12,16 @@ from playwright.sync_api import Browser, expect
 
 from lib.jobs import JobStore
 from lib.library import Library, LibraryKind
-from tests.browser_support import ROOT, SCREENSHOTS, VIEWPORT, Screenshots, main_area, streamlit_server, wait_until_idle
+from tests.browser_support import (
+    ROOT,
+    SCREENSHOTS,
+    VIEWPORT,
+    Screenshots,
+    main_area,
+    readme_screenshot,
+    streamlit_server,
+    wait_until_idle,
+)
 from tests.make_media import make_image, make_video
 
 pytestmark = pytest.mark.browser
@@ -61,6 +70,8 @@ def test_a_pair_picked_from_the_library_generates_and_the_library_page_renames(
         page.goto(f"{app.url}/Library")
         expect(main.get_by_role("heading", name="Library", exact=True)).to_be_visible()
         expect(main.get_by_text("2 of 2 character images")).to_be_visible()
+        wait_until_idle(page)
+        readme_screenshot(page, "library")
         card = main.get_by_test_id("stVerticalBlock").filter(has=page.get_by_text("Ana", exact=True)).last
         card.get_by_role("button", name=re.compile("Edit")).click()
         name_box = page.get_by_role("textbox", name="Name").last

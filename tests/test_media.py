@@ -12,6 +12,7 @@ from pymediainfo import MediaInfo
 from lib.errors import FixFailed, MediaUnreadable
 from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.media import Fit, check_image, check_video, fix_image, fix_video, fixes
+from lib.media.fix_plan import ShortClip
 from lib.media.fixes import BUDGET_BYTES
 from lib.media.layout import Layout, layout
 from lib.media.preflight import Code
@@ -262,7 +263,7 @@ def test_a_short_clip_is_looped_to_3_s_only_when_asked(media, tmp_path) -> None:
     source = media.video("short.mp4", width=320, height=320, seconds=2, fps=12)
     with pytest.raises(FixFailed, match="loop"):
         fix_video(source, tmp_path, "video")
-    out = fix_video(source, tmp_path, "video", loop_short=True)
+    out = fix_video(source, tmp_path, "video", short=ShortClip.LOOP)
     assert_fixed_video(out, "video")
     assert probe(out).duration == pytest.approx(3.0, abs=0.05) and audio_format(out) == "AAC"
 

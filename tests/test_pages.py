@@ -7,6 +7,7 @@ data folder) for the module.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from lib.config import APP_DIR, load_settings
 from lib.history.gallery import download_name
 from lib.jobs import JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
+from tests.bigfiles_support import upload_in_apptest
 from tests.make_media import make_image, make_video
 from tests.test_store import a_job
 from tests.worker_support import worker_process
@@ -108,7 +110,7 @@ def test_samples_load_in_one_click_and_pass_every_rule() -> None:
 def test_an_uploaded_small_image_is_flagged_and_fixed(worker, tmp_path) -> None:
     small = make_image(tmp_path / "small.png", 200, 260)
     app = run("pages/1_Upload.py")
-    app.get("file_uploader")[0].upload("my photo.png", small.read_bytes(), "image/png").run()
+    upload_in_apptest(app, "image", "my photo.png", small.read_bytes())
     body = texts(app)
     assert ":material/cancel:] **Smallest side**:" in body and "300" in body
     stored = Path(app.session_state.image_path)
@@ -141,7 +143,7 @@ def test_the_model_chosen_on_upload_goes_to_generate_with_its_rules_and_price() 
 def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
     disguised = make_image(tmp_path / "disguised.png", 600, 800, fmt="WEBP")
     app = run("pages/1_Upload.py")
-    app.get("file_uploader")[0].upload("disguised.png", disguised.read_bytes(), "image/png").run()
+    upload_in_apptest(app, "image", "disguised.png", disguised.read_bytes())
     assert "**Format**:" in texts(app) and "WEBP" in texts(app).upper()
     assert any(b.key == "fix_image" for b in app.button)
 
@@ -149,9 +151,8 @@ def test_a_webp_named_png_fails_the_format_rule(tmp_path) -> None:
 def test_an_iphone_photo_is_taken_and_offered_a_fix(tmp_path) -> None:
     photo = make_image(tmp_path / "IMG_0001.HEIC", 600, 800, fmt="HEIF")
     app = run("pages/1_Upload.py")
-    uploader = app.get("file_uploader")[0]
-    assert {".heic", ".avif", ".webp"} <= set(uploader.proto.type)
-    uploader.upload("IMG_0001.HEIC", photo.read_bytes(), "image/heic").run()
+    assert {"heic", "avif", "webp"} <= set(json.loads(app.get("component_instance")[0].proto.json_args)["types"])
+    upload_in_apptest(app, "image", "IMG_0001.HEIC", photo.read_bytes())
     assert not app.exception
     assert "**Format**:" in texts(app) and "HEIC" in texts(app)
     assert any(b.key == "fix_image" for b in app.button)
@@ -161,7 +162,7 @@ def test_a_too_long_video_gets_a_window_slider_and_a_fix(worker, tmp_path, chara
     long_clip = make_video(tmp_path / "long.mp4", 480, 360, seconds=12.0, fps=12)
     app = run("pages/1_Upload.py")
     app.session_state.image_path = str(character_png)
-    app.get("file_uploader")[1].upload("dance.mp4", long_clip.read_bytes(), "video/mp4").run()
+    upload_in_apptest(app, "video", "dance.mp4", long_clip.read_bytes())
     assert "**Length**: The motion video is 12" in texts(app)
     slider = app.slider(key="video_window")
     assert slider.max == pytest.approx(2.0)
@@ -356,9 +357,8 @@ def test_rerun_opens_generate_with_the_same_settings_and_model(settings, charact
 
 def test_two_files_dropped_at_once_are_both_kept(character_png, motion_mp4) -> None:
     app = run("pages/1_Upload.py")
-    app.get("file_uploader")[0].upload("me.png", character_png.read_bytes(), "image/png")
-    app.get("file_uploader")[1].upload("moves.mp4", motion_mp4.read_bytes(), "video/mp4")
-    app.run()
+    upload_in_apptest(app, "image", "me.png", character_png.read_bytes())
+    upload_in_apptest(app, "video", "moves.mp4", motion_mp4.read_bytes())
     assert not app.exception
     assert app.session_state.image_path and app.session_state.video_path
     assert "Both files pass every rule" in texts(app)

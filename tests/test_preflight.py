@@ -135,9 +135,9 @@ def test_duration_at_its_limits(media, frames, fps, orientation, expected) -> No
 def test_a_duration_problem_names_value_limit_and_orientation(media) -> None:
     report = check_video(media.video("twelve.mp4", width=320, height=320, seconds=12, fps=10), "image")
     (problem,) = report.problems
-    assert problem.message == "The motion video is 12.0 s long; with orientation 'image' it can be at most 10 s."
+    assert problem.message == ('The motion video is 12.0 s long; with "As in the image" it can be at most 10 s.')
     assert (problem.value, problem.limit) == (12.0, 10.0)
-    assert any("orientation 'video'" in warning for warning in report.warnings)
+    assert any('With "As in the motion video"' in warning for warning in report.warnings)
     assert check_video(media.video("twelve.mp4", width=320, height=320, seconds=12, fps=10), "video").ok
 
 

@@ -23,11 +23,11 @@ from lib.jobs import JobStatus, JobStore
 from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
 from lib.novita.balance import forget_balances
 from lib.simulator import SimulatorControl
+from tests.bigfiles_support import upload_in_apptest
 from tests.conftest import TEST_API_KEY
 from tests.make_media import make_image, make_video
 from tests.processes import ffmpeg_children
 from tests.test_store import a_job
-from tests.worker_support import worker_process
 
 
 @pytest.fixture(autouse=True)
@@ -47,34 +47,20 @@ def errors_on(app: AppTest) -> list[str]:
     return [e.value for e in app.error]
 
 
-def test_a_fix_that_fails_keeps_its_reason_on_screen_after_the_rerun(settings, tmp_path) -> None:
+def test_a_file_no_fix_can_read_says_why_before_the_click_until_another_replaces_it(settings, tmp_path) -> None:
     app = at_page("pages/1_Upload.py").run()
     assert not app.exception, app.exception
-    app.get("file_uploader")[0].upload("broken.png", os.urandom(4096), "image/png").run()
+    upload_in_apptest(app, "image", "broken.png", os.urandom(4096))
     assert not app.exception, app.exception
 
-    app.button(key="fix_image").click().run()
-    assert not app.exception, app.exception
-    assert [bar.proto.text for bar in app.get("progress")] == ["Waiting for a worker…"]
-    assert any(b.label == "Stop" for b in app.button)
+    reasons = [w.value for w in app.warning if "could not be converted automatically" in w.value]
+    assert reasons and "JPG/PNG" in reasons[0], "the plan says why before anything is queued"
+    assert app.button(key="fix_image").disabled
 
-    with worker_process(settings.data_dir, tmp_path / "worker.log"):
-        deadline = time.monotonic() + 30
-        while not any("could not be converted automatically" in e for e in errors_on(app)):
-            assert time.monotonic() < deadline, errors_on(app)
-            time.sleep(0.1)
-            app.run()
-            assert not app.exception, app.exception
-    assert not app.get("progress") and not any(b.label == "Stop" for b in app.button)
-    app.run()
-    assert any("could not be converted automatically" in e for e in errors_on(app))
-
-    app.get("file_uploader")[0].upload(
-        "small.png", make_image(tmp_path / "small.png", 200, 260).read_bytes(), "image/png"
-    )
-    app.run()
+    upload_in_apptest(app, "image", "small.png", make_image(tmp_path / "small.png", 200, 260).read_bytes())
     assert not app.exception, app.exception
-    assert not app.error, "the reason stayed after another file replaced the one it was about"
+    assert not [w for w in app.warning if "could not be converted" in w.value], "the reason stayed after another file"
+    assert not app.button(key="fix_image").disabled
 
 
 class WatchedFixRuns(FixRuns):

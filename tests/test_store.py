@@ -67,7 +67,8 @@ EXPECTED_INDEXES = {
     ("idx_jobs_image_path_video_path_created_at", ("image_path", "video_path", "created_at"), 0),
 }
 
-EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
+EXPECTED_FIX_RUNS_SCHEMA = (
+    """CREATE TABLE "fix_runs" (
    "id" TEXT PRIMARY KEY,
    "kind" TEXT NOT NULL,
    "source_path" TEXT NOT NULL,
@@ -80,7 +81,9 @@ EXPECTED_FIX_RUNS_SCHEMA = """CREATE TABLE "fix_runs" (
    "stop_requested" INTEGER DEFAULT 0,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
-, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
+, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', "fit" TEXT NOT NULL DEFAULT 'solid', """
+    + """"short_clip" TEXT NOT NULL DEFAULT 'loop')"""
+)
 
 EXPECTED_DRAFTS_SCHEMA = """CREATE TABLE "drafts" (
    "pair_id" TEXT PRIMARY KEY,
@@ -108,6 +111,32 @@ EXPECTED_LIBRARY_SCHEMA = """CREATE TABLE "library_items" (
    "thumbnail_path" TEXT,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
+)"""
+EXPECTED_BATCHES_SCHEMA = """CREATE TABLE "batches" (
+   "id" TEXT PRIMARY KEY,
+   "status" TEXT NOT NULL,
+   "prompt" TEXT DEFAULT '',
+   "negative_prompt" TEXT DEFAULT '',
+   "character_orientation" TEXT NOT NULL,
+   "keep_original_sound" INTEGER DEFAULT 1,
+   "model" TEXT NOT NULL,
+   "estimated_cost" REAL,
+   "max_cost" REAL,
+   "files_to_fix" INTEGER DEFAULT 0,
+   "files_fixed" INTEGER DEFAULT 0,
+   "error" TEXT,
+   "created_at" TEXT NOT NULL,
+   "updated_at" TEXT NOT NULL
+)"""
+EXPECTED_BATCH_CELLS_SCHEMA = """CREATE TABLE "batch_cells" (
+   "batch_id" TEXT REFERENCES "batches"("id"),
+   "row" INTEGER,
+   "col" INTEGER,
+   "image_path" TEXT NOT NULL,
+   "video_path" TEXT NOT NULL,
+   "estimated_cost" REAL,
+   "job_id" TEXT,
+   PRIMARY KEY ("batch_id", "row", "col")
 )"""
 
 EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
@@ -144,6 +173,8 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "drafts",
         "presets",
         "library_items",
+        "batches",
+        "batch_cells",
         "_sqlite_migrations",
     }
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
@@ -153,6 +184,12 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     assert db["drafts"].schema == EXPECTED_DRAFTS_SCHEMA
     assert db["presets"].schema == EXPECTED_PRESETS_SCHEMA
     assert db["library_items"].schema == EXPECTED_LIBRARY_SCHEMA
+    assert db["batches"].schema == EXPECTED_BATCHES_SCHEMA
+    assert db["batch_cells"].schema == EXPECTED_BATCH_CELLS_SCHEMA
+    assert {(i.name, tuple(i.columns), i.unique) for i in db["batch_cells"].indexes} == {
+        ("idx_batch_cells_job_id", ("job_id",), 0),
+        ("sqlite_autoindex_batch_cells_1", ("batch_id", "row", "col"), 1),
+    }
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
         ("idx_prepared_inputs_created_at", ("created_at",)),
@@ -175,7 +212,9 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0004_engine",
         "0005_models",
         "0006_drafts",
-        "0008_library",
+        "0007_library",
+        "0008_fix_choices",
+        "0009_batches",
     ]
     assert db.journal_mode == "wal"
 
@@ -184,7 +223,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 7
+    assert db["_sqlite_migrations"].count == 9
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

@@ -6,10 +6,11 @@ Only widgets live here; everything they show comes from `lib/`.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import streamlit as st
 
@@ -23,6 +24,7 @@ from lib.jobs import Job, JobStatus, JobStore
 from lib.jobs.following import follow_due
 from lib.jobs.submit import send_job
 from lib.media.checklist import Check
+from lib.media.thumbnails import thumbnail
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
 from lib.worker.tasks import follow_for
@@ -38,6 +40,7 @@ NAVIGATION = [
     ("pages/1_Upload.py", "Upload", ":material/upload:"),
     ("pages/2_Generate.py", "Generate", ":material/movie:"),
     ("pages/3_History.py", "History", ":material/video_library:"),
+    ("pages/5_Batch.py", "Batch", ":material/grid_view:"),
     ("pages/6_Library.py", "Library", ":material/photo_library:"),
 ]
 STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red"]] = {
@@ -50,6 +53,7 @@ STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red
     JobStatus.FAILED: "red",
     JobStatus.EXPIRED: "orange",
 }
+PREVIEW_MAX_BYTES = 200 * 1000 * 1000
 # Wide enough to judge a take, narrow enough that a portrait result does not fill the screen.
 RESULT_WIDTH = 420
 STATUS_ICONS = {
@@ -214,6 +218,23 @@ def job_outcome(job: Job) -> None:
         st.write(next_steps(job))
     else:
         job_progress(job)
+
+
+def video_preview(path: str, **options: Any) -> None:
+    """A player for a video file, or for one too large to play this way, a still from it: Streamlit's
+    player reads the whole file into the app's memory (a 1 GB phone clip took 1.2 GB)."""
+    stat = Path(path).stat()
+    if stat.st_size > PREVIEW_MAX_BYTES:
+        st.image(str(still_of(path, stat.st_mtime_ns)), width=320)
+        st.caption("A still from the clip: it is too large to play here. Fix it makes a copy that plays.")
+    else:
+        st.video(path, **options)
+
+
+@functools.lru_cache(maxsize=32)
+def still_of(path: str, mtime_ns: int) -> Path:
+    """A still of a large video, made once per file and version: naming it hashes the whole file."""
+    return thumbnail(path)
 
 
 def when(stamp: str | None) -> str:

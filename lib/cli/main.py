@@ -94,6 +94,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --wait, give up after this long without a running worker (default 60)",
     )
 
+    batch = _command(
+        parsers,
+        "batch",
+        "batch:batch",
+        "one job per character and motion video, at a cost confirmed first",
+        settings=True,
+    )
+    batch.add_argument(
+        "--image", action="append", required=True, metavar="PATH_OR_URL", help="a character image; repeat, up to 10"
+    )
+    batch.add_argument(
+        "--video", action="append", required=True, metavar="PATH_OR_URL", help="a motion video; repeat, up to 10"
+    )
+    _orientation(batch, required=False)
+    _model(batch)
+    batch.add_argument("--prompt", default="", metavar="TEXT", help="scene, style, lighting, for every job")
+    batch.add_argument("--negative-prompt", default="", metavar="TEXT", help="things to avoid")
+    batch.add_argument("--no-sound", action="store_true", help="leave out the motion videos' sound")
+    batch.add_argument(
+        "--max-cost", type=_dollars, metavar="USD", help="refuse the batch if it would cost more than this"
+    )
+    batch.add_argument("--yes", action="store_true", help="send without asking to confirm the cost")
+    batch.add_argument("--wait", action="store_true", help="follow every job until it ends; exit 1 unless all succeed")
+    batch.add_argument(
+        "--wait-for-worker",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --wait, give up after this long without a running worker (default 60)",
+    )
+
     listing = _command(parsers, "list", "history:list_jobs", "the most recent jobs, newest first", settings=True)
     listing.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N jobs (default 20)")
     listing.add_argument(
@@ -147,6 +178,16 @@ def _positive(text: str) -> int:
         number = 0
     if number < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return number
+
+
+def _dollars(text: str) -> float:
+    try:
+        number = float(text.strip().lstrip("$"))
+    except ValueError:
+        number = -1.0
+    if not 0 <= number < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of US dollars, like 5.00")
     return number
 
 

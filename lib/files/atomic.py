@@ -27,6 +27,12 @@ def _umask() -> int:
 USUAL_MODE = 0o666 & ~_umask()
 
 
+def lasting_partial(folder: Path, stem: str) -> Path:
+    """The temporary name of a file written over many calls (an upload arriving in pieces): hidden, and
+    named like every other partial file, so `leftovers` and clean-ups know it."""
+    return folder / f".{stem}.part"
+
+
 @contextmanager
 def new_file(folder: Path, suffix: str = "", stem: str = "") -> Iterator[Path]:
     """Yield a new empty file of a unique name in `folder`, removed unless the block moves it away:

@@ -19,6 +19,7 @@ import http.client
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -37,7 +38,7 @@ MB = 1024 * 1024
 SCHEMES = ("http", "https")
 MAX_REDIRECTS = 3
 REDIRECTS = (301, 302, 303, 307, 308)
-CHUNK = 64 * 1024
+CHUNK = 1024 * 1024
 # Networks whose addresses carry an IPv4 address that the packet really goes to.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -63,6 +64,7 @@ def fetch(
     timeout: tuple[float, float] = (5, 30),
     deadline: float = 120,
     max_redirects: int = MAX_REDIRECTS,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Download:
     """Download `url` into the file `into`, or raise a `LinkUnusable` saying why not.
 
@@ -70,13 +72,15 @@ def fetch(
     seconds, redirects and host lookups included. With `allow_private` (the ALLOW_PRIVATE_URLS
     setting, for a studio whose media sits on its own network) private and loopback addresses are
     allowed; the scheme, size, time and redirect rules still hold. On failure `into` is removed.
+    `progress(done, total)`, if given, is called after each read (total None if not declared).
 
         fetch("http://127.0.0.1:8501/x.mp4", Path("inputs/x.part"), max_bytes=MB)
         # LinkPrivate: Links to this computer or to private networks cannot be used. ...
         # (127.0.0.1 is a loopback address)
     """
     try:
-        return _follow(url, into, max_bytes, allow_private, timeout, time.monotonic() + deadline, max_redirects)
+        ends_at = time.monotonic() + deadline
+        return _follow(url, into, max_bytes, allow_private, timeout, ends_at, max_redirects, progress)
     except BaseException:
         into.unlink(missing_ok=True)
         raise
@@ -90,6 +94,7 @@ def _follow(
     timeout: tuple[float, float],
     ends_at: float,
     max_redirects: int,
+    progress: Callable[[int, int | None], None] | None,
 ) -> Download:
     """Each hop checked before it is fetched; the last one saved into `into`."""
     pinned: dict[str, list[str]] = {}
@@ -100,7 +105,7 @@ def _follow(
             response = _get(session, url, timeout, ends_at)
             with response:
                 if response.status_code not in REDIRECTS:
-                    return _save(response, url, into, max_bytes, timeout[1], ends_at)
+                    return _save(response, url, into, max_bytes, timeout[1], ends_at, progress)
                 location = response.headers.get("Location")
                 if not location:
                     raise LinkUnusable(f"the link answered HTTP {response.status_code} without saying where to go")
@@ -191,7 +196,13 @@ def _get(session: requests.Session, url: str, timeout: tuple[float, float], ends
 
 
 def _save(
-    response: requests.Response, url: str, partial: Path, max_bytes: int, read_timeout: float, ends_at: float
+    response: requests.Response,
+    url: str,
+    partial: Path,
+    max_bytes: int,
+    read_timeout: float,
+    ends_at: float,
+    progress: Callable[[int, int | None], None] | None,
 ) -> Download:
     if response.status_code != 200:
         raise LinkUnusable(f"the link answered HTTP {response.status_code}")
@@ -199,6 +210,7 @@ def _save(
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise LinkTooLarge(too_large)
+    total = int(declared) if declared.isdigit() else None
     digest, size = hashlib.sha256(), 0
     with partial.open("wb") as out:
         try:
@@ -214,6 +226,8 @@ def _save(
                     raise LinkTooLarge(too_large)
                 digest.update(chunk)
                 out.write(chunk)
+                if progress is not None:
+                    progress(size, total)
         except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
             if isinstance(error, (urllib3.exceptions.TimeoutError, TimeoutError)):
                 raise LinkTooSlow("the download stopped before the end") from None

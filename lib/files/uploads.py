@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from lib.errors import MediaUnreadable
@@ -15,7 +16,10 @@ from lib.files.atomic import new_file
 from lib.files.safe_fetch import fetch
 from lib.media.probe import probe
 
-MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024
+# Links take what the uploader takes: phone clips run to a gigabyte and more, and "Fix it" makes them fit.
+MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
+# Long enough for 2 GB at about 2 MB/s; a stalled server is still stopped by the read timeout.
+DOWNLOAD_SECONDS = 20 * 60
 EXTENSIONS = {
     "jpeg": ".jpg",
     "png": ".png",
@@ -38,7 +42,7 @@ def save_upload(data: bytes, inputs_dir: Path) -> Path:
     """Keep uploaded bytes as `<sha256>.<ext>` in `inputs_dir` and return the path."""
     with new_file(inputs_dir) as partial:
         partial.write_bytes(data)
-        return _settle(partial, hashlib.sha256(data).hexdigest(), inputs_dir)
+        return settle(partial, hashlib.sha256(data).hexdigest(), inputs_dir)
 
 
 def fetch_link(
@@ -47,18 +51,29 @@ def fetch_link(
     max_bytes: int = MAX_DOWNLOAD_BYTES,
     timeout: tuple[float, float] = (5, 30),
     allow_private: bool = False,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> Path:
     """Download a pasted http(s) link into `inputs_dir` and return the path, named like an upload.
 
     Links to this computer or private networks are refused unless `allow_private` (ALLOW_PRIVATE_URLS);
-    see `lib.files.safe_fetch.fetch` for the size, time and redirect rules.
+    see `lib.files.safe_fetch.fetch` for the size, time and redirect rules. `progress(done, total)` is
+    called as bytes arrive (total is None when the server does not say).
     """
     with new_file(inputs_dir) as partial:
-        download = fetch(url.strip(), partial, max_bytes=max_bytes, allow_private=allow_private, timeout=timeout)
-        return _settle(partial, download.sha256, inputs_dir)
+        download = fetch(
+            url.strip(),
+            partial,
+            max_bytes=max_bytes,
+            allow_private=allow_private,
+            timeout=timeout,
+            deadline=DOWNLOAD_SECONDS,
+            progress=progress,
+        )
+        return settle(partial, download.sha256, inputs_dir)
 
 
-def _settle(partial: Path, digest: str, inputs_dir: Path) -> Path:
+def settle(partial: Path, digest: str, inputs_dir: Path) -> Path:
+    """Rename a finished file to `<digest>.<ext>` in `inputs_dir`, the extension from its detected format."""
     try:
         extension = EXTENSIONS.get(probe(partial).format, ".bin")
     except MediaUnreadable:

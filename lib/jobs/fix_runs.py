@@ -20,7 +20,9 @@ from lib.errors import FixFailed, MotionStudioError
 from lib.files.digest import content_digest
 from lib.jobs.database import Database
 from lib.jobs.models import now_iso
+from lib.media.fix_plan import ShortClip
 from lib.media.fixes import fix_image, fix_video
+from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model, model_for
 
 # A running fix writes its progress every fraction of a second; one silent this long died with its worker.
@@ -56,11 +58,21 @@ class FixRun:
     error: str | None = None
     stop_requested: bool = False
     model: str = DEFAULT_MODEL.word
+    fit: Fit = Fit.SOLID
+    short_clip: ShortClip = ShortClip.LOOP
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> FixRun:
         values = {k: v for k, v in row.items() if k in _FIELDS}
-        return cls(**{**values, "status": FixState(values["status"]), "stop_requested": bool(values["stop_requested"])})
+        return cls(
+            **{
+                **values,
+                "status": FixState(values["status"]),
+                "stop_requested": bool(values["stop_requested"]),
+                "fit": Fit(values.get("fit", Fit.SOLID)),
+                "short_clip": ShortClip(values.get("short_clip", ShortClip.LOOP)),
+            }
+        )
 
 
 _FIELDS = frozenset(f.name for f in fields(FixRun))
@@ -82,9 +94,11 @@ class FixRuns(Database):
         orientation: str | None = None,
         start: float = 0.0,
         model: Model = DEFAULT_MODEL,
+        fit: Fit = Fit.SOLID,
+        short_clip: ShortClip = ShortClip.LOOP,
     ) -> tuple[FixRun, bool]:
-        """The fix run for this file and these choices, for `model`'s rules: (the run, whether the caller
-        should queue it).
+        """The fix run for this file and these choices (start, fit, how a short clip is lengthened), for
+        `model`'s rules: (the run, whether the caller should queue it).
 
         A run under way, or one that finished with its file still there, is joined; one that failed,
         was stopped or went silent starts again.
@@ -97,6 +111,11 @@ class FixRuns(Database):
         }
         if model is not DEFAULT_MODEL:  # 2.6 Pro adds nothing, so a run from before models is joined
             parts["model"] = model.word
+        # The first choices add nothing either, for the same reason.
+        if fit is not Fit.SOLID:
+            parts["fit"] = fit.value
+        if short_clip is not ShortClip.LOOP:
+            parts["short_clip"] = short_clip.value
         run_id = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
         now = now_iso()
         with self._write() as db:
@@ -118,6 +137,8 @@ class FixRuns(Database):
                 "error": None,
                 "stop_requested": 0,
                 "model": model.word,
+                "fit": fit.value,
+                "short_clip": short_clip.value,
                 "created_at": now,
                 "updated_at": now,
             }
@@ -157,14 +178,15 @@ def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0
 
     try:
         if run.kind == "image":
-            result = fix_image(run.source_path, out_dir, on_progress=progress, model=model_for(run.model))
+            result = fix_image(run.source_path, out_dir, run.fit, on_progress=progress, model=model_for(run.model))
         else:
             result = fix_video(
                 run.source_path,
                 out_dir,
                 run.orientation or "image",
                 start=run.start,
-                loop_short=True,
+                fit=run.fit,
+                short=run.short_clip,
                 on_progress=progress,
                 model=model_for(run.model),
             )

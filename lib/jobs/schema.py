@@ -164,7 +164,7 @@ def _drafts(db: sqlite_utils.Database) -> None:
     db.table("jobs").create_index(["image_path", "video_path", "created_at"])
 
 
-@migrations(name="0008_library")
+@migrations(name="0007_library")
 def _library(db: sqlite_utils.Database) -> None:
     """Characters and motion clips saved once for every user of the app: a checked, fixed copy in
     `<data>/library/`, named and tagged; the same content is one item."""
@@ -186,6 +186,56 @@ def _library(db: sqlite_utils.Database) -> None:
     )
     db.table("library_items").create_index(["kind", "content_hash"], unique=True)
     db.table("library_items").create_index(["kind", "created_at"])
+
+
+@migrations(name="0008_fix_choices")
+def _fix_choices(db: sqlite_utils.Database) -> None:
+    """The choices a fix was made with: how a shape outside the ratio is fitted (blur, solid, crop) and
+    how a clip too short is lengthened (loop, slow, ping-pong); runs before had black bars and loops."""
+    db.table("fix_runs").add_column("fit", str, not_null_default="solid")
+    db.table("fix_runs").add_column("short_clip", str, not_null_default="loop")
+
+
+@migrations(name="0009_batches")
+def _batches(db: sqlite_utils.Database) -> None:
+    """Batches: one request over a grid of characters (rows) and motion videos (columns), confirmed at
+    an estimated cost, and its cells, each the job made for one character and one motion video."""
+    db.table("batches").create(
+        {
+            "id": str,
+            "status": str,
+            "prompt": str,
+            "negative_prompt": str,
+            "character_orientation": str,
+            "keep_original_sound": int,
+            "model": str,
+            "estimated_cost": float,
+            "max_cost": float,
+            "files_to_fix": int,
+            "files_fixed": int,
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"status", "character_orientation", "model", "created_at", "updated_at"},
+        defaults={"prompt": "", "negative_prompt": "", "keep_original_sound": 1, "files_to_fix": 0, "files_fixed": 0},
+    )
+    db.table("batch_cells").create(
+        {
+            "batch_id": str,
+            "row": int,
+            "col": int,
+            "image_path": str,
+            "video_path": str,
+            "estimated_cost": float,
+            "job_id": str,
+        },
+        pk=("batch_id", "row", "col"),
+        not_null={"image_path", "video_path"},
+        foreign_keys=[("batch_id", "batches", "id")],
+    )
+    db.table("batch_cells").create_index(["job_id"])
 
 
 def migrate(db: sqlite_utils.Database) -> None:

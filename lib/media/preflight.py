@@ -8,7 +8,7 @@ The limits themselves live in `lib.novita.rules`; every one is inclusive (exactl
 
     report = check_video(Path("dance.mp4"), "image")
     report.ok, [p.message for p in report.problems]
-    # (False, ["The motion video is 12.4 s long; with orientation 'image' it can be at most 10 s."])
+    # (False, ["The motion video is 12.4 s long; with "As in the image" it can be at most 10 s."])
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from typing import Any
 from lib.errors import MediaUnreadable
 from lib.files.digest import content_digest, forget_digests
 from lib.media.probe import ImageFacts, MediaFacts, VideoFacts, probe
-from lib.novita.rules import DEFAULT_MODEL, IMAGE_FORMATS, MB, ORIENTATIONS, VIDEO_FORMATS, Model, aspect_ok
+from lib.novita.rules import (
+    DEFAULT_MODEL,
+    IMAGE_FORMATS,
+    MB,
+    ORIENTATIONS,
+    VIDEO_FORMATS,
+    Model,
+    Orientation,
+    aspect_ok,
+)
 
 # Not a service rule: above this Pillow (and most decoders) cannot open an image without gigabytes
 # of memory, so such a file is refused from its header instead of being decoded.
@@ -177,7 +186,7 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool, model:
         problems.append(
             Problem(
                 Code.DURATION,
-                f"{what} is {_seconds(facts.duration, longest)} long; with orientation '{orientation}' "
+                f'{what} is {_seconds(facts.duration, longest)} long; with "{Orientation(orientation).label}" '
                 f"it can be at most {longest:g} s{in_model}.",
                 facts.duration,
                 longest,
@@ -185,7 +194,7 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool, model:
         )
         if facts.duration <= model.max_video_seconds("video"):
             warnings.append(
-                f"With character orientation 'video' this {_seconds(facts.duration, longest)} clip is accepted "
+                f'With "As in the motion video" this {_seconds(facts.duration, longest)} clip is accepted '
                 f"as it is (up to {model.max_video_seconds('video'):g} s); the character then faces as in the video."
             )
     if keep_original_sound and not facts.has_audio:

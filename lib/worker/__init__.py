@@ -10,11 +10,14 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
 from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, record_job
+from lib.media.fix_plan import ShortClip
+from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
@@ -70,12 +73,29 @@ def queue_fix(
     orientation: str | None = None,
     start: float = 0.0,
     model: Model = DEFAULT_MODEL,
+    fit: Fit = Fit.SOLID,
+    short_clip: ShortClip = ShortClip.LOOP,
 ) -> FixRun:
-    """Queue a fix of `source` for `model`'s rules, or join the same fix already under way."""
-    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start, model)
+    """Queue a fix of `source` for `model`'s rules with these choices, or join the same fix already under way."""
+    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start, model, fit, short_clip)
     if is_new:
         queue_for(settings).tasks.fix(run.id)
     return run
+
+
+def queue_batch(plan: BatchPlan, settings: Settings, *, public_base_url: str | None = None) -> Batch:
+    """Record a confirmed batch and queue it: a worker fixes its files, then queues a job per cell.
+
+    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
+    motion video.
+    """
+    for video in plan.videos:
+        refusal = missing_link(settings, video.path, public_base_url)
+        if refusal is not None:
+            raise refusal
+    batch = Batches(settings.db_path).create(plan)
+    queue_for(settings).tasks.batch(batch.id, public_base_url)
+    return batch
 
 
 def live_workers(settings: Settings) -> list[WorkerBeat]:
@@ -83,4 +103,4 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
-__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_fix", "queue_job"]
+__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_batch", "queue_fix", "queue_job"]

@@ -1,4 +1,4 @@
-"""The worker's tasks on the queue: send a job, look at a job, sweep, run a fix.
+"""The worker's tasks on the queue: send a job, look at a job, sweep, run a fix, run a batch.
 
 Tasks carry ids and leases only, never a key: the queue is on disk (or in Redis), and a key must not
 be. Each task reads the job from the store and acts only if it is still as the task expects, so a
@@ -41,6 +41,7 @@ class Tasks:
     look: Any
     sweep: Any
     fix: Any
+    batch: Any = None
 
 
 def timing_for(settings: Settings) -> PollTiming:
@@ -125,7 +126,13 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     def fix(run_id: str) -> None:
         run_fix(FixRuns(settings.db_path), run_id, settings.inputs_dir / "fixed")
 
-    return Tasks(send, look_at, sweep_jobs, fix)
+    @huey.task(name="run_batch")
+    def batch(batch_id: str, public_base_url: str | None = None) -> None:
+        from lib.batches.running import run_batch  # the batch module imports lib.worker, which imports this
+
+        run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
+
+    return Tasks(send, look_at, sweep_jobs, fix, batch)
 
 
 def affordable(job: Job, store: JobStore, client: NovitaClient, price_per_second: float) -> bool:

@@ -1,0 +1,187 @@
+"""`batch`: several characters x several motion videos, one job per pair, at a cost confirmed first.
+
+Every file is checked before anything is recorded; files that break a rule are fixed on the worker,
+in one pass, before any job is queued. The estimated cost is printed and asked about unless --yes,
+and a batch over --max-cost is refused before anything is recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+from lib.batches import (
+    Batch,
+    BatchEmpty,
+    Batches,
+    BatchStatus,
+    BatchTooLarge,
+    batch_progress,
+    plan_batch,
+)
+from lib.cli.main import BAD_USAGE
+from lib.cli.output import OK, REFUSED, STOPPED, JobView, Out, Refused
+from lib.cli.submitting import LOOK_SECONDS, NO_WORKER, _input_file
+from lib.config import Settings
+from lib.jobs.models import Job
+from lib.jobs.store import JobStore
+from lib.novita.rules import Orientation, model_for
+from lib.worker import START_COMMAND, live_workers, queue_batch
+
+
+@dataclass(frozen=True)
+class CellView:
+    """One cell: `row` is the character's place in --image order, `col` the motion video's in --video order."""
+
+    row: int
+    col: int
+    image_path: str
+    video_path: str
+    estimated_cost: float
+    job: JobView | None
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """A batch as scripts see it: `status` is fixing, sent or failed; each cell's job has the job fields."""
+
+    id: str
+    status: str
+    model: str
+    prompt: str
+    character_orientation: str
+    estimated_cost: float
+    max_cost: float | None
+    rows: int
+    cols: int
+    done: int
+    total: int
+    error: str | None
+    cells: list[CellView]
+
+    @classmethod
+    def of(cls, batch: Batch, jobs: dict[str, Job]) -> BatchView:
+        progress = batch_progress(batch, jobs)
+        return cls(
+            id=batch.id,
+            status=batch.status.value,
+            model=batch.model,
+            prompt=batch.prompt,
+            character_orientation=batch.character_orientation,
+            estimated_cost=batch.estimated_cost,
+            max_cost=batch.max_cost,
+            rows=batch.rows,
+            cols=batch.cols,
+            done=progress.done,
+            total=progress.total,
+            error=batch.error,
+            cells=[
+                CellView(
+                    cell.row,
+                    cell.col,
+                    cell.image_path,
+                    cell.video_path,
+                    cell.estimated_cost,
+                    JobView.of(jobs[cell.job_id]) if cell.job_id in jobs else None,
+                )
+                for cell in batch.cells
+            ],
+        )
+
+    def words(self) -> str:
+        lines = [f"Batch {self.id}: {self.status}, {self.done} of {self.total} done, about ${self.estimated_cost:.2f}"]
+        if self.error:
+            lines.append(f"  {self.error}")
+        for cell in self.cells:
+            job = cell.job.line() if cell.job else "not queued yet"
+            lines.append(f"  row {cell.row + 1}, column {cell.col + 1}: {job}")
+        return "\n".join(lines)
+
+
+def batch(args: argparse.Namespace, out: Out, settings: Settings) -> int:
+    """Plan the batch, confirm its cost, queue it, and with --wait follow it to its end."""
+    model = model_for(args.model)
+    if len(args.image) > 10 or len(args.video) > 10:
+        # Before any link is fetched: a batch too large is refused on its count alone.
+        out.note(str(BatchTooLarge(f"this one has {len(args.image)} characters and {len(args.video)} motion videos")))
+        return BAD_USAGE
+    images = [_input_file(given, settings) for given in args.image]
+    videos = [_input_file(given, settings) for given in args.video]
+    try:
+        plan = plan_batch(
+            images,
+            videos,
+            Orientation(args.orientation),
+            model,
+            settings.price_for(model),
+            prompt=(args.prompt or "").strip(),
+            negative_prompt=(args.negative_prompt or "").strip(),
+            keep_original_sound=not args.no_sound,
+            max_cost=args.max_cost,
+        )
+    except (BatchEmpty, BatchTooLarge) as error:
+        out.note(str(error))
+        return BAD_USAGE
+    out.note(plan.summary())
+    for file in plan.files_to_fix:
+        out.note(f"  To fix: {file.path}: {'; '.join(file.problems)}")
+    if not args.yes and not _confirmed(out):
+        raise Refused("Nothing was sent.")
+    queued = queue_batch(plan, settings, public_base_url=settings.public_base_url)
+    if not live_workers(settings):
+        out.note(NO_WORKER)
+    if not args.wait:
+        out.answer(BatchView.of(queued, {}))  # type: ignore[arg-type]  # lead: add BatchView to output.Answer
+        return OK
+    try:
+        ended, stalled = follow(queued.id, out, settings, args.wait_for_worker)
+    except KeyboardInterrupt:
+        out.note(f"Stopped waiting. The batch {queued.id} goes on; History shows how it stands.")
+        return STOPPED
+    out.answer(ended)  # type: ignore[arg-type]
+    if stalled:
+        out.note(
+            f"No worker has run for {args.wait_for_worker:g} s; the batch waits in the queue. "
+            f"Start one with {START_COMMAND}."
+        )
+        return REFUSED
+    return OK if ended.status == BatchStatus.SENT and ended.done == ended.total else REFUSED
+
+
+def _confirmed(out: Out) -> bool:
+    out.note("Send it? [y/N] (--yes sends without asking)")
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, ValueError):
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def follow(batch_id: str, out: Out, settings: Settings, wait_for_worker: float) -> tuple[BatchView, bool]:
+    """Watch the batch until every cell's job ends (or it fails): (the batch, whether no worker ran)."""
+    batches, store = Batches(settings.db_path), JobStore(settings.db_path)
+    worker_seen = time.monotonic()
+    shown = ""
+    while True:
+        batch = batches.get(batch_id)
+        if batch is None:
+            raise Refused(f"Batch {batch_id} was deleted while waiting for it.")
+        jobs = {job_id: job for job_id in batch.job_ids if (job := store.get(job_id)) is not None}
+        progress = batch_progress(batch, jobs)
+        if batch.status is BatchStatus.FAILED or (
+            batch.status is BatchStatus.SENT and progress.ended == progress.total
+        ):
+            out.done()
+            return BatchView.of(batch, jobs), False
+        words = progress.words(batch)
+        if words != shown:
+            shown = words
+            out.progress(words)
+        if live_workers(settings):
+            worker_seen = time.monotonic()
+        elif time.monotonic() - worker_seen > wait_for_worker:
+            out.done()
+            return BatchView.of(batch, jobs), True
+        time.sleep(LOOK_SECONDS)

@@ -1,0 +1,1 @@
+"""Widgets the pages share; they only arrange what lib/ computes."""

@@ -1,0 +1,69 @@
+"""What "Fix it" will do and what it did: the choices, the plan in plain steps, and before and after."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib.errors import FixFailed
+from lib.media.fix_plan import FIT_WORDS, SHORT_WORDS, ImagePlan, ShortClip, VideoPlan
+from lib.media.layout import Fit
+from lib.media.preflight import Report
+from lib.novita.rules import MB
+from ui.common import video_preview
+
+
+def fit_choice(key: str) -> Fit:
+    """How a shape outside the allowed ratio is brought inside; a blurred background by default."""
+    return Fit(
+        st.radio(
+            "The shape is outside what the model takes:",
+            options=list(FIT_WORDS),
+            format_func=FIT_WORDS.__getitem__,
+            horizontal=True,
+            key=key,
+        )
+    )
+
+
+def short_choice(key: str) -> ShortClip:
+    """How a clip shorter than the model takes is made long enough; looping by default."""
+    return ShortClip(
+        st.radio(
+            "The clip is too short:",
+            options=list(SHORT_WORDS),
+            format_func=SHORT_WORDS.__getitem__,
+            horizontal=True,
+            key=key,
+        )
+    )
+
+
+def show_plan(plan: ImagePlan | VideoPlan | FixFailed) -> None:
+    """The steps "Fix it" will take, numbered, or why it cannot."""
+    if isinstance(plan, FixFailed):
+        st.warning(str(plan), icon=":material/warning:")
+        return
+    st.markdown("**Fix it will:**\n" + "\n".join(f"{number}. {step}" for number, step in enumerate(plan.steps, 1)))
+
+
+def numbers(report: Report) -> str:
+    """Size, length and resolution of a checked file, in the checklist's units."""
+    facts = report.facts
+    parts = [f"{int(facts.get('size_bytes') or 0) / MB:.1f} MB"]
+    if facts.get("duration"):
+        parts.append(f"{float(facts['duration']):.1f} s")
+    if facts.get("width"):
+        parts.append(f"{facts['width']} x {facts['height']} px")
+    return " · ".join(parts)
+
+
+def before_and_after(kind: str, original: str, fixed: str, before: Report, after: Report) -> None:
+    """The original and the fixed file side by side, with their numbers."""
+    left, right = st.columns(2)
+    for column, title, path, report in ((left, "Before", original, before), (right, "After", fixed, after)):
+        with column:
+            st.caption(f"**{title}** · {numbers(report)}")
+            if kind == "image":
+                st.image(path, width=160)
+            else:
+                video_preview(path)
