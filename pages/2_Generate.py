@@ -16,11 +16,11 @@ from lib.media import check_prompts, preflight
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.billing import cost_over_balance
-from lib.novita.rules import MODEL_WORDS, model_for
+from lib.novita.rules import model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
 from lib.worker import Variation, queue_job
-from ui.common import job_outcome, page, session_key_in_use, status_badge, video_hosting, when
+from ui.common import job_outcome, model_and_way, page, session_key_in_use, status_badge, video_hosting, when
 from ui.library import pick_pair
 
 settings, store = page("Generate", ":material/movie:")
@@ -134,20 +134,7 @@ with video_column:
     st.video(prepared.video_path)
 
 with form_column:
-    model = model_for(
-        st.selectbox("Model", options=MODEL_WORDS, format_func=lambda word: model_for(word).label, key="gen_model")
-    )
-    orientation = st.radio(
-        "Character faces",
-        options=["image", "video"],
-        format_func=lambda o: {
-            "image": f"As in the image (video up to {model.max_video_seconds('image'):g} s)",
-            "video": f"As in the motion video (up to {model.max_video_seconds('video'):g} s)",
-        }[o],
-        key="gen_orientation",
-        on_change=save_draft,
-        horizontal=True,
-    )
+    model, orientation = model_and_way("gen", on_change=save_draft)
 
     def use_prompt(source: str) -> None:
         chosen = state.get(source)

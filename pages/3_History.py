@@ -241,7 +241,7 @@ orientation = filters[1].selectbox(
     "Character faces",
     ["Any", "image", "video"],
     key="filter_orientation",
-    format_func=lambda o: {"Any": "Any", "image": "As in the image", "video": "As in the video"}[o],
+    format_func=lambda o: {"Any": "Any", "image": "As in the image", "video": "As in the motion video"}[o],
 )
 search = filters[2].text_input("Search prompts and notes", key="filter_search", placeholder="e.g. beach")
 favorites = filters[3].toggle("Favorites only", key="filter_favorites")

@@ -10,10 +10,10 @@ from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
 from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES, save_upload
 from lib.library import Library, LibraryKind
-from lib.novita.rules import MODEL_WORDS, Orientation, model_for
+from lib.novita.rules import Orientation
 from lib.worker import queue_batch
 from ui.batch import batch_group, under_way
-from ui.common import page
+from ui.common import model_and_way, page
 from ui.library import pick_from_library
 
 settings, store = page("Batch", ":material/grid_view:")
@@ -81,19 +81,7 @@ with characters:
 with motions:
     videos = chosen_files(LibraryKind.MOTION, "Motion videos", VIDEO_UPLOAD_TYPES, "batch_videos")
 
-model = model_for(
-    st.selectbox("Model", options=MODEL_WORDS, format_func=lambda w: model_for(w).label, key="batch_model")
-)
-orientation = st.radio(
-    "Character faces",
-    options=["image", "video"],
-    format_func=lambda o: {
-        "image": f"As in the image (video up to {model.max_video_seconds('image'):g} s)",
-        "video": f"As in the motion video (up to {model.max_video_seconds('video'):g} s)",
-    }[o],
-    key="batch_orientation",
-    horizontal=True,
-)
+model, orientation = model_and_way("batch")
 prompt = st.text_area("Prompt (for every job)", key="batch_prompt", placeholder="e.g. dancing on a beach at sunset")
 negative_prompt = st.text_input("Things to avoid", key="batch_negative_prompt")
 keep_sound = st.toggle("Keep the motion videos' sound", value=True, key="batch_keep_sound")

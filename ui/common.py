@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from lib.jobs.following import follow_due
 from lib.jobs.submit import send_job
 from lib.media.checklist import Check
 from lib.media.thumbnails import thumbnail
+from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
 from lib.worker.tasks import follow_for
@@ -218,6 +220,32 @@ def job_outcome(job: Job) -> None:
         st.write(next_steps(job))
     else:
         job_progress(job)
+
+
+def model_and_way(key_prefix: str, on_change: Callable[[], None] | None = None) -> tuple[Model, str]:
+    """The "Model" and "Character faces" controls, worded alike wherever a job is set up; the way's caption
+    gives the chosen model's longest motion video."""
+    model = model_for(
+        st.selectbox(
+            "Model",
+            options=MODEL_WORDS,
+            format_func=lambda word: model_for(word).label,
+            key=f"{key_prefix}_model",
+            on_change=on_change,
+        )
+    )
+    orientation = st.radio(
+        "Character faces",
+        options=["image", "video"],
+        format_func=lambda o: {
+            "image": f"As in the image (video up to {model.max_video_seconds('image'):g} s)",
+            "video": f"As in the motion video (up to {model.max_video_seconds('video'):g} s)",
+        }[o],
+        key=f"{key_prefix}_orientation",
+        on_change=on_change,
+        horizontal=True,
+    )
+    return model, str(orientation)
 
 
 def video_preview(path: str, **options: Any) -> None:
