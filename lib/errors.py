@@ -214,6 +214,15 @@ class StorageUnreachable(HostingError):
     )
 
 
+class StorageTimedOut(StorageUnreachable):
+    """The object storage took a connection or a request and did not answer in time."""
+
+    user_message = (
+        "The bucket did not answer in time, so the motion video could not be put where Novita fetches it. "
+        "Nothing was sent or charged. Check S3_ENDPOINT_URL and this computer's connection to it, then submit again."
+    )
+
+
 class StorageBucketMissing(HostingError):
     """The configured bucket does not exist."""
 
