@@ -164,6 +164,12 @@ class LinkPrivate(LinkUnusable):
     )
 
 
+class LinkUnreachable(LinkUnusable):
+    """No connection could be made to the link's server."""
+
+    user_message = "That link's server could not be reached. Check the link, or upload the file instead."
+
+
 class LinkTooLarge(LinkUnusable):
     """The linked file is larger than the download cap."""
 
