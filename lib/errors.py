@@ -15,6 +15,8 @@ saving a result, backups and settings.
 
 from __future__ import annotations
 
+import math
+
 
 class MotionStudioError(Exception):
     """Base class: `user_message` says what happened and what to do next."""
@@ -257,3 +259,16 @@ class SettingInvalid(MotionStudioError):
     """A setting (environment or `.streamlit/secrets.toml`) has a value the app cannot use."""
 
     user_message = "A setting of Motion Studio has a value it cannot use. Correct it, then restart the app."
+
+
+# Signing in --------------------------------------------------------------------------------------
+
+
+class TooManySignIns(MotionStudioError):
+    """Too many wrong passwords from this computer, or from everyone, in the last minute."""
+
+    user_message = "Too many wrong passwords in the last minute, so signing in is paused for a moment."
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"try again in {self.retry_after} s")

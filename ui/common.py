@@ -17,7 +17,7 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
-from lib.errors import MotionStudioError, SettingInvalid
+from lib.errors import MotionStudioError, SettingInvalid, TooManySignIns
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.history.times import local_time
@@ -131,7 +131,13 @@ def sign_in(expected: str) -> None:
     with st.form("sign_in"):
         given = st.text_input("Team password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            if password_matches(given, expected):
+            address = st.context.ip_address  # None on this computer; a stand-in object under AppTest
+            try:
+                right = password_matches(given, expected, client=address if isinstance(address, str) else "")
+            except TooManySignIns as error:
+                st.error(str(error), icon=":material/timer:")
+                return
+            if right:
                 st.session_state.signed_in = True
                 st.rerun()
             st.error("That password is not right. Ask whoever set up Motion Studio for it.")
