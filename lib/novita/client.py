@@ -80,6 +80,16 @@ class NovitaClient:
     def __repr__(self) -> str:
         return f"NovitaClient(base_url={self.base_url!r})"
 
+    def close(self) -> None:
+        """Close the connections this client keeps open."""
+        self.session.close()
+
+    def __enter__(self) -> NovitaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     @property
     def key_fingerprint(self) -> str:
         """The fingerprint of this client's key, which jobs record instead of the key."""
