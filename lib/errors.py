@@ -87,6 +87,15 @@ class TaskNotFound(ServiceError):
     user_message = "Novita does not know this job. It may have been made with another API key."
 
 
+class AccountUnreadable(ServiceError):
+    """The address set for Novita answered the balance or bills route with "not found"."""
+
+    user_message = (
+        "Novita's address answered, but not with this account's balance or bills. "
+        "Check NOVITA_BASE_URL (or leave it unset for Novita itself), or try again later."
+    )
+
+
 class TaskFailed(ServiceError):
     """The service accepted the job but could not make the video."""
 
