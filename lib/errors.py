@@ -15,6 +15,8 @@ saving a result, backups and settings.
 
 from __future__ import annotations
 
+import math
+
 
 class MotionStudioError(Exception):
     """Base class: `user_message` says what happened and what to do next."""
@@ -83,6 +85,15 @@ class TaskNotFound(ServiceError):
     """The service does not know the task id."""
 
     user_message = "Novita does not know this job. It may have been made with another API key."
+
+
+class AccountUnreadable(ServiceError):
+    """The address set for Novita answered the balance or bills route with "not found"."""
+
+    user_message = (
+        "Novita's address answered, but not with this account's balance or bills. "
+        "Check NOVITA_BASE_URL (or leave it unset for Novita itself), or try again later."
+    )
 
 
 class TaskFailed(ServiceError):
@@ -164,6 +175,12 @@ class LinkPrivate(LinkUnusable):
     )
 
 
+class LinkUnreachable(LinkUnusable):
+    """No connection could be made to the link's server."""
+
+    user_message = "That link's server could not be reached. Check the link, or upload the file instead."
+
+
 class LinkTooLarge(LinkUnusable):
     """The linked file is larger than the download cap."""
 
@@ -214,6 +231,15 @@ class StorageUnreachable(HostingError):
     )
 
 
+class StorageTimedOut(StorageUnreachable):
+    """The object storage took a connection or a request and did not answer in time."""
+
+    user_message = (
+        "The bucket did not answer in time, so the motion video could not be put where Novita fetches it. "
+        "Nothing was sent or charged. Check S3_ENDPOINT_URL and this computer's connection to it, then submit again."
+    )
+
+
 class StorageBucketMissing(HostingError):
     """The configured bucket does not exist."""
 
@@ -242,3 +268,16 @@ class SettingInvalid(MotionStudioError):
     """A setting (environment or `.streamlit/secrets.toml`) has a value the app cannot use."""
 
     user_message = "A setting of Motion Studio has a value it cannot use. Correct it, then restart the app."
+
+
+# Signing in --------------------------------------------------------------------------------------
+
+
+class TooManySignIns(MotionStudioError):
+    """Too many wrong passwords from this computer, or from everyone, in the last minute."""
+
+    user_message = "Too many wrong passwords in the last minute, so signing in is paused for a moment."
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"try again in {self.retry_after} s")

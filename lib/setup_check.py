@@ -27,10 +27,12 @@ from lib import errors
 from lib.config import Settings
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.links import is_url
-from lib.files.safe_fetch import refusal
+from lib.files.safe_fetch import fetch, refusal
 from lib.novita.client import NovitaClient, RetryPolicy
 
 FETCH_TIMEOUT = (3.0, 5.0)
+FETCH_DEADLINE = 15.0
+ANSWER_BYTES = 1024  # the test file is a 32-character token
 KEY_TIMEOUT = (3.0, 5.0)
 TEST_FILE_PREFIX = "setup-check-"
 
@@ -106,21 +108,43 @@ def check_public_address(settings: Settings) -> PartCheck:
     test_file.write_text(token)
     url = f"{base_url}{STATIC_ROUTE}{test_file.name}"
     try:
-        answer = requests.get(url, timeout=FETCH_TIMEOUT, allow_redirects=True)
-    except requests.RequestException as error:
+        # The address is typed by a person: it is fetched under a pasted link's rules, so the check
+        # cannot be pointed at this computer, its network or a cloud metadata address, even by a redirect.
+        with tempfile.TemporaryDirectory() as folder:
+            body = fetch(
+                url,
+                Path(folder) / "answer",
+                max_bytes=ANSWER_BYTES,
+                allow_private=settings.allow_private_urls,
+                timeout=FETCH_TIMEOUT,
+                deadline=FETCH_DEADLINE,
+            ).path.read_text(errors="replace")
+    except errors.LinkPrivate as error:
         return PartCheck(
             part,
             False,
-            f"Nothing answered at {base_url} ({type(error).__name__}). Check that the tunnel or server in front "
+            f"{base_url} was not checked: {error.detail}, which Novita on the internet cannot reach. Use a tunnel "
+            "(cloudflared or ngrok) or the server's public address as PUBLIC_BASE_URL. If Novita's address is on "
+            "the same private network, set ALLOW_PRIVATE_URLS=true.",
+        )
+    except (errors.LinkUnreachable, errors.LinkTooSlow) as error:
+        return PartCheck(
+            part,
+            False,
+            f"Nothing answered at {base_url} ({error.detail}). Check that the tunnel or server in front "
             "of this app is running and that PUBLIC_BASE_URL is its address.",
         )
+    except errors.LinkUnusable as error:
+        answered = error.detail  # "the link answered HTTP 404", "the link redirected more than 3 times"
+    else:
+        answered = "" if body.strip() == token else "something else came back"
     finally:
         test_file.unlink(missing_ok=True)
-    if answer.status_code != 200 or answer.text.strip() != token:
+    if answered:
         return PartCheck(
             part,
             False,
-            f"{base_url} answered (HTTP {answer.status_code}), but not with this app's test file. PUBLIC_BASE_URL "
+            f"{base_url} answered, but not with this app's test file ({answered}). PUBLIC_BASE_URL "
             "must be the address of this app, whose static folder it serves at /app/static/.",
         )
     unreachable = _private(base_url)

@@ -4,10 +4,16 @@ says that it follows its own jobs (AppTest, on the real store)."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
+import requests
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR
+from lib.jobs import JobRequest, JobStatus, submit_job
+from lib.jobs.models import now_iso
+from lib.novita import Orientation
+from lib.novita import client as novita_client
 from lib.novita.service import key_fingerprint
 from lib.worker.heartbeat import WorkerBeat, Workers
 from tests.conftest import TEST_API_KEY
@@ -52,3 +58,46 @@ def test_a_key_typed_into_the_tab_is_followed_by_the_tab_and_it_says_so(settings
     assert "this tab follows its jobs" in said and "keep it open" in said
     assert "No worker is running" not in warnings(app)
     assert TEST_API_KEY not in said
+
+
+def connections_to(port: int) -> int:
+    """Open TCP connections on this machine whose far end is `port`: the client side of each."""
+    lines = [
+        line.split() for name in ("/proc/net/tcp", "/proc/net/tcp6") for line in Path(name).read_text().splitlines()[1:]
+    ]
+    return sum(1 for fields in lines if int(fields[2].rsplit(":", 1)[1], 16) == port and fields[3] == "01")
+
+
+def test_a_tab_following_its_key_leaves_no_connection_open_per_round(
+    settings, sim, control, client, hosting, store, character_png, motion_mp4, monkeypatch
+) -> None:
+    monkeypatch.setenv("NOVITA_BASE_URL", sim.url)
+    control.configure(processing_seconds=120)
+    job = submit_job(
+        JobRequest(character_png, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=hosting
+    )
+    opened, closed = [], []
+    make_session = novita_client._session_for
+
+    def counted_session(base_url: str) -> requests.Session:
+        session = make_session(base_url)
+        opened.append(session)
+        real_close = session.close
+        session.close = lambda: (closed.append(session), real_close())[1]  # type: ignore[method-assign]
+        return session
+
+    monkeypatch.setattr(novita_client, "_session_for", counted_session)
+    port = int(sim.url.rsplit(":", 1)[1])
+    before = connections_to(port)
+    app = home()
+    app.session_state[SESSION_API_KEY] = TEST_API_KEY
+    for _ in range(8):  # each run is one round of the tab's fragment, with the job due each time
+        store.update(job.id, due_at=now_iso())
+        app.run()
+        assert not app.exception
+    assert store.get(job.id).status in (JobStatus.QUEUED, JobStatus.PROCESSING)
+    assert control.request_count("task-result") >= 8, "the tab did not look at its job each round"
+    # One client per round at most (and one for Home's balance line), each closed when done with; none is
+    # left for the garbage collector to close.
+    assert 1 <= len(opened) <= 8 + 1 and closed == opened, f"{len(opened)} sessions opened, {len(closed)} closed"
+    assert connections_to(port) <= before

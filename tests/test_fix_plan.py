@@ -14,7 +14,7 @@ from lib.config import APP_DIR
 from lib.errors import FixFailed
 from lib.jobs.fix_runs import FixRuns, FixState, run_fix
 from lib.media import Fit, check_image, fix_image, fix_video
-from lib.media.fix_plan import ShortClip, clock, plan_image, plan_video
+from lib.media.fix_plan import ShortClip, clock, latest_start, plan_image, plan_video
 from lib.media.frame_strip import frame_strip
 from lib.media.probe import probe
 from tests.make_media import make_image, make_video
@@ -205,6 +205,23 @@ def test_a_trim_is_planned_shown_undone_and_planned_again_from_the_original(sett
     app.button(key="undo_video").click().run()
     assert app.session_state["video_path"] == str(original)
     assert any(button.key == "fix_video" for button in app.button)
+
+
+def test_the_latest_start_leaves_the_slider_room_or_none() -> None:
+    # A phone clip "of 10 s" often runs 10.00-10.05 s: nothing to choose, only the tail is cut.
+    assert latest_start(10.03, 10) == 0.0 and latest_start(30.04, 30) == 0.0 and latest_start(10.0, 10) == 0.0
+    # Rounded down, so the part kept never runs past the end of the clip.
+    assert latest_start(12.0, 10) == 2.0 and latest_start(10.29, 10) == pytest.approx(0.2)
+
+
+def test_a_clip_a_hair_over_the_limit_is_cut_without_a_slider(settings, tmp_path) -> None:
+    clip = make_video(tmp_path / "phone.mp4", 320, 240, seconds=10.03, fps=100)
+    app = upload_page(settings, clip)
+    assert not app.exception, app.exception
+    assert not any(slider.key == "video_window" for slider in app.slider)
+    assert "Keeping **0:00–0:10** of the 0:10 clip" in markdown(app)
+    fix_on_the_page(app, settings)
+    assert probe(app.session_state["video_path"]).duration <= 10.0
 
 
 def test_a_frame_strip_spans_the_clip_and_is_made_once(tmp_path) -> None:

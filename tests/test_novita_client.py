@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import re
 import socket
+import time
+from dataclasses import replace
 
 import pytest
 
 from lib import errors
+from lib.config import load_settings
 from lib.novita import NovitaClient, TaskResult, TaskStatus, error_from_response
+from lib.novita.balance import live_balance
 from tests.conftest import FAST_RETRY, TEST_API_KEY
 
 # Every row of the reference's error table: (reason, HTTP status) -> exception class.
@@ -149,6 +153,22 @@ def test_a_refused_connection_is_could_not_connect() -> None:
         client.submit("aGk=", "http://127.0.0.1:1/x.mp4", "image")
     with pytest.raises(errors.CouldNotConnect):
         client.balance()
+
+
+def test_a_404_says_what_was_not_found_by_its_route(sim, client, monkeypatch) -> None:
+    # A base address where nothing lives: the simulator answers every route there "404 no such endpoint".
+    lost = f"{sim.url}/nothing-here"
+    nowhere = NovitaClient(TEST_API_KEY, lost, retry=type(FAST_RETRY)(attempts=1))
+    for read in (nowhere.balance, lambda: nowhere.bills(since=time.time() - 86400)):
+        with pytest.raises(errors.AccountUnreadable) as caught:
+            read()
+        assert caught.value.status == 404 and "does not know this job" not in str(caught.value)
+    with pytest.raises(errors.TaskNotFound):
+        client.task_result("no-such-task")  # on the task route, a 404 is still an unknown task
+    monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
+    problem = live_balance(replace(load_settings(secrets={}), api_base_url=lost)).problem or ""
+    assert problem.startswith("Novita's address answered, but not with this account's balance or bills")
+    assert "does not know this job" not in problem
 
 
 def test_balance_is_read_in_usd(client, control) -> None:

@@ -27,6 +27,7 @@ from moto.server import ThreadedMotoServer
 from lib import errors
 from lib.config import APP_DIR, S3Settings, load_settings
 from lib.errors import StorageBucketMissing, StorageCredentialsRefused, StorageUnreachable
+from lib.files import object_storage
 from lib.files.digest import content_digest
 from lib.files.hosting import VideoHosting, hosting_for
 from lib.files.object_storage import S3Hosting
@@ -194,6 +195,33 @@ def test_an_unreachable_endpoint_fails_fast_and_plainly(motion_mp4) -> None:
     assert time.monotonic() - started < 15
     assert "Could not reach the object storage" in str(caught.value) and config.endpoint_url in str(caught.value)
     assert_plain(caught.value, WRONG_SECRET)
+
+
+@pytest.mark.parametrize("stage", ["connect", "read"])
+def test_a_bucket_that_does_not_answer_in_time_says_so_on_the_job(
+    stage, monkeypatch, client, store, character_png, motion_mp4
+) -> None:
+    monkeypatch.setattr(object_storage, "CONNECT_TIMEOUT", 0.3)
+    monkeypatch.setattr(object_storage, "READ_TIMEOUT", 0.3)
+    # A server that never says a word: with a queue of one, already taken, even the connection waits.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0 if stage == "connect" else 8)
+        held = socket.create_connection(silent.getsockname()) if stage == "connect" else None
+        config = S3Settings("videos", "http://{}:{}".format(*silent.getsockname()), REGION, "AKIASTUDIO", WRONG_SECRET)
+        with pytest.raises(errors.StorageTimedOut) as caught:
+            submit_job(
+                JobRequest(character_png, motion_mp4, Orientation.IMAGE),
+                store=store,
+                client=client,
+                hosting=S3Hosting(config),
+            )
+        if held:
+            held.close()
+    assert_plain(caught.value, WRONG_SECRET)
+    job = store.get(caught.value.job_id)
+    assert job.status is JobStatus.FAILED and job.task_id is None
+    assert job.failure_reason.startswith("The bucket did not answer in time")
 
 
 @pytest.fixture

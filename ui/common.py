@@ -17,7 +17,7 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
-from lib.errors import MotionStudioError, SettingInvalid
+from lib.errors import MotionStudioError, SettingInvalid, TooManySignIns
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.history.times import local_time
@@ -29,7 +29,7 @@ from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
-from lib.worker.tasks import follow_for
+from lib.worker.tasks import one_round
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -106,17 +106,20 @@ def worker_status(settings: Settings) -> None:
 @st.fragment(run_every=2.0)
 def follow_in_this_tab(settings: Settings) -> None:
     """Follow the jobs of a key typed into this tab: no worker holds it, and it is never written anywhere."""
-    follow = follow_for(settings)
-    store = follow.store
+    with one_round(settings) as follow:
 
-    def send(job: Job) -> None:
-        with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
-            hosting = video_hosting(settings)
-            send_job(
-                job, store=store, client=follow.client(), hosting=hosting, lease_seconds=follow.timing.submit_lease
-            )
+        def send(job: Job) -> None:
+            with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
+                hosting = video_hosting(settings)
+                send_job(
+                    job,
+                    store=follow.store,
+                    client=follow.client(),
+                    hosting=hosting,
+                    lease_seconds=follow.timing.submit_lease,
+                )
 
-    followed = follow_due(follow, send)
+        followed = follow_due(follow, send)
     st.info(
         "The API key you typed stays in this tab only, so **this tab follows its jobs**"
         + (f" ({followed} under way)" if followed else "")
@@ -131,7 +134,13 @@ def sign_in(expected: str) -> None:
     with st.form("sign_in"):
         given = st.text_input("Team password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            if password_matches(given, expected):
+            address = st.context.ip_address  # None on this computer; a stand-in object under AppTest
+            try:
+                right = password_matches(given, expected, client=address if isinstance(address, str) else "")
+            except TooManySignIns as error:
+                st.error(str(error), icon=":material/timer:")
+                return
+            if right:
                 st.session_state.signed_in = True
                 st.rerun()
             st.error("That password is not right. Ask whoever set up Motion Studio for it.")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.media.fix_plan import clock
+from lib.media.fix_plan import clock, latest_start
 from lib.media.frame_strip import frame_strip
 from ui.common import video_preview
 
@@ -17,14 +17,19 @@ def trim_window(path: str, duration: float, longest: float, strips_dir: Path, ke
     strip = frame_strip(path, strips_dir)
     if strip:
         st.image([str(frame) for _, frame in strip], caption=[clock(at) for at, _ in strip], width=72)
-    start = st.slider(
-        f"Which {longest:g} seconds to keep",
-        0.0,
-        round(duration - longest, 1),
-        step=0.5,
-        format="%.1f s",
-        key=key,
-        help=f"The start of the part kept; it runs {longest:g} s, the longest the model takes.",
+    latest = latest_start(duration, longest)
+    start = (
+        st.slider(
+            f"Which {longest:g} seconds to keep",
+            0.0,
+            latest,
+            step=0.5 if latest >= 1 else 0.1,
+            format="%.1f s",
+            key=key,
+            help=f"The start of the part kept; it runs {longest:g} s, the longest the model takes.",
+        )
+        if latest
+        else 0.0
     )
     end = min(duration, start + longest)
     st.markdown(f"Keeping **{clock(start)}–{clock(end)}** of the {clock(duration)} clip")

@@ -19,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from lib.config import S3Settings
-from lib.errors import HostingError, StorageBucketMissing, StorageCredentialsRefused, StorageUnreachable
+from lib.errors import (
+    HostingError,
+    StorageBucketMissing,
+    StorageCredentialsRefused,
+    StorageTimedOut,
+    StorageUnreachable,
+)
 from lib.files.digest import content_digest
 from lib.files.links import is_url
 
@@ -64,9 +70,9 @@ class S3Hosting:
             return self.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.s3.bucket, "Key": key}, ExpiresIn=self.link_seconds
             )
-        except (HostingError, OSError):
-            raise  # OSError: the local file could not be read, which submit_job reports as such
         except Exception as error:  # botocore's errors are many; each becomes one plain sentence
+            if isinstance(error, HostingError) or _local_file_error(error):
+                raise  # the local file could not be read, which send_job reports as such
             raise self._plain(error) from None
 
     @property
@@ -102,10 +108,12 @@ class S3Hosting:
         )
 
         where = f"bucket {self.s3.bucket!r}" + (f" at {self.s3.endpoint_url}" if self.s3.endpoint_url else "")
-        if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
-            return StorageUnreachable(f"no connection to {self.s3.endpoint_url or 'S3 in ' + self.s3.region}")
+        if isinstance(error, ConnectTimeoutError):
+            return StorageTimedOut(f"{where} took no connection within {CONNECT_TIMEOUT:g} s")
         if isinstance(error, ReadTimeoutError):
-            return StorageUnreachable(f"{where} did not answer within {READ_TIMEOUT:.0f} s")
+            return StorageTimedOut(f"{where} did not answer within {READ_TIMEOUT:g} s")
+        if isinstance(error, EndpointConnectionError):
+            return StorageUnreachable(f"no connection to {self.s3.endpoint_url or 'S3 in ' + self.s3.region}")
         if isinstance(error, NoCredentialsError):
             return StorageCredentialsRefused("no access keys are set")
         if isinstance(error, ClientError):
@@ -157,6 +165,14 @@ def key_for(path: Path) -> str:
 def content_type(path: Path) -> str:
     """The MIME type the service will see when it fetches the file."""
     return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _local_file_error(error: Exception) -> bool:
+    """Whether `error` is about reading the local file: botocore's time-outs are OSErrors too (through
+    its vendored requests exceptions), and they are the bucket's failure, not the file's."""
+    from botocore.exceptions import BotoCoreError
+
+    return isinstance(error, OSError) and not isinstance(error, BotoCoreError)
 
 
 def _error_code(error: Any) -> str:

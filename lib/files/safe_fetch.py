@@ -32,7 +32,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
-from lib.errors import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnusable
+from lib.errors import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnreachable, LinkUnusable
 
 MB = 1024 * 1024
 SCHEMES = ("http", "https")
@@ -191,6 +191,8 @@ def _get(session: requests.Session, url: str, timeout: tuple[float, float], ends
         )
     except requests.Timeout:
         raise LinkTooSlow("the link did not answer in time") from None
+    except requests.ConnectionError:
+        raise LinkUnreachable("the link's server could not be reached") from None
     except requests.RequestException as error:
         raise LinkUnusable(_plain(error)) from None
 
@@ -252,8 +254,6 @@ def _limit_next_read(response: requests.Response, seconds: float) -> None:
 
 def _plain(error: BaseException) -> str:
     """A short reason without the URL's query string or a stack of wrapped exceptions."""
-    if isinstance(error, requests.ConnectionError):
-        return "the link's server could not be reached"
     return type(error).__name__
 
 

@@ -196,6 +196,16 @@ def plan_video(
     return VideoPlan(facts, start, seconds, fit, applied, plan, bitrate, tuple(steps))
 
 
+def latest_start(duration: float, longest: float) -> float:
+    """The latest start a trim of `longest` seconds can choose in a `duration` s clip, in tenths.
+
+    Rounded down, so the part kept never runs past the clip's end. 0.0 means there is nothing to
+    choose: a phone clip "of 10 s" often runs 10.03 s, and only its tail is cut.
+    ``latest_start(14, 10) == 4.0``; ``latest_start(10.03, 10) == 0.0``.
+    """
+    return max(0.0, math.floor((duration - longest) * 10 + 1e-6) / 10)
+
+
 def clock(seconds: float) -> str:
     """0:20 for 20 s, 1:05.5 for 65.5 s: how a player shows a time."""
     whole, tenths = divmod(round(seconds * 10), 10)

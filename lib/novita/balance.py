@@ -91,8 +91,8 @@ def _kept(
         reading: R = kept[1]
         return reading
     try:
-        client = NovitaClient(settings.api_key or "", settings.api_base_url, timeout=TIMEOUT, retry=ONE_TRY)
-        reading, keep = read(client), FRESH_SECONDS
+        with NovitaClient(settings.api_key or "", settings.api_base_url, timeout=TIMEOUT, retry=ONE_TRY) as client:
+            reading, keep = read(client), FRESH_SECONDS
     except MotionStudioError as error:
         reading, keep = failed(str(error)), FAILURE_SECONDS
     now = clock()

@@ -35,6 +35,12 @@ SUBMIT_PATH = DEFAULT_MODEL.submit_path  # Kling 2.6 Pro's; each model has its o
 RESULT_PATH = "/v3/async/task-result"
 BALANCE_PATH = "/openapi/v1/billing/balance/detail"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# What a 404 without a reason means, by route: on a submit route, no model endpoint lives there.
+NOT_FOUND: dict[str, type[errors.ServiceError]] = {
+    RESULT_PATH: errors.TaskNotFound,
+    BALANCE_PATH: errors.AccountUnreadable,
+    BILLS_PATH: errors.AccountUnreadable,
+}
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,16 @@ class NovitaClient:
 
     def __repr__(self) -> str:
         return f"NovitaClient(base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        """Close the connections this client keeps open."""
+        self.session.close()
+
+    def __enter__(self) -> NovitaClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def key_fingerprint(self) -> str:
@@ -175,7 +191,12 @@ class NovitaClient:
                     if last or not retry:
                         raise error
                 else:
-                    error = error_from_response(response.status_code, _json_or_none(response), response.text)
+                    error = error_from_response(
+                        response.status_code,
+                        _json_or_none(response),
+                        response.text,
+                        not_found=NOT_FOUND.get(path, errors.ServiceError),
+                    )
                     if last or not retry or response.status_code not in RETRY_STATUSES:
                         raise error
             self._sleep(self.retry.delay(attempt))

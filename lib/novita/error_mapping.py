@@ -52,13 +52,19 @@ _STATUS_ERRORS: dict[int, type[errors.ServiceError]] = {
     400: errors.InputRejected,
     401: errors.InvalidApiKey,
     403: errors.InvalidApiKey,
-    404: errors.TaskNotFound,
     429: errors.RateLimited,
 }
 
 
-def error_from_response(status: int, body: Any, text: str = "") -> errors.ServiceError:
-    """Map an error answer, in either of Novita's two body shapes, to its exception."""
+def error_from_response(
+    status: int, body: Any, text: str = "", not_found: type[errors.ServiceError] = errors.ServiceError
+) -> errors.ServiceError:
+    """Map an error answer, in either of Novita's two body shapes, to its exception.
+
+    What a 404 without a reason means depends on the route asked, so the caller says it with
+    `not_found`: an unknown task on the task-result route, an account that cannot be read on the
+    balance route, and on any route an address where nothing of Novita's lives.
+    """
     reason, message = "", ""
     if isinstance(body, dict):
         nested = body.get("error")
@@ -78,5 +84,5 @@ def error_from_response(status: int, body: Any, text: str = "") -> errors.Servic
     elif "balance" in lowered and status in (400, 402, 403):
         kind = errors.BalanceTooLow
     else:
-        kind = _STATUS_ERRORS.get(status, errors.ServiceError)
+        kind = not_found if status == 404 else _STATUS_ERRORS.get(status, errors.ServiceError)
     return kind(message, status=status, reason=reason, message=message)

@@ -7,8 +7,10 @@ task delivered twice, or one that outlived the process that queued it, does no h
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +70,29 @@ def follow_for(settings: Settings) -> Follow:
         service_name(settings),
         timing_for(settings),
     )
+
+
+@contextlib.contextmanager
+def one_round(settings: Settings) -> Iterator[Follow]:
+    """What one round of following these settings' key needs (as `follow_for`), with one client at most,
+    closed when the round ends.
+
+    For a browser tab holding a typed key: its fragment runs a round every 2 s, on whichever thread
+    Streamlit gives it, and is never told when the tab closes, so a client kept between rounds would be
+    closed by nobody.
+    """
+    made: list[NovitaClient] = []
+
+    def client() -> NovitaClient:
+        if not made:
+            made.append(client_for(settings, timeout=POLL_TIMEOUT))
+        return made[0]
+
+    try:
+        yield replace(follow_for(settings), client=client)
+    finally:
+        for each in made:
+            each.close()
 
 
 def register(huey: Huey, settings: Settings) -> Tasks:
