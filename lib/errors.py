@@ -73,6 +73,18 @@ class BalanceTooLow(ServiceError):
     user_message = "Your Novita balance is too low for this video. Top up your Novita account, then submit again."
 
 
+class CostOverBalance(BalanceTooLow):
+    """The job would cost more than the account holds: stopped before it was sent, nothing charged."""
+
+    def __init__(self, cost_usd: float, balance_usd: float) -> None:
+        self.cost_usd, self.balance_usd = cost_usd, balance_usd
+        self.user_message = (
+            f"This job would cost about ${cost_usd:,.2f} and your Novita balance is ${balance_usd:,.2f}: "
+            "top up, then generate again."
+        )
+        super().__init__(reason="BILLING_BALANCE_NOT_ENOUGH")
+
+
 class RateLimited(ServiceError):
     """Too many requests per minute for this account."""
 

@@ -15,12 +15,11 @@ from lib.history.export import all_jobs, export_zip, history_csv, history_json
 from lib.history.gallery import (
     can_rerun,
     delete_job,
-    estimate_cost,
     first_page_if_filtered,
     set_up_rerun,
-    spend_rows,
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
+from lib.money import job_estimate, spend_rows
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
@@ -99,7 +98,7 @@ def detail(job: Job) -> None:
     facts, actions = st.columns([2, 1], gap="large")
     with facts:
         model = model_for(job.model)
-        cost = estimate_cost(job.output_seconds, settings.price_for(model))
+        cost = job_estimate(job, settings.price_for).usd
         st.markdown(
             "\n".join(
                 [
