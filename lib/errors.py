@@ -195,14 +195,18 @@ class ResultExpired(MotionStudioError):
     """The result's download link expired before the video was saved."""
 
     user_message = (
-        "The result's download link expired before the video could be saved. Run the job again to get a new video."
+        "Novita made this video and charged for it, but its download link expired before the video could be "
+        "saved. Ask Novita support about this job's task ID."
     )
 
 
 class ResultInvalid(MotionStudioError):
     """What the service returned is not a playable video."""
 
-    user_message = "The video Novita returned could not be played, so it was not saved. Run the job again."
+    user_message = (
+        "Novita made this video and charged for it, but the file it sent could not be played, so it was not "
+        "saved. Its result link may still work for a while; otherwise ask Novita support about this job's task ID."
+    )
 
 
 # Hosting the motion video ------------------------------------------------------------------------

@@ -246,6 +246,7 @@ with form_column:
                 inputs_dir=settings.inputs_dir,
                 service=service_name(settings),
                 submission_key=submission_key,
+                allow_private_urls=settings.allow_private_urls,
             )
         return queue_job(request, settings, public_base_url=settings.public_base_url, submission_key=submission_key)
 

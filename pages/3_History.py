@@ -20,6 +20,7 @@ from lib.history.gallery import (
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.money import job_estimate, spend_rows
+from lib.money.spending import BILLED_MEANS, ESTIMATED_MEANS
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
@@ -292,7 +293,7 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
     st.rerun()
 
 
-with st.expander("Spending: estimates and what Novita billed", icon=":material/payments:"):
+with st.expander("Spending: this key's estimates and what Novita billed the account", icon=":material/payments:"):
     billed = None if settings.demo_mode else live_spend(settings)
     mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
     rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
@@ -301,15 +302,20 @@ with st.expander("Spending: estimates and what Novita billed", icon=":material/p
     elif billed is not None and billed.problem:
         st.warning(f"What Novita billed could not be read: {billed.problem}", icon=":material/warning:")
     else:
-        st.caption(f"Novita's usage bills for video generation over the last {SPEND_DAYS} days, per day (UTC).")
+        st.caption(
+            f"Per day (UTC), over the last {SPEND_DAYS} days. **Estimated** is {ESTIMATED_MEANS}. "
+            f"**Billed by Novita** is {BILLED_MEANS}, so it can be higher."
+        )
     if rows:
         st.dataframe(
             [
                 {
                     "Day": row.day.isoformat(),
-                    "Estimated": f"${row.estimated_usd:,.2f}",
-                    "Billed by Novita": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
-                    "Billed per model": ", ".join(f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items())
+                    "Estimated (this key, here)": f"${row.estimated_usd:,.2f}",
+                    "Billed by Novita (whole account)": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
+                    "Billed per model (whole account)": ", ".join(
+                        f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items()
+                    )
                     or "—",
                 }
                 for row in rows

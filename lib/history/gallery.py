@@ -28,7 +28,7 @@ def request_from(job: Job) -> JobRequest:
     """The same inputs and settings, for a re-run."""
     return JobRequest(
         image=job.image_path or job.image_url or "",
-        video=job.video_path or job.video_url or "",
+        video=job.video_link or job.video_path or job.video_url or "",
         character_orientation=Orientation(job.character_orientation),
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
@@ -59,7 +59,9 @@ def set_up_rerun(store: JobStore, job: Job) -> Rerun:
     if not (job.image_path and job.video_path):
         raise ValueError(f"job {job.id} has no local inputs to run again")
     model = model_for(job.model)
-    prepared = prepare_pair(store, job.image_path, job.video_path, job.character_orientation, model=model)
+    prepared = prepare_pair(
+        store, job.image_path, job.video_path, job.character_orientation, video_link=job.video_link, model=model
+    )
     return Rerun(
         prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound, model.word
     )

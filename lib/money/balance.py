@@ -7,7 +7,7 @@ import logging
 from lib.errors import CostOverBalance, NovitaError
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
-from lib.money.estimate import PriceFor, job_estimate
+from lib.money.estimate import PriceFor, most_for
 from lib.novita.client import NovitaClient
 
 log = logging.getLogger(__name__)
@@ -22,11 +22,10 @@ def cost_over_balance(cost_usd: float | None, balance_usd: float | None) -> Cost
 
 def fail_if_over_balance(job: Job, store: JobStore, client: NovitaClient, price_for: PriceFor) -> bool:
     """Read the balance and, when the job's estimate exceeds it, mark the (unsent) job failed with the
-    numbers: True when it did, and the job must not be sent. A balance that cannot be read stops
-    nothing: the service still refuses what the account cannot pay."""
-    cost = job_estimate(job, price_for).usd
-    if cost is None:
-        return False
+    numbers: True when it did, and the job must not be sent. A job whose length is not known is held to
+    the most its model may bill. A balance that cannot be read stops nothing: the service still refuses
+    what the account cannot pay."""
+    cost = most_for(job, price_for)
     try:
         balance = client.balance()
     except NovitaError as error:

@@ -30,13 +30,14 @@ class SpendRow:
 
 
 def spend_rows(jobs: list[Job], price_for: PriceFor, billed: list[DaySpend] | None) -> list[SpendRow]:
-    """Estimates of the jobs that reached the service (failed tasks are not charged), each at its model's
-    price (`price_for`, e.g. `settings.price_for`), beside the account's bills, per day, newest first;
-    `billed` None means the bills could not be read."""
+    """Estimates of the jobs Novita billed or will bill (those it has and has not failed: a failed task is
+    not charged, but a job billed before our side failed is), each at its model's price (`price_for`, e.g.
+    `settings.price_for`), beside the account's bills, per day, newest first; `billed` None means the
+    bills could not be read."""
     estimated: dict[date, float] = {}
     for job in jobs:
         cost = job_estimate(job, price_for).usd
-        if job.task_id and job.status is not JobStatus.FAILED and cost is not None:
+        if cost is not None and (job.billed or (job.task_id and job.status is not JobStatus.FAILED)):
             day = datetime.fromisoformat(job.submitted_at or job.created_at).date()
             estimated[day] = estimated.get(day, 0.0) + cost
     bills = {spend.day: spend for spend in billed or []}
