@@ -35,6 +35,10 @@ from lib.novita.rules import DEFAULT_MODEL, Model, Orientation, model_for
 
 log = logging.getLogger(__name__)
 
+# A linked motion video is measured while the job is recorded, often on a page's click: a file the service
+# takes (at most 10 MB) comes in seconds, and a link slower than this is left for the service to fetch.
+LINKED_VIDEO_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class JobRequest:
@@ -223,7 +227,9 @@ def _linked_copy(link: str, inputs_dir: Path, model: Model, allow_private: bool)
     """A local copy of a linked motion video, or None when it cannot be had: the service then fetches
     the link itself and says what is wrong with it, and the job's cost is not known beforehand."""
     try:
-        return fetch_link(link, inputs_dir, max_bytes=model.max_bytes, allow_private=allow_private)
+        return fetch_link(
+            link, inputs_dir, max_bytes=model.max_bytes, allow_private=allow_private, deadline=LINKED_VIDEO_SECONDS
+        )
     except errors.LinkUnusable as error:
         log.info("the linked motion video could not be downloaded: %s", type(error).__name__)
         return None
