@@ -228,6 +228,12 @@ def follow_to_the_end(follow: Follow, job_id: str, timeout: float = 30.0) -> Job
     return job
 
 
+def show_outcome(job) -> None:  # no annotation: AppTest runs this source without the imports
+    from ui.common import job_outcome
+
+    job_outcome(job)
+
+
 @pytest.mark.parametrize(
     ("fault", "route"),
     [("malformed", "download"), ("no_video", "submit")],
@@ -246,6 +252,10 @@ def test_a_job_novita_billed_stays_billed_and_says_so_when_our_side_fails(
     said = f"{done.failure_reason} {next_steps(done)}"
     assert "charged for it" in said and "not charged" not in said and "Run the job again" not in said
     assert "Generating it again is paid again" in next_steps(done)
+    shown = AppTest.from_function(show_outcome, args=(done,)).run(timeout=30)
+    assert not shown.exception, shown.exception
+    page_says = " ".join(element.value for element in [*shown.error, *shown.markdown])
+    assert "Novita charged for this job" in page_says and "not charged" not in page_says
     (row,) = spend_rows([done], settings.price_for, None)
     assert row.estimated_usd == job_estimate(done, settings.price_for).usd == pytest.approx(0.49)
 
