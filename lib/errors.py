@@ -75,6 +75,18 @@ class BalanceTooLow(ServiceError):
     user_message = "Your Novita balance is too low for this video. Top up your Novita account, then submit again."
 
 
+class CostOverBalance(BalanceTooLow):
+    """The job would cost more than the account holds: stopped before it was sent, nothing charged."""
+
+    def __init__(self, cost_usd: float, balance_usd: float) -> None:
+        self.cost_usd, self.balance_usd = cost_usd, balance_usd
+        self.user_message = (
+            f"This job would cost about ${cost_usd:,.2f} and your Novita balance is ${balance_usd:,.2f}: "
+            "top up, then generate again."
+        )
+        super().__init__(reason="BILLING_BALANCE_NOT_ENOUGH")
+
+
 class RateLimited(ServiceError):
     """Too many requests per minute for this account."""
 
@@ -200,14 +212,18 @@ class ResultExpired(MotionStudioError):
     """The result's download link expired before the video was saved."""
 
     user_message = (
-        "The result's download link expired before the video could be saved. Run the job again to get a new video."
+        "Novita made this video and charged for it, but its download link expired before the video could be "
+        "saved. Ask Novita support about this job's task ID."
     )
 
 
 class ResultInvalid(MotionStudioError):
     """What the service returned is not a playable video."""
 
-    user_message = "The video Novita returned could not be played, so it was not saved. Run the job again."
+    user_message = (
+        "Novita made this video and charged for it, but the file it sent could not be played, so it was not "
+        "saved. Its result link may still work for a while; otherwise ask Novita support about this job's task ID."
+    )
 
 
 # Hosting the motion video ------------------------------------------------------------------------

@@ -9,13 +9,12 @@ from uuid import uuid4
 import streamlit as st
 
 from lib.errors import MotionStudioError
-from lib.history.gallery import estimate_cost
 from lib.jobs import Job, JobRequest, submit_job
 from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.media import check_prompts, preflight
+from lib.money import cost_over_balance, estimate
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
-from lib.novita.billing import cost_over_balance
 from lib.novita.rules import model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
@@ -206,9 +205,8 @@ with form_column:
     if not video_report.ok:
         st.page_link("pages/1_Upload.py", label="Fix it on the Upload page", icon=":material/build:")
 
-    seconds = model.billed_seconds(float(video_report.facts.get("duration") or 0), orientation)
-    price = settings.price_for(model)
-    cost = estimate_cost(seconds, price)
+    one_take = estimate(model, orientation, float(video_report.facts.get("duration") or 0), settings.price_for(model))
+    seconds, price, cost = one_take.seconds or 0.0, one_take.price_per_second, one_take.usd or 0.0
     count = int(
         st.number_input(
             "Variations",
@@ -248,6 +246,7 @@ with form_column:
                 inputs_dir=settings.inputs_dir,
                 service=service_name(settings),
                 submission_key=submission_key,
+                allow_private_urls=settings.allow_private_urls,
             )
         return queue_job(request, settings, public_base_url=settings.public_base_url, submission_key=submission_key)
 

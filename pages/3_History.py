@@ -15,12 +15,12 @@ from lib.history.export import all_jobs, export_zip, history_csv, history_json
 from lib.history.gallery import (
     can_rerun,
     delete_job,
-    estimate_cost,
     first_page_if_filtered,
     set_up_rerun,
-    spend_rows,
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
+from lib.money import job_estimate, spend_rows
+from lib.money.spending import BILLED_MEANS, ESTIMATED_MEANS
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
@@ -99,7 +99,7 @@ def detail(job: Job) -> None:
     facts, actions = st.columns([2, 1], gap="large")
     with facts:
         model = model_for(job.model)
-        cost = estimate_cost(job.output_seconds, settings.price_for(model))
+        cost = job_estimate(job, settings.price_for).usd
         st.markdown(
             "\n".join(
                 [
@@ -293,7 +293,7 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
     st.rerun()
 
 
-with st.expander("Spending: estimates and what Novita billed", icon=":material/payments:"):
+with st.expander("Spending: this key's estimates and what Novita billed the account", icon=":material/payments:"):
     billed = None if settings.demo_mode else live_spend(settings)
     mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
     rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
@@ -302,15 +302,20 @@ with st.expander("Spending: estimates and what Novita billed", icon=":material/p
     elif billed is not None and billed.problem:
         st.warning(f"What Novita billed could not be read: {billed.problem}", icon=":material/warning:")
     else:
-        st.caption(f"Novita's usage bills for video generation over the last {SPEND_DAYS} days, per day (UTC).")
+        st.caption(
+            f"Per day (UTC), over the last {SPEND_DAYS} days. **Estimated** is {ESTIMATED_MEANS}. "
+            f"**Billed by Novita** is {BILLED_MEANS}, so it can be higher."
+        )
     if rows:
         st.dataframe(
             [
                 {
                     "Day": row.day.isoformat(),
-                    "Estimated": f"${row.estimated_usd:,.2f}",
-                    "Billed by Novita": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
-                    "Billed per model": ", ".join(f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items())
+                    "Estimated (this key, here)": f"${row.estimated_usd:,.2f}",
+                    "Billed by Novita (whole account)": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
+                    "Billed per model (whole account)": ", ".join(
+                        f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items()
+                    )
                     or "—",
                 }
                 for row in rows

@@ -207,7 +207,8 @@ def test_links_are_fetched_and_checked_and_the_video_link_is_sent_as_it_is(serve
     )
     assert sent.returncode == 0, sent.stderr
     job = answer(sent)
-    assert job["status"] == "succeeded" and job["video_url"] == video_link and job["video_path"] is None
+    assert job["status"] == "succeeded" and job["video_url"] == video_link and job["billed"] is True
+    assert Path(job["video_path"]).is_file() and job["output_seconds"]  # a local copy, measured, for takes and re-run
     assert job["image_url"] is None and Path(job["image_path"]).is_file()  # the image is sent as a file
 
 

@@ -6,12 +6,13 @@ import pytest
 
 from lib.errors import LinkUnusable, MediaUnreadable
 from lib.files.uploads import fetch_link, save_upload
-from lib.history.gallery import delete_job, download_name, estimate_cost, request_from
+from lib.history.gallery import delete_job, download_name, request_from
 from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
 from lib.jobs.models import now_iso
 from lib.media import preflight
 from lib.media.checklist import checklist
 from lib.media.samples import samples
+from lib.money import estimate_cost
 from lib.novita import Orientation
 from tests.make_media import make_image
 from tests.test_store import a_job

@@ -19,7 +19,7 @@ from lib.config import load_settings
 from lib.errors import SettingInvalid
 from lib.files.digest import content_digest
 from lib.history.export import history_csv, history_json
-from lib.history.gallery import request_from, set_up_rerun, spend_rows
+from lib.history.gallery import request_from, set_up_rerun
 from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
 from lib.jobs.prepared import pair_id
 from lib.jobs.schema import migrations
@@ -27,6 +27,7 @@ from lib.jobs.submit import record_job
 from lib.media import check_prompts, check_video, fix_video
 from lib.media.checklist import checklist
 from lib.media.preflight import Code
+from lib.money import fail_if_over_balance, spend_rows
 from lib.novita import SUBMIT_PATH, Orientation
 from lib.novita.rules import (
     DEFAULT_MODEL,
@@ -42,7 +43,6 @@ from lib.novita.rules import (
 )
 from lib.simulator import rules as simulator_rules
 from lib.simulator.billing import Ledger
-from lib.worker.tasks import affordable
 from tests.conftest import TEST_API_KEY
 from tests.test_store import a_job
 
@@ -233,8 +233,8 @@ def test_the_balance_check_and_the_estimates_use_each_jobs_model(store, client, 
     control.configure(balance_usd=0.7)
     cheap = store.add(a_job("cheap", output_seconds=3.5))  # 2.6 Pro: 0.49
     dear = store.add(a_job("dear", output_seconds=3.5, model="kling-v3.0-pro"))  # 0.98
-    assert affordable(cheap, store, client, settings.price_for(model_for(cheap.model)))
-    assert not affordable(dear, store, client, settings.price_for(model_for(dear.model)))
+    assert not fail_if_over_balance(cheap, store, client, settings.price_for)
+    assert fail_if_over_balance(dear, store, client, settings.price_for)
     refused = store.get(dear.id)
     assert refused.status is JobStatus.FAILED and "0.98" in refused.failure_reason
     sent = [replace(job, task_id="t", status=JobStatus.SUCCEEDED) for job in (cheap, refused)]

@@ -1,11 +1,17 @@
 """Money and going live, over HTTP against the simulator: a job the balance cannot pay is stopped before
-any POST, a local video Novita could not fetch is refused before anything is recorded, and real spend
-comes from the (simulated) usage billing endpoint and adds up to what the balance lost."""
+any POST, a local video Novita could not fetch is refused before anything is recorded, real spend
+comes from the (simulated) usage billing endpoint and adds up to what the balance lost, a job Novita
+billed stays billed whatever fails after, a linked motion video is estimated like a local one, and every
+estimate of one request agrees."""
 
 from __future__ import annotations
 
 import base64
+import csv
+import io
+import shutil
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,16 +20,24 @@ import requests
 from streamlit.testing.v1 import AppTest
 
 from lib import errors
+from lib.batches import plan_batch
 from lib.config import APP_DIR, Settings, load_settings
-from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
+from lib.files.uploads import fetch_link
+from lib.history.export import history_csv
+from lib.history.gallery import can_rerun, set_up_rerun
+from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, submit_job
+from lib.jobs.drafts import take_paths
+from lib.jobs.following import Follow, follow_due
 from lib.jobs.models import now_iso
+from lib.money import job_estimate, next_steps, spend_rows
 from lib.novita import NovitaClient, Orientation
 from lib.novita.billing import spend_by_day
+from lib.novita.rules import KLING_V26_PRO
 from lib.setup_check import NoPublicLink
 from lib.simulator.billing import Charge, Ledger
 from lib.worker import queue_job
 from lib.worker.queue import queue_for
-from tests.conftest import TEST_API_KEY
+from tests.conftest import FAST_POLLING, TEST_API_KEY
 
 LOW_BALANCE_SAID = "This job would cost about $1.40 and your Novita balance is $0.50: top up, then generate again."
 
@@ -70,8 +84,10 @@ def test_the_worker_sends_a_job_the_balance_covers(live, control, character_png,
     assert control.request_count("submit") == 1
 
 
-def prepare(settings: Settings, character: Path, motion: Path) -> None:
-    JobStore(settings.db_path).save_prepared(PreparedInputs("pair-1", str(character), str(motion), "image", now_iso()))
+def prepare(settings: Settings, character: Path, motion: Path, link: str | None = None) -> PreparedInputs:
+    return JobStore(settings.db_path).save_prepared(
+        PreparedInputs("pair-1", str(character), str(motion), "image", now_iso(), link)
+    )
 
 
 def generate_page() -> AppTest:
@@ -186,13 +202,162 @@ def test_history_shows_real_spend_beside_the_estimate(live, control, character_p
 
     app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/3_History.py").run()
     assert not app.exception, app.exception
+    said = " ".join(caption.value for caption in app.caption)
+    assert "jobs made here with this API key" in said and "billed the whole account" in said
     [table] = app.dataframe
     rows = table.value.to_dict("records")
     assert rows == [
         {
             "Day": datetime.now(UTC).date().isoformat(),
-            "Estimated": "$1.40",
-            "Billed by Novita": "$1.40",
-            "Billed per model": "kling-v2.6-pro-motion-control: $1.40",
+            "Estimated (this key, here)": "$1.40",
+            "Billed by Novita (whole account)": "$1.40",
+            "Billed per model (whole account)": "kling-v2.6-pro-motion-control: $1.40",
         }
     ]
+
+
+# A job Novita billed says so, whatever happened after --------------------------------------------
+
+
+def follow_to_the_end(follow: Follow, job_id: str, timeout: float = 30.0) -> Job:
+    deadline = time.monotonic() + timeout
+    while not (job := follow.store.get(job_id)).status.final:
+        assert time.monotonic() < deadline, f"the job never ended: {job}"
+        follow_due(follow, lambda job: pytest.fail(f"job {job.id} was sent again"))
+        time.sleep(0.05)
+    return job
+
+
+def show_outcome(job) -> None:  # no annotation: AppTest runs this source without the imports
+    from ui.common import job_outcome
+
+    job_outcome(job)
+
+
+@pytest.mark.parametrize(
+    ("fault", "route"),
+    [("malformed", "download"), ("no_video", "submit")],
+    ids=["the download fails our checks", "succeeded with no video"],
+)
+def test_a_job_novita_billed_stays_billed_and_says_so_when_our_side_fails(
+    store, client, hosting, control, follow_for, settings, character_png, motion_mp4, fault, route
+) -> None:
+    control.fault(fault, match=route)
+    job = submit_job(
+        JobRequest(character_png, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=hosting
+    )
+    done = follow_to_the_end(follow_for(store, replace(FAST_POLLING, empty_success_grace=0.3)), job.id)
+
+    assert done.status is JobStatus.FAILED and done.billed
+    said = f"{done.failure_reason} {next_steps(done)}"
+    assert "charged for it" in said and "not charged" not in said and "Run the job again" not in said
+    assert "Generating it again is paid again" in next_steps(done)
+    shown = AppTest.from_function(show_outcome, args=(done,)).run(timeout=30)
+    assert not shown.exception, shown.exception
+    page_says = " ".join(element.value for element in [*shown.error, *shown.markdown])
+    assert "Novita charged for this job" in page_says and "not charged" not in page_says
+    (row,) = spend_rows([done], settings.price_for, None)
+    assert row.estimated_usd == job_estimate(done, settings.price_for).usd == pytest.approx(0.49)
+
+
+def test_a_failure_novita_did_not_bill_still_says_it_is_not_charged(
+    store, client, hosting, control, follow_for, settings, character_png, motion_mp4
+) -> None:
+    control.fault("fail_task", match="submit", message="simulated")
+    job = submit_job(
+        JobRequest(character_png, motion_mp4, Orientation.IMAGE), store=store, client=client, hosting=hosting
+    )
+    done = follow_to_the_end(follow_for(store), job.id)
+
+    assert done.status is JobStatus.FAILED and not done.billed
+    assert "not charged" in next_steps(done)
+    assert spend_rows([done], settings.price_for, None) == []
+
+
+# A linked motion video is a full citizen ----------------------------------------------------------
+
+
+@pytest.fixture
+def link(live, hosting, motion_mp4) -> str:
+    """The motion video behind a link, served over HTTP from this machine (allowed, as ALLOW_PRIVATE_URLS)."""
+    live.static_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(motion_mp4, live.static_dir / "dance.mp4")
+    return f"{hosting.base_url}/app/static/dance.mp4"
+
+
+@pytest.fixture
+def live_with_links(live, monkeypatch) -> Settings:
+    monkeypatch.setenv("ALLOW_PRIVATE_URLS", "1")
+    return load_settings(secrets={})
+
+
+def linked_pair(settings: Settings, character: Path, link: str) -> PreparedInputs:
+    """The pair Upload prepares from a pasted link: the downloaded copy, and the link to send."""
+    return prepare(settings, character, fetch_link(link, settings.inputs_dir, allow_private=True), link)
+
+
+def test_a_job_with_a_linked_motion_video_is_estimated_numbered_and_checked_against_the_balance(
+    live_with_links, control, link, character_png
+) -> None:
+    settings, store = live_with_links, JobStore(live_with_links.db_path)
+    control.configure(balance_usd=0.50)
+    pair = linked_pair(settings, character_png, link)
+    job = queue_job(JobRequest(character_png, link, Orientation.IMAGE, prompt="linked"), settings)
+
+    assert job.output_seconds == pytest.approx(3.5, abs=0.1)
+    assert job_estimate(job, settings.price_for).usd == pytest.approx(1.40)
+    (row,) = csv.DictReader(io.StringIO(history_csv([job], settings.price_for).decode()))
+    assert row["Estimated cost (USD)"] == "1.40"
+    assert [take.id for take in store.takes(*take_paths(pair, settings.inputs_dir))] == [job.id]
+    assert store.take_numbers([job.id]) == {job.id: 1}
+    assert can_rerun(job) and store.prepared(set_up_rerun(store, job).prepared_id).video_url == link
+
+    send_now(settings, job.id)
+    stopped = store.get(job.id)
+    assert control.request_count("balance") == 1
+    assert stopped.status is JobStatus.FAILED and stopped.failure_reason == LOW_BALANCE_SAID
+    assert control.request_count("submit") == 0
+
+
+def test_a_job_with_a_linked_motion_video_is_sent_with_the_link_as_given(
+    live_with_links, control, link, character_png
+) -> None:
+    control.configure(balance_usd=10.0)
+    job = queue_job(JobRequest(character_png, link, Orientation.IMAGE, prompt="linked"), live_with_links)
+    send_now(live_with_links, job.id)
+
+    assert JobStore(live_with_links.db_path).get(job.id).status is JobStatus.QUEUED
+    (sent,) = [entry for entry in control.state()["requests"] if entry["route"] == "submit"]
+    assert sent["body"]["video"] == link
+
+
+# Every estimate of one request agrees ---------------------------------------------------------------
+
+
+def test_every_estimate_of_one_request_agrees(live_with_links, control, link, character_png) -> None:
+    """Generate's cost line, a batch's cell, the recorded job (History), the CSV, Spending and the balance
+    check, for one request: a character and a linked motion video of 3.5 s at $0.40 a second."""
+    settings, store = live_with_links, JobStore(live_with_links.db_path)
+    pair = linked_pair(settings, character_png, link)
+    request = JobRequest(character_png, link, Orientation.IMAGE, prompt="agree")
+    estimates: dict[str, str] = {}
+
+    estimates["Generate"] = generate_page().metric[0].value
+    plan = plan_batch(
+        [character_png], [pair.video_path], Orientation.IMAGE, KLING_V26_PRO, settings.price_for(KLING_V26_PRO)
+    )
+    estimates["plan_batch"] = f"${plan.cells[0].cost:.2f}"
+    control.configure(balance_usd=1.39)
+    refused = queue_job(request, settings)
+    estimates["History"] = f"${job_estimate(refused, settings.price_for).usd:.2f}"
+    send_now(settings, refused.id)
+    estimates["balance check"] = (store.get(refused.id).failure_reason or "").split(" and ")[0][-5:]
+    control.configure(balance_usd=10.0)
+    sent = queue_job(request, settings)
+    send_now(settings, sent.id)
+    (row,) = spend_rows([store.get(sent.id)], settings.price_for, None)
+    estimates["Spending"] = f"${row.estimated_usd:.2f}"
+    (line,) = csv.DictReader(io.StringIO(history_csv([store.get(sent.id)], settings.price_for).decode()))
+    estimates["CSV"] = f"${line['Estimated cost (USD)']}"
+
+    assert estimates == dict.fromkeys(estimates, "$1.40")

@@ -40,7 +40,8 @@ EXPECTED_JOBS_SCHEMA = (
    "updated_at" TEXT NOT NULL
 , "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
     """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
-    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
+    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', """
+    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT)"""
 )
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
@@ -215,6 +216,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0007_library",
         "0008_fix_choices",
         "0009_batches",
+        "0012_billed_and_video_link",
     ]
     assert db.journal_mode == "wal"
 
@@ -223,7 +225,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 9
+    assert db["_sqlite_migrations"].count == 10
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:
@@ -309,3 +311,28 @@ def test_takes_of_a_pair_are_numbered_oldest_first_whatever_their_prompt(store) 
     store.delete(second.id)
     assert store.take_numbers([third.id]) == {third.id: 2}
     assert store.take_numbers([]) == {}
+
+
+def test_jobs_from_before_billed_are_billed_once_they_reached_success_and_keep_their_link(settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(settings.db_path)
+    migrations.apply(db, stop_before="0012_billed_and_video_link")
+    stamp = now_iso()
+    rows = {
+        "done": ("succeeded", "TASK_STATUS_SUCCEED", None),
+        "no-video": ("failed", "TASK_STATUS_SUCCEED", None),
+        "expired": ("expired", "TASK_STATUS_SUCCEED", None),
+        "refused": ("failed", "TASK_STATUS_FAILED", None),
+        "linked": ("queued", "TASK_STATUS_QUEUED", "https://cdn.example.com/dance.mp4"),
+    }
+    for job_id, (status, remote, link) in rows.items():
+        db["jobs"].insert(
+            {"id": job_id, "content_hash": job_id, "status": status, "remote_status": remote, "video_url": link}
+            | {"character_orientation": "image", "created_at": stamp, "updated_at": stamp}
+        )
+    db.close()
+    store = JobStore(settings.db_path)
+    assert {job_id for job_id in rows if store.get(job_id).billed} == {"done", "no-video", "expired"}
+    assert (
+        store.get("linked").video_link == "https://cdn.example.com/dance.mp4" and store.get("done").video_link is None
+    )

@@ -26,6 +26,7 @@ from lib.jobs.following import follow_due
 from lib.jobs.submit import send_job
 from lib.media.checklist import Check
 from lib.media.thumbnails import thumbnail
+from lib.money import next_steps
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
@@ -277,12 +278,3 @@ def still_of(path: str, mtime_ns: int) -> Path:
 def when(stamp: str | None) -> str:
     """An ISO time in this machine's zone, named: '24 Nov 2026, 15:05 CET'; a dash for none."""
     return local_time(stamp) or "—"
-
-
-def next_steps(job: Job) -> str:
-    """What a creator can do about a job that did not end well."""
-    if job.status is JobStatus.EXPIRED:
-        return "Use **Re-run** in History to generate it again."
-    if job.status is JobStatus.MAYBE_SUBMITTED:
-        return "Check your Novita dashboard before generating again, so you do not pay twice."
-    return "Adjust the inputs or the prompt, then generate again. Failed jobs are not charged."

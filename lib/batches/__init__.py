@@ -22,11 +22,11 @@ from typing import Any
 from lib.errors import InputRefused
 from lib.history.compare import MAX_PICKS, MIN_PICKS
 from lib.history.export import job_folders
-from lib.history.gallery import estimate_cost
 from lib.jobs.database import Database
 from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.media import check_image, check_prompts, check_video
 from lib.media.preflight import Code, Report
+from lib.money.estimate import estimate_cost
 from lib.novita.rules import Model, Orientation
 
 MAX_SIDE = 10

@@ -112,6 +112,7 @@ class JobView:
     submitted_at: str | None
     finished_at: str | None
     model: str  # the model's command-line word, like kling-v3.0-pro
+    billed: bool = False  # Novita reported it succeeded, so it charged for it, whatever failed after
 
     @classmethod
     def of(cls, job: Job) -> JobView:
@@ -136,6 +137,7 @@ class JobView:
             submitted_at=job.submitted_at,
             finished_at=job.finished_at,
             model=job.model,
+            billed=job.billed,
         )
 
     def words(self) -> str:
@@ -151,6 +153,7 @@ class JobView:
             ("Finished", self.finished_at),
             ("Result", self.result_path),
             ("Why it failed", self.failure_reason),
+            ("Charged", "yes: Novita made it and billed it" if self.billed and self.status != "succeeded" else None),
         ]
         lines = [f"Job {self.id}: {self.status_label} ({self.status})"]
         return "\n".join(lines + [f"  {name}: {value}" for name, value in shown if value])

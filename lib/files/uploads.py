@@ -52,6 +52,7 @@ def fetch_link(
     timeout: tuple[float, float] = (5, 30),
     allow_private: bool = False,
     progress: Callable[[int, int | None], None] | None = None,
+    deadline: float = DOWNLOAD_SECONDS,
 ) -> Path:
     """Download a pasted http(s) link into `inputs_dir` and return the path, named like an upload.
 
@@ -66,7 +67,7 @@ def fetch_link(
             max_bytes=max_bytes,
             allow_private=allow_private,
             timeout=timeout,
-            deadline=DOWNLOAD_SECONDS,
+            deadline=deadline,
             progress=progress,
         )
         return settle(partial, download.sha256, inputs_dir)

@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from lib.files.atomic import atomic_write
-from lib.history.gallery import download_name, estimate_cost
+from lib.history.gallery import download_name
 from lib.history.times import local_time
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
-from lib.novita.rules import Model, Orientation, model_for
+from lib.money.estimate import PriceFor, job_estimate
+from lib.novita.rules import Orientation, model_for
 
 # Dataclass order: stable, and a column added to `Job` later lands at the end.
 CSV_COLUMNS = (
@@ -55,7 +56,6 @@ CSV_COLUMNS = (
 STALE_EXPORT_SECONDS = 3600
 
 Progress = Callable[[int, int], None]
-PriceFor = Callable[[Model], float]
 
 
 def exports_dir(data_dir: Path) -> Path:
@@ -94,7 +94,7 @@ def history_csv(jobs: list[Job], price_for: PriceFor | None = None) -> bytes:
     for job in jobs:
         model = model_for(job.model)
         files = {entry.kind: entry.name for entry in media_entries(job, folders[job.id])}
-        cost = estimate_cost(job.output_seconds, price_for(model)) if price_for else None
+        cost = job_estimate(job, price_for).usd if price_for else None
         writer.writerow(
             [
                 local_time(job.created_at),

@@ -1,21 +1,18 @@
-"""What the history gallery does with past jobs: name, price, filter, re-run and delete them, and set
-their estimated cost beside what Novita really billed."""
+"""What the history gallery does with past jobs: name, filter, re-run and delete them."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from lib.files.digest import content_digest
-from lib.jobs.models import GalleryQuery, Job, JobStatus
+from lib.jobs.models import GalleryQuery, Job
 from lib.jobs.prepared import prepare_pair
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
-from lib.novita.billing import DaySpend
-from lib.novita.rules import Model, Orientation, model_for
+from lib.novita.rules import Orientation, model_for
 
 NAME_WORDS = 5
 
@@ -27,48 +24,11 @@ def download_name(job: Job) -> str:
     return f"motion_{date}{'_' + '-'.join(words) if words else ''}.mp4"
 
 
-def estimate_cost(output_seconds: float | None, price_per_second: float) -> float | None:
-    """USD for a result of this length: the service bills seconds of output."""
-    return None if output_seconds is None else round(output_seconds * price_per_second, 2)
-
-
-@dataclass(frozen=True)
-class SpendRow:
-    """One day (UTC): what the jobs sent that day were estimated to cost, and what Novita billed, if known."""
-
-    day: date
-    estimated_usd: float
-    billed_usd: float | None
-    billed_by_model: dict[str, float]
-
-
-def spend_rows(jobs: list[Job], price_for: Callable[[Model], float], billed: list[DaySpend] | None) -> list[SpendRow]:
-    """Estimates of the jobs that reached the service (failed tasks are not charged), each at its model's
-    price (`price_for`, e.g. `settings.price_for`), beside the bills, per day, newest first; `billed`
-    None means the bills could not be read."""
-    estimated: dict[date, float] = {}
-    for job in jobs:
-        cost = estimate_cost(job.output_seconds, price_for(model_for(job.model)))
-        if job.task_id and job.status is not JobStatus.FAILED and cost is not None:
-            day = datetime.fromisoformat(job.submitted_at or job.created_at).date()
-            estimated[day] = estimated.get(day, 0.0) + cost
-    bills = {spend.day: spend for spend in billed or []}
-    return [
-        SpendRow(
-            day,
-            round(estimated.get(day, 0.0), 2),
-            bills[day].usd if day in bills else (None if billed is None else 0.0),
-            bills[day].by_model if day in bills else {},
-        )
-        for day in sorted(estimated.keys() | bills.keys(), reverse=True)
-    ]
-
-
 def request_from(job: Job) -> JobRequest:
     """The same inputs and settings, for a re-run."""
     return JobRequest(
         image=job.image_path or job.image_url or "",
-        video=job.video_path or job.video_url or "",
+        video=job.video_link or job.video_path or job.video_url or "",
         character_orientation=Orientation(job.character_orientation),
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
@@ -99,7 +59,9 @@ def set_up_rerun(store: JobStore, job: Job) -> Rerun:
     if not (job.image_path and job.video_path):
         raise ValueError(f"job {job.id} has no local inputs to run again")
     model = model_for(job.model)
-    prepared = prepare_pair(store, job.image_path, job.video_path, job.character_orientation, model=model)
+    prepared = prepare_pair(
+        store, job.image_path, job.video_path, job.character_orientation, video_link=job.video_link, model=model
+    )
     return Rerun(
         prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound, model.word
     )

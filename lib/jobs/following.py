@@ -137,6 +137,7 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
             job.id,
             expect={"lease": lease},
             status=JobStatus.DOWNLOADING,
+            billed=True,
             remote_status=result.remote_status,
             progress_percent=100,
             eta_seconds=0,
@@ -157,6 +158,7 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
             payload_json=json.dumps(result.raw),
         )
         return None
+    # A task Novita calls succeeded is billed, video or not: the job says so, whatever fails after.
     empty_success = result.status is TaskStatus.SUCCEEDED
     given_up = _given_up(follow.timing, job, empty_success)
     if given_up:
@@ -166,6 +168,7 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
             lease,
             JobStatus.FAILED,
             failure_reason=given_up,
+            billed=job.billed or empty_success,
             remote_status=result.remote_status,
             payload_json=json.dumps(result.raw),
         )
@@ -178,6 +181,7 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
         job.id,
         expect={"lease": lease},
         status=status,
+        billed=job.billed or empty_success,
         remote_status=result.remote_status,
         progress_percent=result.progress_percent,
         eta_seconds=result.eta,
@@ -190,8 +194,8 @@ def _apply(follow: Follow, job: Job, lease: str, result: TaskResult) -> NextLook
 
 
 NO_VIDEO = (
-    "Novita says this job succeeded but sent no video, and still had none when asked again. "
-    "Check your Novita dashboard for the video and whether the task was charged, then generate again if needed."
+    "Novita says this job succeeded, and charged for it, but sent no video, and still had none when asked "
+    "again. Look for the video on your Novita dashboard, or ask Novita support about this job's task ID."
 )
 
 

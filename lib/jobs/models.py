@@ -121,12 +121,14 @@ class Job:
     due_at: str | None = None
     polls: int = 0
     model: str = DEFAULT_MODEL.word  # the model's command-line word; rows from before models are 2.6 Pro
+    billed: bool = False  # Novita reported the task succeeded, so it charged for it, whatever failed after
+    video_link: str | None = None  # the link the motion video was given as, sent as it is
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
         values = {k: v for k, v in row.items() if k in JOB_FIELDS}
         values["status"] = JobStatus(values["status"])
-        for flag in ("keep_original_sound", "favorite"):
+        for flag in ("keep_original_sound", "favorite", "billed"):
             if flag in values:
                 values[flag] = bool(values[flag])
         return cls(**values)
@@ -136,6 +138,7 @@ class Job:
         row["status"] = self.status.value
         row["keep_original_sound"] = int(self.keep_original_sound)
         row["favorite"] = int(self.favorite)
+        row["billed"] = int(self.billed)
         return row
 
 

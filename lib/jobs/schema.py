@@ -238,6 +238,21 @@ def _batches(db: sqlite_utils.Database) -> None:
     db.table("batch_cells").create_index(["job_id"])
 
 
+@migrations(name="0012_billed_and_video_link")
+def _billed_and_video_link(db: sqlite_utils.Database) -> None:
+    """`billed`: Novita reported the task succeeded, so it charged for it, whatever failed after (a download,
+    a video that does not play); jobs from before are billed if they reached success. `video_link`: the
+    link a motion video was given as, sent as it is while `video_path` keeps a local copy of it."""
+    jobs = db.table("jobs")
+    jobs.add_column("billed", int, not_null_default=0)
+    jobs.add_column("video_link", str)
+    db.execute(
+        "update jobs set billed = 1 where status in ('succeeded', 'downloading', 'expired') "
+        "or remote_status = 'TASK_STATUS_SUCCEED'"
+    )
+    db.execute("update jobs set video_link = video_url where video_path is null and video_url is not null")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from lib import errors
 from lib.files.digest import content_digest
 from lib.files.hosting import Hosting, keep_copy
 from lib.files.links import is_url
+from lib.files.uploads import fetch_link
 from lib.jobs.following import DEFAULT_TIMING
 from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.jobs.store import JobStore
@@ -30,6 +32,12 @@ from lib.media.probe import probe
 from lib.media.thumbnails import poster_for
 from lib.novita.client import NovitaClient
 from lib.novita.rules import DEFAULT_MODEL, Model, Orientation, model_for
+
+log = logging.getLogger(__name__)
+
+# A linked motion video is measured while the job is recorded, often on a page's click: a file the service
+# takes (at most 10 MB) comes in seconds, and a link slower than this is left for the service to fetch.
+LINKED_VIDEO_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -67,18 +75,24 @@ def record_job(
     service: str = "novita",
     inputs_dir: Path | None = None,
     submission_key: str | None = None,
+    allow_private_urls: bool = False,
 ) -> tuple[Job, bool]:
     """Record the job before anything is sent: (the job, whether it is new).
 
     Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
-    re-run them later. The same submission asked for again (the same submission key, or the same
-    inputs and settings while one is in flight) returns the job that exists, and is not new.
+    re-run them later. A motion video given as a link is downloaded there once too (by
+    `lib.files.safe_fetch`'s rules; `allow_private_urls` is the ALLOW_PRIVATE_URLS setting), so its length,
+    its cost and its takes are known like a local one's; the job is still sent with the link as given.
+    The same submission asked for again (the same submission key, or the same inputs and settings while
+    one is in flight) returns the job that exists, and is not new.
     """
     image_path = video_path = None
     if not is_url(request.image):
         image_path = keep_copy(Path(request.image), inputs_dir) if inputs_dir else Path(request.image)
     if not is_url(request.video):
         video_path = keep_copy(Path(request.video), inputs_dir) if inputs_dir else Path(request.video)
+    elif inputs_dir is not None:
+        video_path = _linked_copy(str(request.video), inputs_dir, request.model, allow_private_urls)
     created = now_iso()
     output_seconds = None
     if video_path is not None:
@@ -100,7 +114,8 @@ def record_job(
             image_path=str(image_path) if image_path else None,
             video_path=str(video_path) if video_path else None,
             image_url=str(request.image) if image_path is None else None,
-            video_url=str(request.video) if video_path is None else None,
+            video_url=str(request.video) if is_url(request.video) else None,
+            video_link=str(request.video) if is_url(request.video) else None,
             poster_path=poster_for(image_path),
             output_seconds=output_seconds,
             service=service,
@@ -125,7 +140,7 @@ def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hostin
     )
     if claimed is None:
         return store.get(job.id) or job
-    source = claimed.video_path or claimed.video_url or ""
+    source = claimed.video_link or claimed.video_path or claimed.video_url or ""
     try:
         video_url = hosting.url_for(source)
         image = claimed.image_url or base64.b64encode(Path(claimed.image_path or "").read_bytes()).decode()
@@ -187,6 +202,7 @@ def submit_job(
     submission_key: str | None = None,
     service: str = "novita",
     lease_seconds: float = DEFAULT_TIMING.submit_lease,
+    allow_private_urls: bool = False,
 ) -> Job:
     """Record the job, then send it once, here and now; return the job (new, or the one already in flight).
 
@@ -200,10 +216,23 @@ def submit_job(
         service=service,
         inputs_dir=inputs_dir,
         submission_key=submission_key,
+        allow_private_urls=allow_private_urls,
     )
     if not is_new:
         return job
     return send_job(job, store=store, client=client, hosting=hosting, lease_seconds=lease_seconds)
+
+
+def _linked_copy(link: str, inputs_dir: Path, model: Model, allow_private: bool) -> Path | None:
+    """A local copy of a linked motion video, or None when it cannot be had: the service then fetches
+    the link itself and says what is wrong with it, and the job's cost is not known beforehand."""
+    try:
+        return fetch_link(
+            link, inputs_dir, max_bytes=model.max_bytes, allow_private=allow_private, deadline=LINKED_VIDEO_SECONDS
+        )
+    except errors.LinkUnusable as error:
+        log.info("the linked motion video could not be downloaded: %s", type(error).__name__)
+        return None
 
 
 def _may_have_created(error: errors.ServiceError) -> bool:

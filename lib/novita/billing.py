@@ -1,11 +1,10 @@
-"""Money: whether a job's estimated cost fits the balance, and what Novita really billed, per day and model.
+"""What Novita really billed, per day and model: for the whole account, every key and every app included.
 
 Novita's usage billing (`GET /openapi/v1/billing/bill/list`) answers one bill per period and product,
 amounts as strings in units of 0.0001 USD, periods as Unix seconds. Its documented fields that matter
 here: `startTime`, `endTime`, `productName`, `category`, `amount` (the total billed, vouchers
 included). A query may span at most 31 days.
 
-    refusal = cost_over_balance(1.40, 0.50)   # CostOverBalance, or None when the balance covers it
     spend = spend_by_day(client.bills(since=time.time() - 30 * 86400))
 """
 
@@ -16,31 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lib import errors
-
 BILLS_PATH = "/openapi/v1/billing/bill/list"
 BALANCE_UNIT_USD = 0.0001
 GENERATION_CATEGORY = "gen_api"
 MAX_QUERY_DAYS = 31
-
-
-class CostOverBalance(errors.BalanceTooLow):
-    """The job would cost more than the account holds: stopped before it was sent, nothing charged."""
-
-    def __init__(self, cost_usd: float, balance_usd: float) -> None:
-        self.cost_usd, self.balance_usd = cost_usd, balance_usd
-        self.user_message = (
-            f"This job would cost about ${cost_usd:,.2f} and your Novita balance is ${balance_usd:,.2f}: "
-            "top up, then generate again."
-        )
-        super().__init__(reason="BILLING_BALANCE_NOT_ENOUGH")
-
-
-def cost_over_balance(cost_usd: float | None, balance_usd: float | None) -> CostOverBalance | None:
-    """The refusal to raise when the estimated cost exceeds the balance; None when it fits or either is unknown."""
-    if cost_usd is None or balance_usd is None or cost_usd <= balance_usd:
-        return None
-    return CostOverBalance(cost_usd, balance_usd)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ def queue_job(
         service=service_name(settings),
         inputs_dir=settings.inputs_dir,
         submission_key=submission_key,
+        allow_private_urls=settings.allow_private_urls,
     )
     if is_new:
         queue_for(settings).tasks.send(job.id, public_base_url)

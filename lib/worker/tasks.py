@@ -17,17 +17,15 @@ from typing import Any
 from huey import Huey
 
 from lib.config import Settings
-from lib.errors import MotionStudioError, NovitaError
+from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
-from lib.history.gallery import estimate_cost
 from lib.jobs.fix_runs import FixRuns, run_fix
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
-from lib.jobs.models import Job, JobStatus, now_iso
+from lib.jobs.models import JobStatus
 from lib.jobs.store import JobStore
 from lib.jobs.submit import send_job
-from lib.novita.billing import cost_over_balance
+from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
-from lib.novita.rules import model_for
 from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
 
 log = logging.getLogger(__name__)
@@ -118,7 +116,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             return
         try:
             client = client_for(settings)
-            if not affordable(job, store, client, settings.price_for(model_for(job.model))):
+            if fail_if_over_balance(job, store, client, settings.price_for):
                 return
             sent = send_job(
                 job,
@@ -158,31 +156,6 @@ def register(huey: Huey, settings: Settings) -> Tasks:
         run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
 
     return Tasks(send, look_at, sweep_jobs, fix, batch)
-
-
-def affordable(job: Job, store: JobStore, client: NovitaClient, price_per_second: float) -> bool:
-    """Whether the job may be sent at `price_per_second` (its model's price): a job whose estimated cost
-    exceeds the balance is failed here, with the numbers, and never posted. A balance that cannot be read
-    stops nothing: the service still refuses what the account cannot pay."""
-    cost = estimate_cost(job.output_seconds, price_per_second)
-    if cost is None:
-        return True
-    try:
-        balance = client.balance()
-    except NovitaError as error:
-        log.info("job %s: the balance could not be read (%s); sending it anyway", job.id, type(error).__name__)
-        return True
-    refusal = cost_over_balance(cost, balance)
-    if refusal is None:
-        return True
-    store.update(
-        job.id,
-        expect={"status": JobStatus.SUBMITTING, "lease": None},
-        status=JobStatus.FAILED,
-        failure_reason=str(refusal),
-        finished_at=now_iso(),
-    )
-    return False
 
 
 def worker_hosting(settings: Settings, public_base_url: str | None) -> Hosting:
