@@ -4,13 +4,19 @@ library, fix runs), in a real SQLite file and a real data folder."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from huey import MemoryHuey
 
 from lib.config import Settings
+from lib.files.atomic import lasting_partial
 from lib.files.hosting import keep_copy
+from lib.history.export import exports_dir
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
 from lib.jobs.fix_runs import FixRuns
@@ -18,6 +24,8 @@ from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.prepared import prepare_pair
 from lib.jobs.references import Freed, Removed, StoredFiles
 from lib.library import Library, LibraryKind
+from lib.worker.clean_up import clean_up
+from lib.worker.tasks import register
 
 
 def stored(settings: Settings, source: Path, extra: bytes = b"") -> str:
@@ -138,3 +146,64 @@ def test_freed_says_what_it_freed_in_words(count) -> None:
     words = "Freed 4.5 MB: 1 static copy (1.5 MB), 2 export zips (3.0 MB)." if count else "Freed 3.0 MB: 2 export zips"
     assert freed.words().startswith(words)
     assert Freed().words() == "Nothing to remove."
+
+
+def aged(path: Path, days: float) -> Path:
+    """`path`, last written `days` ago."""
+    stamp = time.time() - days * 24 * 3600
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_the_clean_up_removes_what_nobody_will_use_again_and_says_so(
+    settings, store, character_png, motion_mp4
+) -> None:
+    image, video = stored(settings, character_png), stored(settings, motion_mp4)
+    take = a_take(store, settings, image, video)
+    unprepared = stored(settings, character_png, b"dropped on Upload, not prepared yet")
+    # Pieces of uploads: one abandoned two days ago, one arriving now.
+    abandoned = lasting_partial(settings.inputs_dir, "upload.a1b2c3d4")
+    abandoned.write_bytes(b"x" * 1000)
+    aged(abandoned, 2)
+    arriving = lasting_partial(settings.inputs_dir, "upload.e5f6a7b8")
+    arriving.write_bytes(b"y" * 10)
+    # Static copies: of the take's motion video (hosted) and result (Compare), and of a deleted job's
+    # result, all old; a fresh copy nothing uses yet (a page showing an upload); the set-up check's file.
+    hosted, compared = (aged(keep_copy(Path(p), settings.static_dir), 3) for p in (video, take.result_path or ""))
+    orphan_source = settings.data_dir / "scratch" / "deleted-result.mp4"
+    orphan_source.write_bytes(b"a result since deleted")
+    orphan = aged(keep_copy(orphan_source, settings.static_dir), 3)
+    orphan_source.unlink()
+    fresh = keep_copy(Path(unprepared), settings.static_dir)
+    check_file = settings.static_dir / "setup-check-token.txt"
+    check_file.write_text("ok")
+    aged(check_file, 3)
+    # Export zips: one of two days ago, one of an hour ago.
+    exports_dir(settings.data_dir).mkdir(parents=True)
+    old_zip = exports_dir(settings.data_dir) / "motion_studio-history-20261201T000000000000Z.zip"
+    old_zip.write_bytes(b"z" * 500)
+    aged(old_zip, 2)
+    new_zip = exports_dir(settings.data_dir) / "motion_studio-history-20261204T000000000000Z.zip"
+    new_zip.write_bytes(b"z")
+    before = {p for p in settings.data_dir.rglob("*") if p.is_file()} | set(settings.static_dir.iterdir())
+
+    freed = clean_up(settings)
+
+    after = {p for p in settings.data_dir.rglob("*") if p.is_file()} | set(settings.static_dir.iterdir())
+    assert before - after == {abandoned, orphan, old_zip}
+    assert {hosted, compared, fresh, arriving, new_zip, Path(image), Path(video), Path(unprepared)} <= after
+    assert check_file in after
+    assert freed == Freed(
+        static_copies=Removed(1, len(b"a result since deleted")),
+        upload_partials=Removed(1, 1000),
+        export_zips=Removed(1, 500),
+    )
+    assert clean_up(settings) == Freed()  # a second pass finds nothing
+
+
+def test_the_worker_cleans_up_every_hour(settings) -> None:
+    huey = MemoryHuey("clean-up-test", immediate=False)
+    tasks = register(huey, settings)
+    assert tasks.clean_up is not None
+    assert [task.name for task in huey.read_periodic(datetime(2026, 12, 4, 10, 17))] == ["clean_up"]
+    assert huey.read_periodic(datetime(2026, 12, 4, 10, 18)) == []

@@ -92,6 +92,18 @@ def remove(paths: Iterable[Path]) -> Removed:
     return removed
 
 
+def changed_before(paths: Iterable[Path], older_than: float) -> list[Path]:
+    """Those of `paths` last written before `older_than` (a `time.time()`); one gone meanwhile is left out."""
+    found = []
+    for path in paths:
+        try:
+            if path.stat().st_mtime < older_than:
+                found.append(path)
+        except FileNotFoundError:
+            pass
+    return found
+
+
 class StoredFiles(Database):
     """The references to stored files in the store; cheap to make, holds no connection."""
 
@@ -136,11 +148,10 @@ class StoredFiles(Database):
         """Copies in `static_dir` last changed before `older_than` (a time.time()) whose content no
         stored file in use has: Compare's and the pages' copies of files since deleted, and videos
         hosted for jobs since deleted."""
-        copies = [
-            copy
-            for copy in (static_dir.iterdir() if static_dir.is_dir() else ())
-            if _CONTENT_NAME.match(copy.stem) and copy.is_file() and copy.stat().st_mtime < older_than
-        ]
+        copies = changed_before(
+            (copy for copy in (static_dir.iterdir() if static_dir.is_dir() else ()) if _CONTENT_NAME.match(copy.stem)),
+            older_than,
+        )
         if not copies:
             return []
         in_use = {_digest(Path(path)) for path in self.referenced()}

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
-from huey import Huey
+from huey import Huey, crontab
 
 from lib.config import Settings
 from lib.errors import MotionStudioError, NovitaError
@@ -27,6 +27,7 @@ from lib.novita.billing import cost_over_balance
 from lib.novita.client import NovitaClient
 from lib.novita.rules import model_for
 from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
+from lib.worker.clean_up import clean_up
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Tasks:
     sweep: Any
     fix: Any
     batch: Any = None
+    clean_up: Any = None
 
 
 def timing_for(settings: Settings) -> PollTiming:
@@ -132,7 +134,11 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
         run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
 
-    return Tasks(send, look_at, sweep_jobs, fix, batch)
+    @huey.periodic_task(crontab(minute="17"), name="clean_up")
+    def clean_up_hourly() -> None:
+        clean_up(settings)
+
+    return Tasks(send, look_at, sweep_jobs, fix, batch, clean_up_hourly)
 
 
 def affordable(job: Job, store: JobStore, client: NovitaClient, price_per_second: float) -> bool:
