@@ -62,9 +62,6 @@ class Freed:
     upload_partials: Removed = field(default_factory=Removed)  # pieces of uploads that were never finished
     export_zips: Removed = field(default_factory=Removed)  # History's "Prepare a zip", once downloaded
 
-    def __add__(self, other: Freed) -> Freed:
-        return Freed(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
-
     @property
     def total(self) -> Removed:
         return sum((getattr(self, f.name) for f in fields(self)), Removed())
@@ -129,17 +126,19 @@ class StoredFiles(Database):
         """Remove those of `paths` that nothing names any more, once their own reference is deleted.
 
         Only files inside `data_dir` are ever removed: a path elsewhere is the user's own file. With
-        `static_dir`, the copy of a removed file served from there goes too, unless a file still in use
-        has the same content. The look and the removal hold the write lock, so a reference written
-        meanwhile waits and finds the file still there, or none.
+        `static_dir`, the copy of any of them served from there (ours, wherever its source is) goes
+        too, unless a file still in use has the same content. The look and the removal hold the write
+        lock, so a reference written meanwhile waits and finds the file still there, or none.
         """
+        given = sorted({str(p) for p in paths if p})
+        if not given:
+            return Freed()
         inside = data_dir.resolve()
-        candidates = {str(p) for p in paths if p and Path(p).resolve().is_relative_to(inside)}
-        stored, copies = Removed(), Removed()
         with self._write() as db:
-            unused = [Path(p) for p in sorted(candidates - _named(db.conn, sorted(candidates)))]
-            served = [_static_copy(path, static_dir) for path in unused] if static_dir else []
-            stored = remove(unused)
+            named = _named(db.conn, given)
+            unnamed = [Path(p) for p in given if p not in named]
+            served = [_static_copy(path, static_dir) for path in unnamed] if static_dir else []
+            stored = remove(path for path in unnamed if path.resolve().is_relative_to(inside))
             kept = {Path(p).stem for p in self.referenced()}
             copies = remove(copy for copy in served if copy is not None and copy.stem not in kept)
         return Freed(stored_files=stored, static_copies=copies)
