@@ -15,6 +15,7 @@ because it reads every subject's table with plain SQL, and so imports none of th
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -139,22 +140,38 @@ class StoredFiles(Database):
             unnamed = [Path(p) for p in given if p not in named]
             served = [_static_copy(path, static_dir) for path in unnamed] if static_dir else []
             stored = remove(path for path in unnamed if path.resolve().is_relative_to(inside))
-            kept = {Path(p).stem for p in self.referenced()}
-            copies = remove(copy for copy in served if copy is not None and copy.stem not in kept)
+            copies = remove(self._unused([copy for copy in served if copy is not None and copy.exists()]))
         return Freed(stored_files=stored, static_copies=copies)
 
     def unused_static_copies(self, static_dir: Path, older_than: float) -> list[Path]:
         """Copies in `static_dir` last changed before `older_than` (a time.time()) whose content no
         stored file in use has: Compare's and the pages' copies of files since deleted, and videos
-        hosted for jobs since deleted."""
-        copies = changed_before(
-            (copy for copy in (static_dir.iterdir() if static_dir.is_dir() else ()) if _CONTENT_NAME.match(copy.stem)),
-            older_than,
+        hosted for jobs since deleted. A page showing a file still in use makes its copy again."""
+        return self._unused(
+            changed_before(
+                (c for c in (static_dir.iterdir() if static_dir.is_dir() else ()) if _CONTENT_NAME.match(c.stem)),
+                older_than,
+            )
         )
+
+    def _unused(self, copies: list[Path]) -> list[Path]:
+        """Those of these content-named copies whose content no file the store names has.
+
+        Most stored files are named by their content; the others (results, fixes) are read only when
+        their size is that of a copy in question, so a pass does not read every result again."""
         if not copies:
             return []
-        in_use = {_digest(Path(path)) for path in self.referenced()}
-        return [copy for copy in copies if copy.stem not in in_use]
+        names, others = set(), []
+        for path in self.referenced():
+            stem = os.path.splitext(os.path.basename(path))[0]
+            if _CONTENT_NAME.match(stem):
+                names.add(stem)
+            else:
+                others.append(path)
+        left = [copy for copy in copies if copy.stem not in names]
+        sizes = {size for copy in left if (size := _size(copy)) is not None}
+        contents = {_digest(Path(path)) for path in others if sizes and _size(path) in sizes}
+        return [copy for copy in left if copy.stem not in contents]
 
 
 def _named(conn: sqlite3.Connection, paths: list[str]) -> set[str]:
@@ -174,6 +191,13 @@ def _digest(path: Path) -> str | None:
         return path.stem
     try:
         return content_digest(path)
+    except OSError:
+        return None
+
+
+def _size(path: Path | str) -> int | None:
+    try:
+        return os.stat(path).st_size
     except OSError:
         return None
 
