@@ -23,6 +23,7 @@ from ui.common import page, show_checklist, video_preview
 from ui.fixing import before_and_after, fit_choice, short_choice, show_plan
 from ui.inputs import file_inputs
 from ui.library import offer_to_save
+from ui.media import show_image
 from ui.trim import trim_window
 
 settings, store = page("Upload", ":material/upload:")
@@ -220,7 +221,7 @@ with image_column:
     if state.image_path and Path(state.image_path).exists():
         image_report = preflight.check_image(state.image_path, model)
         if image_report.facts.get("width"):
-            st.image(state.image_path, width=320)
+            show_image(state.image_path, what="character image you added", width=320)
         show_checklist(checklist(image_report, model=model))
         fixed_in_use("image", image_report)
         if image_report.ok:
@@ -244,7 +245,7 @@ with video_column:
         # The trim's own player and the before-and-after pair replace the plain player.
         trimming = float(video_report.facts.get("duration") or 0) > model.max_video_seconds(orientation)
         if video_report.facts.get("width") and not trimming and not (video_report.ok and state.video_original):
-            video_preview(state.video_path)
+            video_preview(state.video_path, what="motion video you added")
         show_checklist(checklist(video_report, orientation, model))
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")

@@ -21,6 +21,7 @@ from lib.setup_check import missing_link
 from lib.worker import Variation, queue_job
 from ui.common import job_outcome, model_and_way, page, session_key_in_use, status_badge, video_hosting, when
 from ui.library import pick_pair
+from ui.media import show_image, show_video
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -127,10 +128,10 @@ if st.toggle("Pick from the library", key="library_open", help="Use a saved char
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
     st.caption("Character image")
-    st.image(prepared.image_path)
+    show_image(prepared.image_path, what="character image of this pair")
 with video_column:
     st.caption("Motion video")
-    st.video(prepared.video_path)
+    show_video(prepared.video_path, what="motion video of this pair")
 
 with form_column:
     model, orientation = model_and_way("gen", on_change=save_draft)

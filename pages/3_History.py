@@ -26,6 +26,7 @@ from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
 from ui.batch import batch_group, under_way
 from ui.common import job_outcome, page, status_badge, when
+from ui.media import show_image, show_video
 
 PAGE_SIZE = 12
 BATCHES_SHOWN = 3
@@ -89,12 +90,12 @@ def detail(job: Job) -> None:
         job_outcome(job)
     with character:
         st.caption("Character image")
-        if job.image_path and Path(job.image_path).exists():
-            st.image(job.image_path)
+        if job.image_path:  # a job sent from a link has no stored image
+            show_image(job.image_path, what="character image of this take")
     with motion:
         st.caption("Motion video")
-        if job.video_path and Path(job.video_path).exists():
-            st.video(job.video_path)
+        if job.video_path:
+            show_video(job.video_path, what="motion video of this take")
 
     facts, actions = st.columns([2, 1], gap="large")
     with facts:
@@ -160,8 +161,8 @@ def detail(job: Job) -> None:
 
 def card(job: Job, take: int | None) -> None:
     with st.container(border=True):
-        if job.poster_path and Path(job.poster_path).exists():
-            st.image(job.poster_path, width="stretch")
+        if job.poster_path:
+            show_image(job.poster_path, what="poster of this take", width="stretch")
         status_badge(job)
         star = " :orange[:material/star:]" if job.favorite else ""
         # Takes of one pair share their inputs: the take number, prompt and model are what tell them apart.

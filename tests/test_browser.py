@@ -180,6 +180,11 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
     expect(main_area(page).get_by_role("heading", name=prompt)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"[?&]job={job_id}"))
     shot("history-detail")
+    videos = main_area(page).locator("video")
+    expect(videos).to_have_count(2)  # the result and the motion video, streamed from the static route
+    for video in videos.all():
+        expect(video).to_have_attribute("src", re.compile(r"/app/static/[0-9a-f]{64}\.mp4$"))
+        page.wait_for_function("v => v.readyState >= 2", arg=video.element_handle())
     with page.expect_download() as download_info:
         main_area(page).get_by_role("button", name=re.compile("Download video$")).click()
     download = download_info.value

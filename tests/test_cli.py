@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.cli.main import STATUS_WORDS
+from lib.cli.main import STATUS_WORDS, main
 from lib.cli.submitting import NO_WORKER
 from lib.jobs.models import JobStatus
 from lib.media import check_video
@@ -325,3 +325,18 @@ def test_a_bad_model_is_bad_usage_and_check_names_the_model(files, data_dir) -> 
     report = answer(checked)
     assert checked.returncode == 1 and report["model"] == "kling-v3.0-std"
     assert "(Model: Kling 3.0 Standard)" in report["problems"][0]["message"]
+
+
+def test_clean_up_says_what_it_freed_as_json_and_in_words(settings, capsys) -> None:
+    zips = settings.data_dir / "exports"
+    zips.mkdir(parents=True)
+    old = zips / "motion_studio-history-20261101T000000000000Z.zip"
+    old.write_bytes(b"z" * 2_000_000)
+    os.utime(old, (time.time() - 3 * 24 * 3600,) * 2)
+
+    assert main(["clean-up", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["export_zips"] == {"files": 1, "bytes": 2_000_000} and not old.exists()
+    assert answer["static_copies"] == answer["upload_partials"] == answer["stored_files"] == {"files": 0, "bytes": 0}
+    assert main(["clean-up"]) == 0
+    assert capsys.readouterr().out.strip() == "Nothing to remove."

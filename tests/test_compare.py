@@ -43,7 +43,8 @@ def pair(tmp_path: Path) -> dict[str, Path]:
     return {
         "image": make_image(tmp_path / "character.png", 300, 400),
         "video": make_video(tmp_path / "motion.mp4", 320, 240, seconds=1.0, audio=False),
-        "result_a": make_video(tmp_path / "a.mp4", 320, 240, seconds=1.0, audio=False),
+        # Not the motion video's length: a copy of the same bytes stays while the motion video uses it.
+        "result_a": make_video(tmp_path / "a.mp4", 320, 240, seconds=1.25, audio=False),
         "result_b": make_video(tmp_path / "b.mp4", 320, 240, seconds=1.5, audio=False),
     }
 

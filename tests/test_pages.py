@@ -391,3 +391,36 @@ def test_after_a_rerun_history_shows_the_gallery_again(settings, character_png, 
     app.switch_page("pages/3_History.py").run()
     assert not app.exception
     assert open_buttons(app) == 1 and not any(b.label == "Back to all jobs" for b in app.button)
+
+
+def test_history_shows_what_is_missing_when_a_jobs_files_were_removed(settings, character_png, motion_mp4) -> None:
+    store = JobStore(settings.db_path)
+    files = {}
+    for name, source in (("image.png", character_png), ("video.mp4", motion_mp4), ("result.mp4", motion_mp4)):
+        files[name] = settings.inputs_dir / name
+        files[name].parent.mkdir(parents=True, exist_ok=True)
+        files[name].write_bytes(source.read_bytes())
+    poster = settings.results_dir / "poster.png"
+    poster.parent.mkdir(parents=True, exist_ok=True)
+    poster.write_bytes(character_png.read_bytes())
+    job = store.add(
+        a_job(
+            "gone",
+            status=JobStatus.SUCCEEDED,
+            prompt="a dancer",
+            image_path=str(files["image.png"]),
+            video_path=str(files["video.mp4"]),
+            result_path=str(files["result.mp4"]),
+            poster_path=str(poster),
+        )
+    )
+    for path in [*files.values(), poster]:
+        path.unlink()  # by hand, by another app, or by a teammate's delete
+
+    app = run("pages/3_History.py")
+    assert "The poster of this take is no longer in the data folder." in texts(app)
+    app.button(key=f"open_{job.id}").click().run()
+
+    assert not app.exception, app.exception
+    for what in ("result video", "character image", "motion video"):
+        assert f"The {what} of this take is no longer in the data folder." in texts(app)

@@ -31,6 +31,7 @@ from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
 from lib.worker.tasks import one_round
+from ui.media import missing, show_image, show_video
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -212,7 +213,7 @@ def job_progress(job: Job) -> None:
 def job_outcome(job: Job) -> None:
     """The result with its download, what went wrong and what to do, or the live progress."""
     if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
-        st.video(job.result_path, width=RESULT_WIDTH)
+        show_video(job.result_path, what="result video of this take", width=RESULT_WIDTH)
         st.download_button(
             "Download video",
             # Read only when clicked: bytes given here would be read into memory on every render.
@@ -224,7 +225,7 @@ def job_outcome(job: Job) -> None:
             key=f"download_{job.id}",  # takes of one pair can share a file name; each needs its own button
         )
     elif job.status is JobStatus.SUCCEEDED:
-        st.warning("The result video is no longer in the data folder.", icon=":material/warning:")
+        missing("result video of this take")
     elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
         st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
         st.write(next_steps(job))
@@ -258,15 +259,19 @@ def model_and_way(key_prefix: str, on_change: Callable[[], None] | None = None) 
     return model, str(orientation)
 
 
-def video_preview(path: str, **options: Any) -> None:
-    """A player for a video file, or for one too large to play this way, a still from it: Streamlit's
-    player reads the whole file into the app's memory (a 1 GB phone clip took 1.2 GB)."""
-    stat = Path(path).stat()
+def video_preview(path: str, what: str = "motion video", **options: Any) -> None:
+    """A player for a video file, or for one too large to play this way (the static route serves up to
+    200 MiB), a still from it; `what` names it if it is gone."""
+    try:
+        stat = Path(path).stat()
+    except FileNotFoundError:
+        missing(what)
+        return
     if stat.st_size > PREVIEW_MAX_BYTES:
-        st.image(str(still_of(path, stat.st_mtime_ns)), width=320)
+        show_image(str(still_of(path, stat.st_mtime_ns)), what=f"still of the {what}", width=320)
         st.caption("A still from the clip: it is too large to play here. Fix it makes a copy that plays.")
     else:
-        st.video(path, **options)
+        show_video(path, what=what, **options)
 
 
 @functools.lru_cache(maxsize=32)

@@ -10,6 +10,7 @@ from lib.media.layout import Fit
 from lib.media.preflight import Report
 from lib.novita.rules import MB
 from ui.common import video_preview
+from ui.media import show_image
 
 
 def fit_choice(key: str) -> Fit:
@@ -64,6 +65,6 @@ def before_and_after(kind: str, original: str, fixed: str, before: Report, after
         with column:
             st.caption(f"**{title}** · {numbers(report)}")
             if kind == "image":
-                st.image(path, width=160)
+                show_image(path, what=f"{title.lower()} character image", width=160)
             else:
-                video_preview(path)
+                video_preview(path, what=f"{title.lower()} motion video")

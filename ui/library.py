@@ -3,8 +3,6 @@ Upload shows once a file passes, and Generate's "Pick from the library"."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from lib.config import Settings
@@ -16,14 +14,15 @@ from lib.jobs.prepared import prepare_pair
 from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
 from lib.media.preflight import check_video
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
+from ui.media import show_image
 
 GRID_COLUMNS = 4
 LIBRARY_PAGE = "pages/6_Library.py"
 
 
 def show_still(item: LibraryItem) -> None:
-    if item.thumbnail_path and Path(item.thumbnail_path).exists():
-        st.image(item.thumbnail_path, width="stretch")
+    if item.thumbnail_path:
+        show_image(item.thumbnail_path, what=f"picture of {item.name}", width="stretch")
     else:
         st.markdown(":material/movie:" if item.kind is LibraryKind.MOTION else ":material/person:")
 

@@ -137,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     download = _command(parsers, "download", "history:download", "copy a job's video into a folder", settings=True)
     download.add_argument("id", metavar="ID", help="the job's id, as list shows it")
     download.add_argument("dir", metavar="DIR", help="the folder to copy the video into")
+
+    _command(
+        parsers,
+        "clean-up",
+        "clean_up:clean_up_now",
+        "remove abandoned upload pieces, unused static copies and export zips older than a day",
+        settings=True,
+    )
     return parser
 
 

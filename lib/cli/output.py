@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 from lib.media.preflight import Problem
 from lib.novita.rules import DEFAULT_MODEL, model_for
 
 if TYPE_CHECKING:  # importing the job store costs half a second, which `check` and `fix` need not pay
     from lib.jobs.models import Job
+    from lib.jobs.references import Freed
 
 OK, REFUSED = 0, 1
 STOPPED = 130  # what a shell reports for Ctrl-C
@@ -200,7 +201,7 @@ class Refused(Exception):
         self.refusal = Refusal(message, problems or [])
 
 
-Answer = CheckView | FixView | DownloadView | JobView | JobList | Refusal
+Answer: TypeAlias = "CheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed"
 
 
 class Out:

@@ -125,3 +125,9 @@ class PartialUpload:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def upload_partials(inputs_dir: Path) -> list[Path]:
+    """The partial files of uploads under way, or abandoned: a tab closed or reloaded mid-upload
+    never finishes or discards its own."""
+    return sorted(inputs_dir.glob(lasting_partial(inputs_dir, "upload.*").name))

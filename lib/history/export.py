@@ -169,7 +169,7 @@ def export_zip(
     """
     folder = exports_dir(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    _remove_stale(folder)
+    _remove_stale(data_dir)
     jobs = all_jobs(store)
     folders = job_folders(jobs)
     entries = [entry for job in jobs for entry in media_entries(job, folders[job.id])]
@@ -194,9 +194,14 @@ def export_zip(
     return final
 
 
-def _remove_stale(folder: Path) -> None:
+def export_zips(data_dir: Path) -> list[Path]:
+    """Every zip in the exports folder, with those left half written."""
+    return sorted(exports_dir(data_dir).glob("motion_studio-history-*.zip*"))
+
+
+def _remove_stale(data_dir: Path) -> None:
     cutoff = time.time() - STALE_EXPORT_SECONDS
-    for old in folder.glob("motion_studio-history-*.zip*"):
+    for old in export_zips(data_dir):
         try:
             if old.stat().st_mtime < cutoff:
                 old.unlink()

@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from lib.files.digest import content_digest
 from lib.jobs.models import GalleryQuery, Job
 from lib.jobs.prepared import prepare_pair
+from lib.jobs.references import Freed, StoredFiles
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.novita.rules import Orientation, model_for
@@ -72,25 +72,16 @@ def first_page_if_filtered(query: GalleryQuery, filters_shown: tuple | None) -> 
     return query if query.filters == filters_shown else replace(query, page=0)
 
 
-def delete_job(store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None) -> None:
-    """Remove a job and the files only it used: its result, and inputs and poster no other job shares,
-    and the copy of its result that Compare served from `static_dir`, if any.
+def delete_job(store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None) -> Freed:
+    """Remove a job, and those of its files (result, inputs, poster, and their copies served from
+    `static_dir`) that nothing else uses: another take, a prepared pair, a batch, the library, a fix.
 
     Only files inside `data_dir` are ever removed: a path that points elsewhere is the user's own file.
     """
     job = store.get(job_id)
     if job is None:
-        return
-    if static_dir and job.result_path and Path(job.result_path).exists():
-        (static_dir / f"{content_digest(Path(job.result_path))}{Path(job.result_path).suffix.lower()}").unlink(
-            missing_ok=True
-        )
+        return Freed()
     store.delete(job_id)
-    shareable = [p for p in (job.image_path, job.video_path, job.poster_path) if p]
-    shared = store.paths_in_use(*shareable)
-    prepared = store.prepared()
-    if prepared:
-        shared |= {prepared.image_path, prepared.video_path}
-    for path in [job.result_path, *(p for p in shareable if p not in shared)]:
-        if path and Path(path).resolve().is_relative_to(data_dir.resolve()):
-            Path(path).unlink(missing_ok=True)
+    return StoredFiles(store.db_path).release(
+        [job.result_path, job.image_path, job.video_path, job.poster_path], data_dir, static_dir
+    )

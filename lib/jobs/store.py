@@ -108,18 +108,6 @@ class JobStore(Database):
         with self._db() as db:
             db.table("jobs").delete_where("id = ?", [job_id])
 
-    def paths_in_use(self, *paths: str) -> set[str]:
-        """Which of these file paths some job still uses, as an input or a poster."""
-        if not paths:
-            return set()
-        marks = ",".join("?" * len(paths))
-        sql = " union ".join(
-            f"select {column} from jobs where {column} in ({marks})"
-            for column in ("image_path", "video_path", "poster_path")
-        )
-        with self._db() as db:
-            return {row[0] for row in db.execute(sql, [*paths] * 3).fetchall()}
-
     def save_prepared(self, prepared: PreparedInputs) -> PreparedInputs:
         with self._db() as db:
             db.table("prepared_inputs").upsert(prepared.__dict__, pk="id")

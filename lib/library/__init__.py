@@ -22,6 +22,7 @@ from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
 from lib.jobs.database import Database
 from lib.jobs.models import new_job_id, now_iso
+from lib.jobs.references import StoredFiles
 from lib.media.preflight import Report, check_image, check_video
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODELS
@@ -177,22 +178,14 @@ class Library(Database):
         return self._change(item_id, tags=", ".join(clean_tags(tags)))
 
     def remove(self, item_id: str) -> None:
-        """Take the item out of the library; its file stays while a job or a prepared pair uses it."""
+        """Take the item out of the library; its file stays while anything else uses it (a job, a
+        prepared pair, a batch)."""
         with self._write() as db:
             rows = list(db.table("library_items").rows_where("id = ?", [item_id]))
             if not rows:
                 return
             db.execute("delete from library_items where id = ?", [item_id])
-            path = rows[0]["path"]
-            in_use = db.execute(
-                "select 1 from jobs where image_path = ? or video_path = ? "
-                "union select 1 from prepared_inputs where image_path = ? or video_path = ? limit 1",
-                [path, path, path, path],
-            ).fetchone()
-        if in_use is None:
-            Path(path).unlink(missing_ok=True)
-            if rows[0]["thumbnail_path"]:
-                Path(rows[0]["thumbnail_path"]).unlink(missing_ok=True)
+        StoredFiles(self.db_path).release([rows[0]["path"], rows[0]["thumbnail_path"]], self.library_dir)
 
     def _change(self, item_id: str, **changes: Any) -> LibraryItem:
         row = self._set_if("library_items", item_id, {}, {**changes, "updated_at": now_iso()})

@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         queue.huey,
         workers=threads,
         worker_type="thread",
-        periodic=False,
+        periodic=True,  # the hourly clean-up (tasks.clean_up); the sweep runs from keep_alive
         initial_delay=0.05,
         backoff=1.5,
         max_delay=IDLE_CHECK_SECONDS,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from huey import Huey
+from huey import Huey, crontab
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
@@ -27,6 +27,7 @@ from lib.jobs.submit import send_job
 from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
 from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
+from lib.worker.clean_up import clean_up
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Tasks:
     sweep: Any
     fix: Any
     batch: Any = None
+    clean_up: Any = None
 
 
 def timing_for(settings: Settings) -> PollTiming:
@@ -155,7 +157,11 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
         run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
 
-    return Tasks(send, look_at, sweep_jobs, fix, batch)
+    @huey.periodic_task(crontab(minute="17"), name="clean_up")
+    def clean_up_hourly() -> None:
+        clean_up(settings)
+
+    return Tasks(send, look_at, sweep_jobs, fix, batch, clean_up_hourly)
 
 
 def worker_hosting(settings: Settings, public_base_url: str | None) -> Hosting:

@@ -1,0 +1,34 @@
+"""The worker's clean-up pass: remove what nobody will use again, and say what it freed.
+
+Pieces of uploads abandoned more than a day ago, copies in the static folder whose content no stored
+file in use has, and export zips older than a day. Stored files themselves go when their last
+reference is deleted (`lib.jobs.references`), never here. Run hourly on the worker, and by hand with
+`python -m lib.cli clean-up`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from lib.config import Settings
+from lib.files.chunked import upload_partials
+from lib.history.export import export_zips
+from lib.jobs.references import Freed, StoredFiles, changed_before, remove
+
+log = logging.getLogger(__name__)
+
+# A day: long past any upload, download or page still showing a copy, short enough not to pile up.
+KEEP_SECONDS = 24 * 3600
+
+
+def clean_up(settings: Settings, keep_seconds: float = KEEP_SECONDS) -> Freed:
+    """Remove what nobody will use again, left alone for `keep_seconds` first; what it freed."""
+    cutoff = time.time() - keep_seconds
+    freed = Freed(
+        static_copies=remove(StoredFiles(settings.db_path).unused_static_copies(settings.static_dir, cutoff)),
+        upload_partials=remove(changed_before(upload_partials(settings.inputs_dir), cutoff)),
+        export_zips=remove(changed_before(export_zips(settings.data_dir), cutoff)),
+    )
+    log.info("clean-up: %s", freed.words())
+    return freed

@@ -1,0 +1,47 @@
+"""Showing a stored file on a page: whoever removed it, a missing file is a plain sentence, never a traceback.
+
+Videos play from Streamlit's static route (a copy named by its content, made once), which streams with
+range requests; `st.video(path)` would read the whole file into the app's memory on every render.
+
+    show_video(job.video_path, what="motion video of this take")
+    show_image(job.image_path, what="character image of this take", width=320)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import streamlit as st
+from streamlit.runtime.media_file_storage import MediaFileStorageError
+
+from lib.config import load_settings
+from lib.history.compare import served_url
+
+Width = int | Literal["stretch", "content"]
+
+
+def missing(what: str) -> None:
+    """The placeholder of a stored file that is gone: says which, in plain words."""
+    st.info(f"The {what} is no longer in the data folder.", icon=":material/hide_image:")
+
+
+def show_video(path: str | None, what: str, **options: Any) -> None:
+    """Play a stored video from the static route; `options` as `st.video` takes them (width, start_time…)."""
+    try:
+        url = served_url(path or "", load_settings().static_dir) if path else None
+    except OSError:  # gone, or removed while it was being copied
+        url = None
+    if url is None:
+        missing(what)
+    else:
+        st.video(url, **options)
+
+
+def show_image(path: str | None, what: str, width: Width = "content", caption: str | None = None) -> None:
+    """Show a stored image at `width`."""
+    try:
+        if not path:
+            raise FileNotFoundError(what)
+        st.image(path, width=width, caption=caption)
+    except (OSError, MediaFileStorageError):  # Streamlit reads the file here, so a race ends here too
+        missing(what)
