@@ -121,6 +121,8 @@ class Job:
     due_at: str | None = None
     polls: int = 0
     model: str = DEFAULT_MODEL.word  # the model's command-line word; rows from before models are 2.6 Pro
+    public_base_url: str | None = None  # where the service fetches a hosted motion video, as typed when asked
+    hidden_at: str | None = None  # hidden from History while Novita still made it; followed all the same
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -175,7 +177,7 @@ class GalleryQuery:
         return self.statuses, self.orientation, self.search.strip(), self.favorites_only
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        clauses: list[str] = ["hidden_at is null"]
         params: list[Any] = []
         if self.statuses:
             clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
@@ -191,7 +193,7 @@ class GalleryQuery:
             params += [pattern] * 3
         if self.favorites_only:
             clauses.append("favorite = 1")
-        return (" and ".join(clauses) or "1 = 1"), params
+        return " and ".join(clauses), params
 
 
 def now_iso(later: float = 0.0) -> str:

@@ -67,12 +67,15 @@ def record_job(
     service: str = "novita",
     inputs_dir: Path | None = None,
     submission_key: str | None = None,
+    public_base_url: str | None = None,
 ) -> tuple[Job, bool]:
     """Record the job before anything is sent: (the job, whether it is new).
 
     Local inputs are kept as content-addressed copies in `inputs_dir`, so the history can show and
-    re-run them later. The same submission asked for again (the same submission key, or the same
-    inputs and settings while one is in flight) returns the job that exists, and is not new.
+    re-run them later. `public_base_url`, the address typed on Home, is kept on the job: whoever sends
+    it (its task, or the sweep after a crash) hosts the motion video there. The same submission asked
+    for again (the same submission key, or the same inputs and settings while one is in flight) returns
+    the job that exists, and is not new.
     """
     image_path = video_path = None
     if not is_url(request.image):
@@ -106,6 +109,7 @@ def record_job(
             service=service,
             key_fingerprint=key_fingerprint,
             model=request.model.word,
+            public_base_url=public_base_url,
             created_at=created,
             updated_at=created,
         )

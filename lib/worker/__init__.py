@@ -21,7 +21,7 @@ from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
-from lib.worker.heartbeat import WorkerBeat, Workers
+from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 
 START_COMMAND = "python -m lib.worker"
@@ -46,6 +46,7 @@ def queue_job(
         service=service_name(settings),
         inputs_dir=settings.inputs_dir,
         submission_key=submission_key,
+        public_base_url=public_base_url,
     )
     if is_new:
         queue_for(settings).tasks.send(job.id, public_base_url)
@@ -103,4 +104,9 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
-__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_batch", "queue_fix", "queue_job"]
+def followers(settings: Settings) -> Followers:
+    """Who can follow jobs now; `settings` are the deployment's own (not a tab's typed key)."""
+    return Followers(key_fingerprint(settings), Workers(settings.db_path).held_keys())
+
+
+__all__ = ["START_COMMAND", "Variation", "followers", "live_workers", "queue_batch", "queue_fix", "queue_job"]
