@@ -391,3 +391,23 @@ def test_after_a_rerun_history_shows_the_gallery_again(settings, character_png, 
     app.switch_page("pages/3_History.py").run()
     assert not app.exception
     assert open_buttons(app) == 1 and not any(b.label == "Back to all jobs" for b in app.button)
+
+
+def test_delete_is_refused_while_sending_and_hides_a_job_novita_still_makes(settings) -> None:
+    store = JobStore(settings.db_path)
+    sending = store.add(a_job("a", lease="a-sender", due_at=now_iso(60), key_fingerprint=None))
+    making = store.add(a_job("b", status=JobStatus.PROCESSING, task_id="t", prompt="still making"))
+    app = run("pages/3_History.py", job=sending.id)
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert any("being sent" in w.value for w in app.warning)
+    assert not [b for b in app.button if b.label in ("Yes, delete", "Hide it")]
+    assert store.get(sending.id) is not None
+
+    app = run("pages/3_History.py", job=making.id)
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert any("followed to its end" in w.value for w in app.warning)
+    next(b for b in app.button if b.label == "Hide it").click().run()
+    assert not app.exception, app.exception
+    hidden = store.get(making.id)
+    assert hidden is not None and hidden.hidden_at and hidden.status is JobStatus.PROCESSING
+    assert "still making" not in texts(app)  # the gallery no longer shows it
