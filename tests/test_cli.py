@@ -32,6 +32,7 @@ from lib.media import check_video
 from lib.novita.service import key_fingerprint
 from lib.simulator import SimulatorControl
 from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
+from lib.worker.queue import queue_for
 from tests.fixtures_media import MediaShelf
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, worker_process
@@ -366,6 +367,9 @@ def test_resolve_settles_may_have_been_sent_with_json_and_exit_codes(settings, c
         with pytest.raises(SystemExit) as bad:
             main(usage)
         assert bad.value.code == 2
+    ours = _a_job(settings, key_fingerprint=key_fingerprint(settings))
+    assert main(["resolve", ours.id, "--task-id", "t-1"]) == 0
+    assert queue_for(settings).huey.pending_count() == 1  # a worker looks now, not at its next sweep
 
 
 def test_submit_wait_returns_on_a_job_no_worker_can_follow(settings, capsys) -> None:

@@ -29,7 +29,7 @@ from lib.media.checklist import Check
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
-from lib.worker import START_COMMAND, followers, live_workers
+from lib.worker import START_COMMAND, follow_now, followers, live_workers
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
 from lib.worker.tasks import follow_for
 from ui.settling import settle_maybe_sent
@@ -237,7 +237,10 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
         st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
         st.write(next_steps(job))
         if job.status is JobStatus.MAYBE_SUBMITTED:
-            settle_maybe_sent(JobStore(session_settings().db_path), job, send_again)
+            settings = configured_settings()
+            settle_maybe_sent(
+                JobStore(settings.db_path), job, send_again, lambda settled: follow_now(settings, settled)
+            )
     elif movers is not None and movers.label(job) == WAITING_FOR_KEY:
         st.info(
             f"**{WAITING_FOR_KEY}.** It was made with an API key that no worker or open tab holds now (a key typed "

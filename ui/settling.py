@@ -11,8 +11,11 @@ from lib.jobs import Job, JobStore
 from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 
 
-def settle_maybe_sent(store: JobStore, job: Job, send_again: Callable[[Job], None] | None) -> None:
-    """The two answers a person gives once they checked the Novita dashboard for a job that may have been sent."""
+def settle_maybe_sent(
+    store: JobStore, job: Job, send_again: Callable[[Job], None] | None, follow: Callable[[Job], None]
+) -> None:
+    """The two answers a person gives once they checked the Novita dashboard for a job that may have been sent:
+    `send_again` sends one that was not made, `follow` has one that was made followed now."""
 
     def not_made() -> None:
         try:
@@ -25,9 +28,11 @@ def settle_maybe_sent(store: JobStore, job: Job, send_again: Callable[[Job], Non
 
     def made() -> None:
         try:
-            resolve_with_task(store, job.id, st.session_state.get(f"task_id_{job.id}") or "")
+            settled = resolve_with_task(store, job.id, st.session_state.get(f"task_id_{job.id}") or "")
         except NotResolvable as error:
             st.session_state.settle_error = str(error)
+            return
+        follow(settled)
 
     st.button(
         "I checked: it was not made, send it again",
@@ -35,8 +40,8 @@ def settle_maybe_sent(store: JobStore, job: Job, send_again: Callable[[Job], Non
         on_click=not_made,
         icon=":material/replay:",
     )
-    typed, follow = st.columns([2, 1], vertical_alignment="bottom")
+    typed, made_column = st.columns([2, 1], vertical_alignment="bottom")
     typed.text_input("Task ID on the Novita dashboard", key=f"task_id_{job.id}", placeholder="e.g. 3f2a…")
-    follow.button("It was made: follow task ID", key=f"made_{job.id}", on_click=made, icon=":material/link:")
+    made_column.button("It was made: follow task ID", key=f"made_{job.id}", on_click=made, icon=":material/link:")
     if st.session_state.get("settle_error"):
         st.error(st.session_state.pop("settle_error"), icon=":material/error:")

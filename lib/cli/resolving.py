@@ -10,6 +10,7 @@ from lib.config import Settings
 from lib.errors import NotResolvable
 from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 from lib.jobs.store import JobStore
+from lib.worker import follow_now
 
 
 def resolve(args: argparse.Namespace, out: Out, settings: Settings) -> int:
@@ -24,6 +25,7 @@ def resolve(args: argparse.Namespace, out: Out, settings: Settings) -> int:
             "or no task ID was given: nothing was changed."
         ) from None
     if not args.not_sent:
-        out.note(f"A worker holding the job's key follows task {settled.task_id} from its next sweep.")
+        follow_now(settings, settled)
+        out.note(f"Task {settled.task_id} is followed by a worker (or the browser tab) holding the job's API key.")
     out.answer(JobView.of(settled))
     return OK

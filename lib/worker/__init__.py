@@ -104,9 +104,25 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
+def follow_now(settings: Settings, job: Job) -> None:
+    """Put a look at `job` (just given its task by a person) on the queue of the deployment's key, so a
+    worker follows it now rather than at its next sweep; a job of another key is its tab's to follow."""
+    if job.lease and job.key_fingerprint == key_fingerprint(settings):
+        queue_for(settings).tasks.look(job.id, job.lease)
+
+
 def followers(settings: Settings) -> Followers:
     """Who can follow jobs now; `settings` are the deployment's own (not a tab's typed key)."""
     return Followers(key_fingerprint(settings), Workers(settings.db_path).held_keys())
 
 
-__all__ = ["START_COMMAND", "Variation", "followers", "live_workers", "queue_batch", "queue_fix", "queue_job"]
+__all__ = [
+    "START_COMMAND",
+    "Variation",
+    "follow_now",
+    "followers",
+    "live_workers",
+    "queue_batch",
+    "queue_fix",
+    "queue_job",
+]
