@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import logging
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 from huey import MemoryHuey
 
 from lib import errors
@@ -25,7 +26,7 @@ from lib.media.probe import probe
 from lib.novita import Orientation
 from lib.novita.service import key_fingerprint
 from lib.worker import followers, live_workers, queue_job
-from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
+from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.tasks import register
 from tests.conftest import TEST_API_KEY
 
@@ -320,6 +321,12 @@ def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, s
     assert not follow.can_move(unsure) and follow.label(unsure) == unsure.status.label  # a person must look
     workers.tab_holds("tab-1", "typed-key")  # the key is typed into a tab again
     assert followers(settings).can_move(closed_tab)
+    long_closed = WorkerBeat(
+        "tab-0", TAB_HOST, 1, "older-key", 0, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"
+    )
+    sqlite_utils.Database(settings.db_path)["workers"].insert(asdict(long_closed))
+    workers.tab_holds("tab-1", "typed-key")
+    assert "tab-0" not in [row["id"] for row in sqlite_utils.Database(settings.db_path)["workers"].rows]
     assert [w.threads for w in live_workers(settings)] == [2]  # a tab is not counted as a worker
 
 

@@ -20,6 +20,7 @@ BEAT_SECONDS = 5.0
 ALIVE_SECONDS = 15.0
 WAITING_FOR_KEY = "Waiting for a worker with the key that made it"
 TAB_HOST = "browser tab"
+TAB_FORGOTTEN_SECONDS = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Workers(Database):
         """A browser tab follows the jobs of the key typed into it: it beats as a worker with no threads."""
         now = now_iso()
         self.beat(WorkerBeat(tab_id, TAB_HOST, os.getpid(), key_fingerprint, 0, now, now))
+        with self._db() as db:  # tabs never say goodbye: forget those closed long ago
+            db.table("workers").delete_where("threads = 0 and seen_at < ?", [now_iso(-TAB_FORGOTTEN_SECONDS)])
 
     def alive(self, key_fingerprint: str) -> list[WorkerBeat]:
         """The workers following jobs made with this key that were alive a moment ago (tabs left out)."""
@@ -86,7 +89,8 @@ class Followers:
     held_keys: frozenset[str]
 
     def can_follow(self, job: Job) -> bool:
-        return job.key_fingerprint == self.deployment_key or job.key_fingerprint in self.held_keys
+        # A job from before keys were recorded goes to the first follower of its service (`JobStore.adopt`).
+        return job.key_fingerprint in (None, self.deployment_key) or job.key_fingerprint in self.held_keys
 
     def can_move(self, job: Job) -> bool:
         """Whether the job may change by itself: unfinished, followed, and not waiting for a person."""
