@@ -25,8 +25,7 @@ import pytest
 from lib.cli.main import STATUS_WORDS, main
 from lib.cli.output import Out
 from lib.cli.submitting import NO_WORKER, follow
-from lib.config import Settings
-from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
+from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.media import check_video
 from lib.novita.service import key_fingerprint
@@ -34,6 +33,7 @@ from lib.simulator import SimulatorControl
 from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from tests.fixtures_media import MediaShelf
+from tests.jobs_support import stored_job
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, worker_process
 
@@ -333,22 +333,8 @@ def test_a_bad_model_is_bad_usage_and_check_names_the_model(files, data_dir) -> 
     assert "(Model: Kling 3.0 Standard)" in report["problems"][0]["message"]
 
 
-def _a_job(settings: Settings, **fields) -> Job:
-    stamp = now_iso()
-    values = {
-        "id": new_job_id(),
-        "content_hash": "same-inputs",
-        "status": JobStatus.MAYBE_SUBMITTED,
-        "character_orientation": "image",
-        "created_at": stamp,
-        "updated_at": stamp,
-        **fields,
-    }
-    return JobStore(settings.db_path).add(Job(**values))
-
-
 def test_resolve_settles_may_have_been_sent_with_json_and_exit_codes(settings, capsys) -> None:
-    unsure, made = _a_job(settings), _a_job(settings)
+    unsure, made = stored_job(JobStore(settings.db_path)), stored_job(JobStore(settings.db_path))
     assert main(["resolve", unsure.id, "--not-sent", "--json"]) == 0
     resolved = json.loads(capsys.readouterr().out)
     assert (
@@ -367,7 +353,7 @@ def test_resolve_settles_may_have_been_sent_with_json_and_exit_codes(settings, c
         with pytest.raises(SystemExit) as bad:
             main(usage)
         assert bad.value.code == 2
-    ours = _a_job(settings, key_fingerprint=key_fingerprint(settings))
+    ours = stored_job(JobStore(settings.db_path), key_fingerprint=key_fingerprint(settings))
     assert main(["resolve", ours.id, "--task-id", "t-1"]) == 0
     assert queue_for(settings).huey.pending_count() == 1  # a worker looks now, not at its next sweep
 
@@ -375,7 +361,9 @@ def test_resolve_settles_may_have_been_sent_with_json_and_exit_codes(settings, c
 def test_submit_wait_returns_on_a_job_no_worker_can_follow(settings, capsys) -> None:
     """A worker runs, but for another key: the wait ends at once and says what is still open."""
     Workers(settings.db_path).beat(WorkerBeat.for_this_process(key_fingerprint(settings), threads=1))
-    stranded = _a_job(settings, status=JobStatus.PROCESSING, task_id="t", key_fingerprint="a-closed-tabs-key")
+    stranded = stored_job(
+        JobStore(settings.db_path), status=JobStatus.PROCESSING, task_id="t", key_fingerprint="a-closed-tabs-key"
+    )
     waited: list[tuple[Job, bool]] = []
     waiting = threading.Thread(
         target=lambda: waited.append(follow(stranded.id, Out(False), settings, 60.0)), daemon=True

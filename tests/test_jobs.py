@@ -19,7 +19,7 @@ from huey import MemoryHuey
 from lib import errors
 from lib.config import load_settings
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
-from lib.jobs.following import DEFAULT_TIMING, SEND_CUT_SHORT, Follow, follow_due, sweep
+from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, sweep
 from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 from lib.media.probe import probe
@@ -29,6 +29,7 @@ from lib.worker import followers, live_workers, queue_job
 from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.tasks import register
 from tests.conftest import TEST_API_KEY
+from tests.jobs_support import stored_job
 
 
 def follow_until(
@@ -262,25 +263,8 @@ def test_poll_timing_backs_off_and_follows_the_eta() -> None:
     assert fast.growth == timing.growth and fast.submit_lease == pytest.approx(timing.submit_lease / 10)
 
 
-def a_maybe_sent_job(store: JobStore, **fields) -> Job:
-    stamp = now_iso()
-    values = {
-        "id": new_job_id(),
-        "content_hash": "same-inputs",
-        "status": JobStatus.MAYBE_SUBMITTED,
-        "character_orientation": "image",
-        "created_at": stamp,
-        "updated_at": stamp,
-        "key_fingerprint": "k",
-        "lease": "a-dead-sender",
-        "failure_reason": SEND_CUT_SHORT,
-        **fields,
-    }
-    return store.add(Job(**values))
-
-
 def test_it_was_not_made_fails_the_job_plainly_and_frees_the_same_generation(store) -> None:
-    job = a_maybe_sent_job(store)
+    job = stored_job(store)
     resolved = resolve_not_sent(store, job.id)
     assert resolved.status is JobStatus.FAILED and resolved.finished_at and resolved.lease is None
     assert "not made" in (resolved.failure_reason or "").lower()
@@ -296,7 +280,7 @@ def test_it_was_made_follows_the_given_task_to_its_result(store, client, hosting
     made = client.submit(
         base64.b64encode(request_for().image.read_bytes()).decode(), hosting.url_for(request_for().video), "image"
     )
-    job = a_maybe_sent_job(store, key_fingerprint=client.key_fingerprint)
+    job = stored_job(store, key_fingerprint=client.key_fingerprint)
     resolved = resolve_with_task(store, job.id, f"  {made} ")
     assert (resolved.status, resolved.task_id, resolved.failure_reason) == (JobStatus.QUEUED, made, None)
     assert resolved.lease and resolved.due_at and resolved.due_at <= now_iso()
@@ -305,16 +289,16 @@ def test_it_was_made_follows_the_given_task_to_its_result(store, client, hosting
     with pytest.raises(errors.NotResolvable):
         resolve_with_task(store, job.id, made)
     with pytest.raises(errors.NotResolvable):
-        resolve_with_task(store, a_maybe_sent_job(store).id, "   ")
+        resolve_with_task(store, stored_job(store).id, "   ")
 
 
 def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, settings) -> None:
     deployment = key_fingerprint(settings)
     workers = Workers(settings.db_path)
     workers.beat(WorkerBeat.for_this_process(deployment, threads=2))
-    ours = a_maybe_sent_job(store, status=JobStatus.PROCESSING, key_fingerprint=deployment)
-    closed_tab = a_maybe_sent_job(store, status=JobStatus.PROCESSING, key_fingerprint="typed-key")
-    unsure = a_maybe_sent_job(store, key_fingerprint="typed-key")
+    ours = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint=deployment)
+    closed_tab = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint="typed-key")
+    unsure = stored_job(store, key_fingerprint="typed-key")
     follow = followers(settings)
     assert follow.can_move(ours) and follow.label(ours) == ours.status.label
     assert not follow.can_move(closed_tab) and follow.label(closed_tab) == WAITING_FOR_KEY
