@@ -411,3 +411,25 @@ def test_delete_is_refused_while_sending_and_hides_a_job_novita_still_makes(sett
     hidden = store.get(making.id)
     assert hidden is not None and hidden.hidden_at and hidden.status is JobStatus.PROCESSING
     assert "still making" not in texts(app)  # the gallery no longer shows it
+
+
+def test_history_settles_may_have_been_sent_and_opens_generate_to_send_it_again(
+    settings, character_png, motion_mp4
+) -> None:
+    store = JobStore(settings.db_path)
+    job = store.add(
+        a_job(
+            "unsure",
+            status=JobStatus.MAYBE_SUBMITTED,
+            prompt="moonwalk",
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            failure_reason="Motion Studio stopped while sending this job.",
+        )
+    )
+    app = run("pages/3_History.py", job=job.id)
+    assert "It was made: follow task ID" in [b.label for b in app.button]
+    app.button(key=f"not_made_{job.id}").click().run()
+    assert not app.exception, app.exception
+    assert store.get(job.id).status is JobStatus.FAILED
+    assert app.text_area(key="prompt").value == "moonwalk"  # Generate, filled in: one press sends it again
