@@ -6,7 +6,16 @@ import streamlit as st
 
 from lib.novita.balance import live_balance
 from lib.setup_check import check_setup
-from ui.common import SESSION_API_KEY, SESSION_PRICE, SESSION_PUBLIC_URL, configured_settings, page, status_badge, when
+from ui.common import (
+    SESSION_API_KEY,
+    SESSION_PRICE,
+    SESSION_PUBLIC_URL,
+    configured_settings,
+    job_followers,
+    page,
+    status_badge,
+    when,
+)
 
 settings, store = page("Home", ":material/movie:")
 
@@ -46,6 +55,7 @@ st.subheader("Recent jobs")
 recent = store.recent(limit=5)
 if not recent:
     st.caption("No jobs yet.")
+movers = job_followers()
 for job in recent:
     text, badge = st.columns([5, 1])
     text.page_link(
@@ -54,7 +64,7 @@ for job in recent:
         query_params={"job": job.id},
     )
     with badge:
-        status_badge(job)
+        status_badge(job, movers)
 
 with st.expander("Settings", icon=":material/settings:"):
     if not configured_settings().api_key:

@@ -205,6 +205,27 @@ class LinkTooSlow(LinkUnusable):
     user_message = "The link took too long to download. Try again later, or upload the file instead."
 
 
+# Jobs --------------------------------------------------------------------------------------------
+
+
+class NotResolvable(MotionStudioError):
+    """A "may have been sent" job cannot be settled this way: it was settled already, or the task id is empty."""
+
+    user_message = (
+        "This job is no longer waiting to be checked (someone settled it already, or it was deleted), "
+        "or no task ID was given. Refresh to see how it stands."
+    )
+
+
+class DeleteRefused(MotionStudioError):
+    """A job cannot be deleted while it is being sent: the send could still create a paid task."""
+
+    user_message = (
+        "This job is being sent to Novita right now, so it cannot be deleted yet: the send could still make "
+        "a paid video. Try again in a minute, once it shows a task ID."
+    )
+
+
 # Results -----------------------------------------------------------------------------------------
 
 

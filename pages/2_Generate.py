@@ -9,6 +9,7 @@ from uuid import uuid4
 import streamlit as st
 
 from lib.errors import MotionStudioError
+from lib.history.gallery import request_from
 from lib.jobs import Job, JobRequest, submit_job
 from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.media import check_prompts, preflight
@@ -19,7 +20,16 @@ from lib.novita.rules import model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
 from lib.worker import Variation, queue_job
-from ui.common import job_outcome, model_and_way, page, session_key_in_use, status_badge, video_hosting, when
+from ui.common import (
+    job_followers,
+    job_outcome,
+    model_and_way,
+    page,
+    session_key_in_use,
+    status_badge,
+    video_hosting,
+    when,
+)
 from ui.library import pick_pair
 from ui.media import show_image, show_video
 
@@ -309,13 +319,21 @@ with form_column:
         st.info(state.take_note, icon=":material/info:")
 
 if takes:
-    running = any(not job.status.final for job in takes)
+    running = any(job_followers().can_move(job) for job in takes)
+
+    def send_again(job: Job) -> None:
+        """A take that was not made after all: the same request, sent again as a new take."""
+        try:
+            send(request_from(job), None)
+        except MotionStudioError as error:
+            state.submit_error = str(error)
 
     @st.fragment(run_every=1.0 if running else None)
     def take_list() -> None:
-        """This pair's takes, newest first, live while any runs."""
+        """This pair's takes, newest first, live while any can still move by itself."""
         jobs = store.takes(take_image, take_video)
-        if any(not job.status.final for job in jobs) != running:
+        movers = job_followers()
+        if any(movers.can_move(job) for job in jobs) != running:
             st.rerun()  # start or stop the live updates
         st.subheader("Takes")
         numbered = list(enumerate(jobs, start=1))
@@ -326,9 +344,9 @@ if takes:
                 head, badge = st.columns([3, 1])
                 head.markdown(f"**Take {number}** · {model_for(job.model).label} · {when(job.created_at)}")
                 with badge:
-                    status_badge(job)
+                    status_badge(job, movers)
                 st.caption(f"Prompt: {job.prompt}" if job.prompt else "No prompt")
-                job_outcome(job)
+                job_outcome(job, movers, send_again)
 
     take_list()
 

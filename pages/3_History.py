@@ -8,13 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from lib.batches import Batches
-from lib.errors import BackupFailed
+from lib.errors import BackupFailed, DeleteRefused
 from lib.history.backup import back_up, backups_dir
 from lib.history.compare import pick_problem
+from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.export import all_jobs, export_zip, history_csv, history_json
 from lib.history.gallery import (
     can_rerun,
-    delete_job,
     first_page_if_filtered,
     set_up_rerun,
 )
@@ -24,8 +24,9 @@ from lib.money.spending import BILLED_MEANS, ESTIMATED_MEANS
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
 from lib.novita.service import key_fingerprint
+from lib.worker.heartbeat import Followers
 from ui.batch import batch_group, under_way
-from ui.common import job_outcome, page, status_badge, when
+from ui.common import job_followers, job_outcome, page, status_badge, when
 from ui.media import show_image, show_video
 
 PAGE_SIZE = 12
@@ -77,17 +78,20 @@ def rerun_job(job: Job) -> None:
     st.switch_page("pages/2_Generate.py")
 
 
-def detail(job: Job) -> None:
+def detail(job: Job, movers: Followers) -> None:
+    if state.pop("rerun_after_settling", None) == job.id and can_rerun(job):
+        rerun_job(job)
     if st.button("Back to all jobs", icon=":material/arrow_back:"):
         open_job(None)
         st.rerun()  # the whole page: the detail view runs in a fragment
     head, badge = st.columns([4, 1])
     head.title(job.prompt[:60] or "Untitled generation")
     with badge:
-        status_badge(job)
+        status_badge(job, movers)
     result, character, motion = st.columns([2, 1, 1], gap="medium")
     with result:
-        job_outcome(job)
+        # Generate opens with the same request, for a press to send it again (pages switch outside callbacks).
+        job_outcome(job, movers, send_again=lambda settled: state.update(rerun_after_settling=settled.id))
     with character:
         st.caption("Character image")
         if job.image_path:  # a job sent from a link has no stored image
@@ -146,24 +150,31 @@ def detail(job: Job) -> None:
                 state.confirm_delete = True
                 st.rerun()
         else:
-            st.warning("Delete this job and its result video for good?")
+            deletion = deletion_for(job, movers.can_follow(job))
+            st.warning(deletion.sentence)
             yes, no = st.columns(2)
-            if yes.button("Yes, delete", type="primary", width="stretch"):
-                delete_job(store, job.id, settings.data_dir, settings.static_dir)
+            if deletion is not Deletion.REFUSE and yes.button(
+                "Yes, delete" if deletion is Deletion.DELETE else "Hide it", type="primary", width="stretch"
+            ):
+                try:
+                    done = remove_job(store, job.id, settings.data_dir, settings.static_dir, movers.can_follow(job))
+                except DeleteRefused as refused:
+                    st.error(str(refused), icon=":material/error:")
+                    return
                 state.compare_picks = [p for p in state.compare_picks if p != job.id]
                 open_job(None)
-                st.toast("Job deleted")
+                st.toast("Job deleted" if done is Deletion.DELETE else "Job hidden: it is still followed to its end")
                 st.rerun()
             if no.button("Keep it", width="stretch"):
                 state.confirm_delete = False
                 st.rerun()
 
 
-def card(job: Job, take: int | None) -> None:
+def card(job: Job, take: int | None, movers: Followers) -> None:
     with st.container(border=True):
         if job.poster_path:
             show_image(job.poster_path, what="poster of this take", width="stretch")
-        status_badge(job)
+        status_badge(job, movers)
         star = " :orange[:material/star:]" if job.favorite else ""
         # Takes of one pair share their inputs: the take number, prompt and model are what tell them apart.
         st.markdown(f"**Take {take or '?'}**{star}")
@@ -204,16 +215,17 @@ def compare_bar() -> None:
 
 opened = store.get(state.open_job) if state.get("open_job") else None
 if opened is not None:
-    live = not opened.status.final
+    live = job_followers().can_move(opened)
 
     @st.fragment(run_every=1.0 if live else None)
     def live_detail() -> None:
         job = store.get(opened.id)
         if job is None:
             return
-        if job.status.final and live:
-            st.rerun()
-        detail(job)
+        movers = job_followers()
+        if movers.can_move(job) != live:
+            st.rerun()  # start or stop the live updates
+        detail(job, movers)
 
     live_detail()
     st.stop()
@@ -265,7 +277,8 @@ if not total:
     st.page_link("pages/1_Upload.py", label="Make your first video", icon=":material/upload:")
     st.stop()
 
-pending = any(job.status.polled for job in jobs)
+movers = job_followers()
+pending = any(movers.can_move(job) for job in jobs)
 takes = store.take_numbers([job.id for job in jobs])
 
 
@@ -275,7 +288,7 @@ def grid() -> None:
     for row in range(0, len(fresh), 3):
         for column, job in zip(st.columns(3), fresh[row : row + 3], strict=False):  # the last row may be short
             with column:
-                card(job, takes.get(job.id))
+                card(job, takes.get(job.id), movers)
     compare_bar()
 
 

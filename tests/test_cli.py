@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,11 +23,17 @@ from pathlib import Path
 import pytest
 
 from lib.cli.main import STATUS_WORDS, main
-from lib.cli.submitting import NO_WORKER
-from lib.jobs.models import JobStatus
+from lib.cli.output import Out
+from lib.cli.submitting import NO_WORKER, follow
+from lib.jobs.models import Job, JobStatus
+from lib.jobs.store import JobStore
 from lib.media import check_video
+from lib.novita.service import key_fingerprint
 from lib.simulator import SimulatorControl
+from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
+from lib.worker.queue import queue_for
 from tests.fixtures_media import MediaShelf
+from tests.jobs_support import stored_job
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, worker_process
 
@@ -340,3 +347,46 @@ def test_clean_up_says_what_it_freed_as_json_and_in_words(settings, capsys) -> N
     assert answer["static_copies"] == answer["upload_partials"] == answer["stored_files"] == {"files": 0, "bytes": 0}
     assert main(["clean-up"]) == 0
     assert capsys.readouterr().out.strip() == "Nothing to remove."
+
+
+def test_resolve_settles_may_have_been_sent_with_json_and_exit_codes(settings, capsys) -> None:
+    unsure, made = stored_job(JobStore(settings.db_path)), stored_job(JobStore(settings.db_path))
+    assert main(["resolve", unsure.id, "--not-sent", "--json"]) == 0
+    resolved = json.loads(capsys.readouterr().out)
+    assert (
+        resolved["id"] == unsure.id
+        and resolved["status"] == "failed"
+        and "not made" in resolved["failure_reason"].lower()
+    )
+    assert main(["--json", "resolve", made.id, "--task-id", "task-on-the-dashboard"]) == 0
+    followed = json.loads(capsys.readouterr().out)
+    assert (followed["status"], followed["task_id"]) == ("queued", "task-on-the-dashboard")
+    assert main(["resolve", made.id, "--not-sent", "--json"]) == 1  # settled already: refused
+    refused = capsys.readouterr()
+    assert "no longer" in json.loads(refused.out)["error"] and "no longer" in refused.err
+    assert main(["resolve", "no-such-job", "--not-sent"]) == 1
+    for usage in (["resolve", made.id], ["resolve", made.id, "--not-sent", "--task-id", "t"]):
+        with pytest.raises(SystemExit) as bad:
+            main(usage)
+        assert bad.value.code == 2
+    ours = stored_job(JobStore(settings.db_path), key_fingerprint=key_fingerprint(settings))
+    assert main(["resolve", ours.id, "--task-id", "t-1"]) == 0
+    assert queue_for(settings).huey.pending_count() == 1  # a worker looks now, not at its next sweep
+
+
+def test_submit_wait_returns_on_a_job_no_worker_can_follow(settings, capsys) -> None:
+    """A worker runs, but for another key: the wait ends at once and says what is still open."""
+    Workers(settings.db_path).beat(WorkerBeat.for_this_process(key_fingerprint(settings), threads=1))
+    stranded = stored_job(
+        JobStore(settings.db_path), status=JobStatus.PROCESSING, task_id="t", key_fingerprint="a-closed-tabs-key"
+    )
+    waited: list[tuple[Job, bool]] = []
+    waiting = threading.Thread(
+        target=lambda: waited.append(follow(stranded.id, Out(False), settings, 60.0)), daemon=True
+    )
+    waiting.start()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive(), "submit --wait waits for ever on a job nobody can follow"
+    ((job, stalled),) = waited
+    assert job.id == stranded.id and not stalled
+    assert WAITING_FOR_KEY in capsys.readouterr().err

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.errors import LinkUnusable, MediaUnreadable
+from lib.errors import DeleteRefused, LinkUnusable, MediaUnreadable
 from lib.files.uploads import fetch_link, save_upload
+from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.gallery import delete_job, download_name, request_from
 from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
 from lib.jobs.models import now_iso
@@ -146,3 +147,42 @@ def test_a_follower_follows_only_its_own_keys_jobs_and_adopts_its_services_old_o
     assert store.adopt("simulator", "demo") == 1
     assert sorted(j.task_id for j in store.followed_jobs("demo", JobStatus.QUEUED)) == ["os", "s"]
     assert store.get(next(j.id for j in store.recent() if j.task_id == "od")).key_fingerprint is None
+
+
+def test_a_job_being_sent_is_never_deleted_and_one_being_made_is_hidden_and_followed(store, settings) -> None:
+    result = settings.results_dir / "made.mp4"
+    result.parent.mkdir(parents=True, exist_ok=True)
+    result.write_bytes(b"video")
+    sending = store.add(a_job("a", lease="a-sender", due_at=now_iso(60), key_fingerprint="k"))
+    queued_send = store.add(a_job("b", key_fingerprint="k"))  # its send is on the queue
+    making = store.add(a_job("c", status=JobStatus.PROCESSING, task_id="t", key_fingerprint="k"))
+    ended = store.add(a_job("d", status=JobStatus.SUCCEEDED, result_path=str(result)))
+
+    assert [deletion_for(job) for job in (sending, queued_send, making, ended)] == [
+        Deletion.REFUSE,
+        Deletion.REFUSE,
+        Deletion.HIDE,
+        Deletion.DELETE,
+    ]
+    for job in (sending, queued_send):
+        with pytest.raises(DeleteRefused) as refused:
+            remove_job(store, job.id, settings.data_dir)
+        assert "being sent" in str(refused.value) and store.get(job.id) == job
+    assert remove_job(store, making.id, settings.data_dir) is Deletion.HIDE
+    hidden = store.get(making.id)
+    assert hidden is not None and hidden.hidden_at and hidden.status is JobStatus.PROCESSING
+    assert making.id not in [job.id for job in store.gallery(GalleryQuery())[0]]
+    assert making.id in [job.id for job in store.followed_jobs("k", JobStatus.PROCESSING)]
+    assert "followed to its end" in Deletion.HIDE.sentence and "cost" in Deletion.HIDE.sentence
+    assert remove_job(store, ended.id, settings.data_dir) is Deletion.DELETE
+    assert store.get(ended.id) is None and not result.exists()
+
+
+def test_a_send_no_one_will_ever_make_can_be_deleted_and_is_never_sent(store, settings) -> None:
+    """A typed key's tab closed before its job was sent: nothing holds the key, so nothing is paid."""
+    stranded = store.add(a_job("a", key_fingerprint="closed-tab"))
+    assert deletion_for(stranded, can_follow=False) is Deletion.DELETE
+    assert remove_job(store, stranded.id, settings.data_dir, can_follow=False) is Deletion.DELETE
+    assert store.get(stranded.id) is None
+    claimed = store.add(a_job("b", key_fingerprint="closed-tab", lease="a-sender", due_at=now_iso(60)))
+    assert deletion_for(claimed, can_follow=False) is Deletion.REFUSE

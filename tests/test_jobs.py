@@ -6,19 +6,30 @@ each round is seen; tests/test_faults.py runs a real worker process and kills it
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
+import sqlite_utils
+from huey import MemoryHuey
 
 from lib import errors
+from lib.config import load_settings
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
 from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, sweep
-from lib.jobs.models import now_iso
+from lib.jobs.models import new_job_id, now_iso
+from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 from lib.media.probe import probe
 from lib.novita import Orientation
+from lib.novita.service import key_fingerprint
+from lib.worker import followers, live_workers, queue_job
+from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
+from lib.worker.tasks import register
 from tests.conftest import TEST_API_KEY
+from tests.jobs_support import stored_job
 
 
 def follow_until(
@@ -250,3 +261,72 @@ def test_poll_timing_backs_off_and_follows_the_eta() -> None:
     assert (fast.min_interval, fast.max_interval, fast.sweep_every) == pytest.approx((0.2, 3, 3))
     assert fast.download_lease == pytest.approx(30)
     assert fast.growth == timing.growth and fast.submit_lease == pytest.approx(timing.submit_lease / 10)
+
+
+def test_it_was_not_made_fails_the_job_plainly_and_frees_the_same_generation(store) -> None:
+    job = stored_job(store)
+    resolved = resolve_not_sent(store, job.id)
+    assert resolved.status is JobStatus.FAILED and resolved.finished_at and resolved.lease is None
+    assert "not made" in (resolved.failure_reason or "").lower()
+    _, created = store.add_unless_in_flight(replace(job, id=new_job_id(), status=JobStatus.SUBMITTING, lease=None))
+    assert created
+    with pytest.raises(errors.NotResolvable) as refused:
+        resolve_not_sent(store, job.id)  # compare-and-set: only from "may have been sent"
+    assert "no longer" in str(refused.value)
+
+
+def test_it_was_made_follows_the_given_task_to_its_result(store, client, hosting, request_for, follow_for) -> None:
+    """A person found the task on Novita's dashboard: the job follows it, and its video lands."""
+    made = client.submit(
+        base64.b64encode(request_for().image.read_bytes()).decode(), hosting.url_for(request_for().video), "image"
+    )
+    job = stored_job(store, key_fingerprint=client.key_fingerprint)
+    resolved = resolve_with_task(store, job.id, f"  {made} ")
+    assert (resolved.status, resolved.task_id, resolved.failure_reason) == (JobStatus.QUEUED, made, None)
+    assert resolved.lease and resolved.due_at and resolved.due_at <= now_iso()
+    (done,) = follow_until(follow_for(store), [job.id])
+    assert done.status is JobStatus.SUCCEEDED and Path(done.result_path or "").exists()
+    with pytest.raises(errors.NotResolvable):
+        resolve_with_task(store, job.id, made)
+    with pytest.raises(errors.NotResolvable):
+        resolve_with_task(store, stored_job(store).id, "   ")
+
+
+def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, settings) -> None:
+    deployment = key_fingerprint(settings)
+    workers = Workers(settings.db_path)
+    workers.beat(WorkerBeat.for_this_process(deployment, threads=2))
+    ours = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint=deployment)
+    closed_tab = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint="typed-key")
+    unsure = stored_job(store, key_fingerprint="typed-key")
+    follow = followers(settings)
+    assert follow.can_move(ours) and follow.label(ours) == ours.status.label
+    assert not follow.can_move(closed_tab) and follow.label(closed_tab) == WAITING_FOR_KEY
+    assert not follow.can_move(unsure) and follow.label(unsure) == unsure.status.label  # a person must look
+    workers.tab_holds("tab-1", "typed-key")  # the key is typed into a tab again
+    assert followers(settings).can_move(closed_tab)
+    long_closed = WorkerBeat(
+        "tab-0", TAB_HOST, 1, "older-key", 0, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"
+    )
+    sqlite_utils.Database(settings.db_path)["workers"].insert(asdict(long_closed))
+    workers.tab_holds("tab-1", "typed-key")
+    assert "tab-0" not in [row["id"] for row in sqlite_utils.Database(settings.db_path)["workers"].rows]
+    assert [w.threads for w in live_workers(settings)] == [2]  # a tab is not counted as a worker
+
+
+def test_the_sweeps_resend_keeps_the_public_address_typed_on_home(
+    store, sim, hosting, request_for, monkeypatch, follow_for
+) -> None:
+    """The first send is lost with its process; the sweep sends the job again, to the same address."""
+    monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("NOVITA_BASE_URL", sim.url)
+    monkeypatch.setenv("POLL_SECONDS", "0.2")
+    live = load_settings(secrets={})
+    assert live.public_base_url is None
+    job = queue_job(request_for(), live, public_base_url=hosting.base_url)  # its send task is never run
+    store.update(job.id, created_at=now_iso(-3600))  # long enough ago for the sweep to call its send lost
+    register(MemoryHuey(immediate=True), live).sweep()
+    sent = store.get(job.id)
+    assert sent is not None and sent.failure_reason is None and sent.status is JobStatus.QUEUED and sent.task_id
+    (done,) = follow_until(follow_for(store), [job.id])
+    assert done.status is JobStatus.SUCCEEDED

@@ -424,3 +424,45 @@ def test_history_shows_what_is_missing_when_a_jobs_files_were_removed(settings, 
     assert not app.exception, app.exception
     for what in ("result video", "character image", "motion video"):
         assert f"The {what} of this take is no longer in the data folder." in texts(app)
+
+
+def test_delete_is_refused_while_sending_and_hides_a_job_novita_still_makes(settings) -> None:
+    store = JobStore(settings.db_path)
+    sending = store.add(a_job("a", lease="a-sender", due_at=now_iso(60), key_fingerprint=None))
+    making = store.add(a_job("b", status=JobStatus.PROCESSING, task_id="t", prompt="still making"))
+    app = run("pages/3_History.py", job=sending.id)
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert any("being sent" in w.value for w in app.warning)
+    assert not [b for b in app.button if b.label in ("Yes, delete", "Hide it")]
+    assert store.get(sending.id) is not None
+
+    app = run("pages/3_History.py", job=making.id)
+    next(b for b in app.button if b.label == "Delete").click().run()
+    assert any("followed to its end" in w.value for w in app.warning)
+    next(b for b in app.button if b.label == "Hide it").click().run()
+    assert not app.exception, app.exception
+    hidden = store.get(making.id)
+    assert hidden is not None and hidden.hidden_at and hidden.status is JobStatus.PROCESSING
+    assert "still making" not in texts(app)  # the gallery no longer shows it
+
+
+def test_history_settles_may_have_been_sent_and_opens_generate_to_send_it_again(
+    settings, character_png, motion_mp4
+) -> None:
+    store = JobStore(settings.db_path)
+    job = store.add(
+        a_job(
+            "unsure",
+            status=JobStatus.MAYBE_SUBMITTED,
+            prompt="moonwalk",
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+            failure_reason="Motion Studio stopped while sending this job.",
+        )
+    )
+    app = run("pages/3_History.py", job=job.id)
+    assert "It was made: follow task ID" in [b.label for b in app.button]
+    app.button(key=f"not_made_{job.id}").click().run()
+    assert not app.exception, app.exception
+    assert store.get(job.id).status is JobStatus.FAILED
+    assert app.text_area(key="prompt").value == "moonwalk"  # Generate, filled in: one press sends it again

@@ -7,7 +7,7 @@ import threading
 
 import sqlite_utils
 
-from lib.jobs import Job, JobStatus, JobStore
+from lib.jobs import GalleryQuery, Job, JobStatus, JobStore
 from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.schema import migrations
 
@@ -41,7 +41,7 @@ EXPECTED_JOBS_SCHEMA = (
 , "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
     """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
     """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', """
-    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT)"""
+    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT, "public_base_url" TEXT, "hidden_at" TEXT)"""
 )
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
@@ -217,6 +217,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0008_fix_choices",
         "0009_batches",
         "0012_billed_and_video_link",
+        "0013_job_sends_and_hiding",
     ]
     assert db.journal_mode == "wal"
 
@@ -225,7 +226,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 10
+    assert db["_sqlite_migrations"].count == 11
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:
@@ -336,3 +337,38 @@ def test_jobs_from_before_billed_are_billed_once_they_reached_success_and_keep_t
     assert (
         store.get("linked").video_link == "https://cdn.example.com/dance.mp4" and store.get("done").video_link is None
     )
+
+
+def test_in_flight_matches_only_the_same_key_and_model(store) -> None:
+    """A job of one key (a typed key whose tab closed, a rotated server key) never blocks another key's."""
+    stuck, _ = store.add_unless_in_flight(a_job(key_fingerprint="old-key", status=JobStatus.MAYBE_SUBMITTED))
+    theirs, _ = store.add_unless_in_flight(a_job(key_fingerprint="tab-key", status=JobStatus.PROCESSING))
+    mine, created = store.add_unless_in_flight(a_job(key_fingerprint="new-key"))
+    assert created and mine.id not in (stuck.id, theirs.id)
+    other_model, created_model = store.add_unless_in_flight(a_job(key_fingerprint="new-key", model="kling-v3.0-pro"))
+    assert created_model and other_model.id != mine.id
+    again, created_again = store.add_unless_in_flight(a_job(key_fingerprint="new-key"))
+    assert not created_again and again.id == mine.id
+
+
+def test_may_have_been_sent_blocks_its_own_key_until_a_person_resolves_it(store) -> None:
+    maybe, _ = store.add_unless_in_flight(a_job(key_fingerprint="k", status=JobStatus.MAYBE_SUBMITTED))
+    same, created = store.add_unless_in_flight(a_job(key_fingerprint="k"))
+    assert not created and same.id == maybe.id  # shown, so a person checks before paying twice
+    store.update(maybe.id, status=JobStatus.FAILED)  # what "it was not made" does
+    fresh, created_fresh = store.add_unless_in_flight(a_job(key_fingerprint="k"))
+    assert created_fresh and fresh.id != maybe.id
+
+
+def test_a_hidden_job_leaves_the_gallery_and_the_takes_but_is_still_followed(store) -> None:
+    pair = {"image_path": "inputs/a.png", "video_path": "inputs/dance.mp4", "key_fingerprint": "k"}
+    kept = store.add(a_job("h1", created_at="2026-11-24T10:00:00+00:00", **pair))
+    hidden = store.add(a_job("h2", status=JobStatus.PROCESSING, created_at="2026-11-24T10:05:00+00:00", **pair))
+    last = store.add(a_job("h3", created_at="2026-11-24T10:09:00+00:00", **pair))
+    store.update(hidden.id, hidden_at=now_iso())
+    assert [job.id for job in store.gallery(GalleryQuery())[0]] == [last.id, kept.id]
+    assert [job.id for job in store.takes(pair["image_path"], pair["video_path"])] == [kept.id, last.id]
+    assert store.take_numbers([last.id]) == {last.id: 2}
+    assert [job.id for job in store.followed_jobs("k", JobStatus.PROCESSING)] == [hidden.id]
+    again, created = store.add_unless_in_flight(a_job("h2", **pair))
+    assert created and again.id != hidden.id  # hidden on purpose: the same settings make a new take

@@ -9,11 +9,12 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
-from lib.jobs import JobRequest, JobStore, PreparedInputs
+from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
 from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.jobs.models import now_iso
 from lib.novita import Orientation
 from lib.worker import Variation, queue_job
+from lib.worker.heartbeat import WAITING_FOR_KEY
 
 PAIR = "pair-1"
 
@@ -186,3 +187,41 @@ def test_a_long_list_of_takes_shows_the_newest_ten(settings, character_png, moti
     text = said(generate_page())
     assert "The newest 10 of 12 takes; every take is in History." in text
     assert "**Take 12**" in text and "**Take 3**" in text and "**Take 2**" not in text
+
+
+def test_a_take_that_may_have_been_sent_is_settled_on_the_page(settings, character_png, motion_mp4) -> None:
+    """Not made: the take fails plainly and the same request goes out again. Made: it follows the typed task."""
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.button(key="generate").click().run()
+    store = JobStore(settings.db_path)
+    (first,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    store.update(first.id, status=JobStatus.MAYBE_SUBMITTED, lease="a-dead-sender", failure_reason="cut short")
+    app.run()
+    assert "I checked: it was not made, send it again" in [b.label for b in app.button]
+    app.button(key=f"not_made_{first.id}").click().run()
+    assert not app.exception, app.exception
+    first_now, again = store.takes(*take_paths(prepared, settings.inputs_dir))
+    assert first_now.status is JobStatus.FAILED and "not made" in (first_now.failure_reason or "").lower()
+    assert again.status is JobStatus.SUBMITTING and again.prompt == first.prompt
+
+    store.update(again.id, status=JobStatus.MAYBE_SUBMITTED, lease="another-dead-sender")
+    app.run()
+    app.text_input(key=f"task_id_{again.id}").set_value("task-seen-on-the-dashboard").run()
+    app.button(key=f"made_{again.id}").click().run()
+    followed = store.get(again.id)
+    assert followed is not None and followed.status is JobStatus.QUEUED
+    assert followed.task_id == "task-seen-on-the-dashboard"
+
+
+def test_a_take_of_a_key_nobody_holds_says_it_waits_for_that_key(settings, character_png, motion_mp4) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    image, video = take_paths(prepared, settings.inputs_dir)
+    app = generate_page()
+    app.button(key="generate").click().run()
+    store = JobStore(settings.db_path)
+    (take,) = store.takes(image, video)
+    store.update(take.id, status=JobStatus.PROCESSING, task_id="t", key_fingerprint="a-closed-tabs-key")
+    app.run()
+    assert not app.exception
+    assert WAITING_FOR_KEY in said(app) and "blocks nothing" in said(app)

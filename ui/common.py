@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from uuid import uuid4
 
 import streamlit as st
 
@@ -29,9 +30,11 @@ from lib.media.thumbnails import thumbnail
 from lib.money import next_steps
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
-from lib.worker import START_COMMAND, live_workers
+from lib.worker import START_COMMAND, follow_now, followers, live_workers
+from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
 from lib.worker.tasks import one_round
 from ui.media import missing, show_image, show_video
+from ui.settling import settle_maybe_sent
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -109,6 +112,8 @@ def worker_status(settings: Settings) -> None:
 def follow_in_this_tab(settings: Settings) -> None:
     """Follow the jobs of a key typed into this tab: no worker holds it, and it is never written anywhere."""
     with one_round(settings) as follow:
+        # Said on every round, so everyone can tell this key's jobs still have a follower (`Followers`).
+        Workers(settings.db_path).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
 
         def send(job: Job) -> None:
             with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
@@ -178,18 +183,29 @@ def video_hosting(settings: Settings):  # VideoHosting or S3Hosting; the S3 one 
     return hosting_for(settings, st.get_option("server.port"))
 
 
-def status_words(job: Job) -> str:
-    """The job's status in a creator's words; a remote status we do not know, as Novita says it."""
+def job_followers() -> Followers:
+    """Who can follow jobs now: the deployment's key, and the keys live workers and tabs hold."""
+    return followers(configured_settings())
+
+
+def status_words(job: Job, movers: Followers | None = None) -> str:
+    """The job's status in a creator's words; a remote status we do not know, as Novita says it; or,
+    with `movers`, that it waits for the key that made it."""
+    if movers is not None and movers.label(job) == WAITING_FOR_KEY:
+        return WAITING_FOR_KEY
     if job.status.polled and (words := unknown_status_words(job.remote_status)):
         return words
     return job.status.label
 
 
-def status_badge(job: Job) -> None:
+def status_badge(job: Job, movers: Followers | None = None) -> None:
+    words = status_words(job, movers)
     st.badge(
-        status_words(job),
-        color=STATUS_COLORS[job.status],
-        icon=STATUS_ICONS.get(job.status, ":material/hourglass_top:"),
+        words,
+        color="gray" if words == WAITING_FOR_KEY else STATUS_COLORS[job.status],
+        icon=":material/key_off:"
+        if words == WAITING_FOR_KEY
+        else STATUS_ICONS.get(job.status, ":material/hourglass_top:"),
     )
 
 
@@ -210,8 +226,10 @@ def job_progress(job: Job) -> None:
     st.caption(f"{eta}{elapsed // 60} min {elapsed % 60:02d} s since you pressed Generate")
 
 
-def job_outcome(job: Job) -> None:
-    """The result with its download, what went wrong and what to do, or the live progress."""
+def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[[Job], None] | None = None) -> None:
+    """The result with its download, what went wrong and what to do, or the live progress.
+
+    A job that may have been sent gets the two ways to settle it; `send_again` sends one that was not made."""
     if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
         show_video(job.result_path, what="result video of this take", width=RESULT_WIDTH)
         st.download_button(
@@ -229,6 +247,18 @@ def job_outcome(job: Job) -> None:
     elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:
         st.error(job.failure_reason or "The job did not finish.", icon=":material/error:")
         st.write(next_steps(job))
+        if job.status is JobStatus.MAYBE_SUBMITTED:
+            settings = configured_settings()
+            settle_maybe_sent(
+                JobStore(settings.db_path), job, send_again, lambda settled: follow_now(settings, settled)
+            )
+    elif movers is not None and movers.label(job) == WAITING_FOR_KEY:
+        st.info(
+            f"**{WAITING_FOR_KEY}.** It was made with an API key that no worker or open tab holds now (a key typed "
+            "into a tab since closed, or a server key since changed). It carries on when that key is entered again "
+            "or a worker with it runs; until then it blocks nothing.",
+            icon=":material/key_off:",
+        )
     else:
         job_progress(job)
 

@@ -134,6 +134,22 @@ def build_parser() -> argparse.ArgumentParser:
     show = _command(parsers, "show", "history:show", "one job", settings=True)
     show.add_argument("id", metavar="ID", help="the job's id, as list shows it")
 
+    resolve = _command(
+        parsers,
+        "resolve",
+        "resolving:resolve",
+        "settle a job that may have been sent, once you checked your Novita dashboard",
+        settings=True,
+    )
+    resolve.add_argument("id", metavar="ID", help="the job's id, as list shows it")
+    outcome = resolve.add_mutually_exclusive_group(required=True)
+    outcome.add_argument(
+        "--not-sent",
+        action="store_true",
+        help="it was not made: the job fails, and may be submitted again",
+    )
+    outcome.add_argument("--task-id", metavar="TASK_ID", help="it was made as this task: the job follows it")
+
     download = _command(parsers, "download", "history:download", "copy a job's video into a folder", settings=True)
     download.add_argument("id", metavar="ID", help="the job's id, as list shows it")
     download.add_argument("dir", metavar="DIR", help="the folder to copy the video into")

@@ -21,7 +21,8 @@ from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_prompts, check_video
 from lib.novita.rules import Orientation, model_for
-from lib.worker import START_COMMAND, live_workers, queue_job
+from lib.worker import START_COMMAND, followers, live_workers, queue_job
+from lib.worker.heartbeat import WAITING_FOR_KEY
 
 NO_WORKER = f"No worker is running: start it with {START_COMMAND}. The job waits in the queue until one runs."
 # The store is a local file: a look costs a millisecond, so --wait can afford to look often.
@@ -77,7 +78,10 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     if job.status is JobStatus.SUCCEEDED:
         return OK
     if job.status is JobStatus.MAYBE_SUBMITTED:
-        out.note(f"{job.failure_reason or job.status.label} Check your Novita account before submitting it again.")
+        out.note(
+            f"{job.failure_reason or job.status.label} Check your Novita account, then settle it with "
+            f"python -m lib.cli resolve {job.id} --not-sent (to send it again) or --task-id TASK_ID."
+        )
     else:
         out.note(f"The job did not succeed: {(job.failure_reason or job.status.label.lower()).rstrip('.')}.")
     return REFUSED
@@ -86,8 +90,9 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
 def follow(job_id: str, out: Out, settings: Settings, wait_for_worker: float) -> tuple[Job, bool]:
     """Watch the job in the store until it ends: (the job, whether no worker ran for `wait_for_worker` s).
 
-    A job that may or may not have reached the service and has no task id is never sent again, so
-    it ends the wait as well: only a person can tell whether to submit it again.
+    A job that cannot move by itself ends the wait as well: one that may or may not have reached the
+    service and has no task id (only a person can tell, with `resolve`), and one made with a key no
+    worker or tab holds any more (it waits for that key, which may never come back).
     """
     store = JobStore(settings.db_path)
     worker_seen = time.monotonic()
@@ -96,8 +101,14 @@ def follow(job_id: str, out: Out, settings: Settings, wait_for_worker: float) ->
         job = store.get(job_id)
         if job is None:
             raise Refused(f"Job {job_id} was deleted while waiting for it.")
-        if job.status.final or (job.status is JobStatus.MAYBE_SUBMITTED and not job.task_id):
+        if not followers(settings).can_move(job):
             out.done()
+            if not job.status.final and job.status is not JobStatus.MAYBE_SUBMITTED:
+                out.note(
+                    f"{WAITING_FOR_KEY}: job {job.id} is still {job.status.label.lower()} ({job.status.value}), "
+                    "and no worker or browser tab holds the API key it was made with. It carries on when a worker "
+                    "or tab with that key runs again."
+                )
             return job, False
         if job_progress(job) != shown:
             shown = job_progress(job)

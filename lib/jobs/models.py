@@ -123,6 +123,8 @@ class Job:
     model: str = DEFAULT_MODEL.word  # the model's command-line word; rows from before models are 2.6 Pro
     billed: bool = False  # Novita reported the task succeeded, so it charged for it, whatever failed after
     video_link: str | None = None  # the link the motion video was given as, sent as it is
+    public_base_url: str | None = None  # where the service fetches a hosted motion video, as typed when asked
+    hidden_at: str | None = None  # hidden from History while Novita still made it; followed all the same
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -178,7 +180,7 @@ class GalleryQuery:
         return self.statuses, self.orientation, self.search.strip(), self.favorites_only
 
     def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
+        clauses: list[str] = ["hidden_at is null"]
         params: list[Any] = []
         if self.statuses:
             clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
@@ -194,7 +196,7 @@ class GalleryQuery:
             params += [pattern] * 3
         if self.favorites_only:
             clauses.append("favorite = 1")
-        return (" and ".join(clauses) or "1 = 1"), params
+        return " and ".join(clauses), params
 
 
 def now_iso(later: float = 0.0) -> str:

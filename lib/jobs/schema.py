@@ -253,6 +253,15 @@ def _billed_and_video_link(db: sqlite_utils.Database) -> None:
     db.execute("update jobs set video_link = video_url where video_path is null and video_url is not null")
 
 
+@migrations(name="0013_job_sends_and_hiding")
+def _job_sends_and_hiding(db: sqlite_utils.Database) -> None:
+    """What a send needs kept on the job, not only in its queued task (a resend by the sweep has no task
+    arguments): the public address typed on Home. And when a job Novita was still making was hidden
+    from History: it is followed to its end all the same, so its result and its cost land."""
+    db.table("jobs").add_column("public_base_url", str)
+    db.table("jobs").add_column("hidden_at", str)
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.

@@ -25,13 +25,20 @@ class JobStore(Database):
     def add_unless_in_flight(self, job: Job) -> tuple[Job, bool]:
         """Insert `job` unless the same submission is already on its way; (the job, whether it is new).
 
-        "The same" is the same submission key, or the same inputs and settings while in flight. One
-        write transaction makes the check and the insert, so two tabs or processes cannot both win.
+        "The same" is the same submission key, or the same inputs and settings, with the same key and
+        model, while in flight. Only the same key: a job of another key (a typed key whose tab closed, a
+        rotated server key) never blocks this one, and whoever asks with its key holds that key again.
+        A "may have been sent" job does block its own key, so nobody pays twice unawares, until a person
+        resolves it (`lib.jobs.resolving`). A job hidden on purpose blocks nothing. One write transaction
+        makes the check and the insert, so two tabs or processes cannot both win.
         """
         with self._write() as db:
             clauses, params = (
-                [f"(content_hash = ? and status in ({','.join('?' * len(IN_FLIGHT))}))"],
-                [job.content_hash, *IN_FLIGHT],
+                [
+                    "(content_hash = ? and key_fingerprint is ? and model = ? and hidden_at is null "
+                    f"and status in ({','.join('?' * len(IN_FLIGHT))}))"
+                ],
+                [job.content_hash, job.key_fingerprint, job.model, *IN_FLIGHT],
             )
             if job.submission_key:
                 clauses.append("submission_key = ?")
@@ -124,21 +131,23 @@ class JobStore(Database):
 
     def takes(self, image_path: str, video_path: str) -> list[Job]:
         """Every take of one pair of inputs: the jobs made from this character image and motion video,
-        whatever their prompt, settings or model, oldest first (take 1 first)."""
+        whatever their prompt, settings or model, oldest first (take 1 first); hidden ones left out."""
         with self._db() as db:
             rows = db.table("jobs").rows_where(
-                "image_path = ? and video_path = ?", [image_path, video_path], order_by="created_at, id"
+                "image_path = ? and video_path = ? and hidden_at is null",
+                [image_path, video_path],
+                order_by="created_at, id",
             )
             return [Job.from_row(r) for r in rows]
 
     def take_numbers(self, job_ids: list[str]) -> dict[str, int]:
         """Each job's take number: its place among the jobs made from the same two inputs, oldest first.
-        Numbers follow the jobs that remain, so deleting take 2 makes take 3 the second."""
+        Numbers follow the jobs that remain in sight, so deleting or hiding take 2 makes take 3 the second."""
         if not job_ids:
             return {}
         sql = (
             "select j.id, (select count(*) from jobs k where k.image_path = j.image_path "
-            "and k.video_path = j.video_path and (k.created_at < j.created_at "
+            "and k.video_path = j.video_path and k.hidden_at is null and (k.created_at < j.created_at "
             "or (k.created_at = j.created_at and k.id <= j.id))) "
             f"from jobs j where j.id in ({','.join('?' * len(job_ids))})"
         )

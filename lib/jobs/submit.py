@@ -76,6 +76,7 @@ def record_job(
     inputs_dir: Path | None = None,
     submission_key: str | None = None,
     allow_private_urls: bool = False,
+    public_base_url: str | None = None,
 ) -> tuple[Job, bool]:
     """Record the job before anything is sent: (the job, whether it is new).
 
@@ -83,8 +84,10 @@ def record_job(
     re-run them later. A motion video given as a link is downloaded there once too (by
     `lib.files.safe_fetch`'s rules; `allow_private_urls` is the ALLOW_PRIVATE_URLS setting), so its length,
     its cost and its takes are known like a local one's; the job is still sent with the link as given.
-    The same submission asked for again (the same submission key, or the same inputs and settings while
-    one is in flight) returns the job that exists, and is not new.
+    `public_base_url`, the address typed on Home, is kept on the job: whoever sends it (its task, or the
+    sweep after a crash) hosts the motion video there. The same submission asked for again (the same
+    submission key, or the same inputs and settings while one is in flight) returns the job that exists,
+    and is not new.
     """
     image_path = video_path = None
     if not is_url(request.image):
@@ -121,6 +124,7 @@ def record_job(
             service=service,
             key_fingerprint=key_fingerprint,
             model=request.model.word,
+            public_base_url=public_base_url,
             created_at=created,
             updated_at=created,
         )

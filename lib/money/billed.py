@@ -23,7 +23,7 @@ def next_steps(job: Job) -> str:
     if job.status is JobStatus.EXPIRED:
         return "Use **Re-run** in History to generate it again."
     if job.status is JobStatus.MAYBE_SUBMITTED:
-        return "Check your Novita dashboard before generating again, so you do not pay twice."
+        return "Check your Novita dashboard before generating again, so you do not pay twice, then say what you found."
     if job.task_id and TaskStatus.from_remote(job.remote_status) is not TaskStatus.FAILED:
         return (
             f"Novita may still finish this job and charge for it: check your Novita dashboard (task `{job.task_id}`) "

@@ -21,7 +21,7 @@ from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
-from lib.worker.heartbeat import WorkerBeat, Workers
+from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 
 START_COMMAND = "python -m lib.worker"
@@ -47,6 +47,7 @@ def queue_job(
         inputs_dir=settings.inputs_dir,
         submission_key=submission_key,
         allow_private_urls=settings.allow_private_urls,
+        public_base_url=public_base_url,
     )
     if is_new:
         queue_for(settings).tasks.send(job.id, public_base_url)
@@ -104,4 +105,25 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
-__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_batch", "queue_fix", "queue_job"]
+def follow_now(settings: Settings, job: Job) -> None:
+    """Put a look at `job` (just given its task by a person) on the queue of the deployment's key, so a
+    worker follows it now rather than at its next sweep; a job of another key is its tab's to follow."""
+    if job.lease and job.key_fingerprint == key_fingerprint(settings):
+        queue_for(settings).tasks.look(job.id, job.lease)
+
+
+def followers(settings: Settings) -> Followers:
+    """Who can follow jobs now; `settings` are the deployment's own (not a tab's typed key)."""
+    return Followers(key_fingerprint(settings), Workers(settings.db_path).held_keys())
+
+
+__all__ = [
+    "START_COMMAND",
+    "Variation",
+    "follow_now",
+    "followers",
+    "live_workers",
+    "queue_batch",
+    "queue_fix",
+    "queue_job",
+]

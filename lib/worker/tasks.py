@@ -112,6 +112,8 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
     @huey.task(name="send_job")
     def send(job_id: str, public_base_url: str | None = None) -> None:
+        """Send a recorded job; the public address kept on the job wins, so a resend by the sweep, which
+        has no task arguments, hosts the motion video where the first send would have."""
         store = JobStore(settings.db_path)
         job = store.get(job_id)
         if job is None or job.status is not JobStatus.SUBMITTING or job.lease is not None:
@@ -124,7 +126,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
                 job,
                 store=store,
                 client=client,
-                hosting=worker_hosting(settings, public_base_url),
+                hosting=worker_hosting(settings, job.public_base_url or public_base_url),
                 lease_seconds=timing.submit_lease,
             )
         except MotionStudioError as error:
