@@ -4,11 +4,14 @@ real worker in demo mode (its simulator), real ffmpeg fixes and a real SQLite fi
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
-from collections.abc import Iterator
-from io import BytesIO
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,20 +22,36 @@ from lib.batches import (
     BatchOverCap,
     BatchStatus,
     BatchTooLarge,
+    batch_jobs,
     batch_progress,
     batch_zip,
     compare_link,
     plan_batch,
+    ready_zip,
+    zips_dir,
 )
+from lib.batches.running import BatchRunner, run_batch
+from lib.batches.sweep import orphaned_batches
 from lib.config import load_settings
 from lib.history.gallery import download_name
+from lib.jobs.fix_runs import FixRuns, FixState
+from lib.jobs.models import JobStatus, now_iso
 from lib.jobs.store import JobStore
 from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
+from lib.worker import queue_batch
 from tests.fixtures_media import MediaShelf
 from tests.worker_support import ROOT, child_environment, worker_process
 
 PRICE = 0.14
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +116,122 @@ def test_the_store_keeps_a_batch_and_its_grid(files, settings) -> None:
     assert [b.id for b in batches.recent()] == [batch.id]
 
 
+# --- running a batch, in this process ---------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """A runner's `send`, counting what it was asked to send."""
+
+    job_ids: list[str] = field(default_factory=list)
+
+    def __call__(self, job_id: str, public_base_url: str | None) -> None:
+        self.job_ids.append(job_id)
+
+
+def runner(sent: Sent, fix_stale_seconds: float = 120.0) -> BatchRunner:
+    return BatchRunner("0f" * 8, "simulator", sent, lease_seconds=30.0, fix_stale_seconds=fix_stale_seconds)
+
+
+def copies(files: dict[str, Path], folder: Path, *names: str) -> list[Path]:
+    """Copies the test may move or delete (the shelf's files are shared)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(files[name], folder / f"batch-{name}{files[name].suffix}")) for name in names]
+
+
+def test_a_batch_whose_take_was_deleted_from_history_has_ended(files, settings) -> None:
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches, store, sent = Batches(settings.db_path), JobStore(settings.db_path), Sent()
+    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+    assert batch is not None and batch.status is BatchStatus.SENT and len(sent.job_ids) == 2
+
+    first, second = batch.job_ids
+    store.update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
+    store.delete(second)  # deleted from History before it ended
+
+    progress = batch_progress(batch, batch_jobs(store, batch))
+    assert (progress.ended, progress.total) == (2, 2)
+    assert not progress.under_way(batch)
+
+
+def test_any_failure_ends_as_a_plain_sentence_on_its_cell(files, settings, tmp_path) -> None:
+    tiny, ana, dance = copies(files, tmp_path / "mine", "tiny", "ana", "dance")
+    plan = plan_batch([tiny, ana], [dance], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    tiny.unlink()  # gone before the worker fixes it: a FileNotFoundError, not a MotionStudioError
+    batches, sent = Batches(settings.db_path), Sent()
+
+    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+
+    assert batch is not None and batch.status is BatchStatus.SENT
+    broken, fine = batch.cells
+    assert broken.job_id is None and broken.error == (
+        "The character image batch-tiny.png could not be fixed: the file is no longer there (it was moved or deleted)."
+    )
+    assert fine.job_id is not None and fine.error is None and sent.job_ids == [fine.job_id]
+    progress = batch_progress(batch, batch_jobs(JobStore(settings.db_path), batch))
+    assert (progress.ended, progress.recorded) == (1, 1)
+
+    again = plan_batch([ana], [dance], Orientation.IMAGE, DEFAULT_MODEL, PRICE, prompt="again")
+    dance.unlink()  # every cell fails: the batch says so, and why, in words
+    failed = run_batch(settings, batches.create(again).id, runner(Sent()))
+    assert failed is not None and failed.status is BatchStatus.FAILED
+    assert failed.error == (
+        "Nothing was sent. The motion video batch-dance.mp4 could not be fixed: "
+        "the file is no longer there (it was moved or deleted)."
+    )
+    assert "None" not in failed.error
+
+
+def test_a_fix_whose_worker_died_is_taken_over_and_never_ends_as_none(files, settings) -> None:
+    plan = plan_batch([files["tiny"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    runs = FixRuns(settings.db_path)
+    orphan, _ = runs.request("image", files["tiny"], None, 0.0, DEFAULT_MODEL)
+    runs.update(orphan.id, status=FixState.RUNNING)
+    with sqlite3.connect(settings.db_path) as db:  # its worker died a while ago: it went silent
+        db.execute("update fix_runs set updated_at = ? where id = ?", [now_iso(-60), orphan.id])
+    sent = Sent()
+
+    started = time.monotonic()
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(sent, fix_stale_seconds=5.0))
+
+    assert time.monotonic() - started < 60
+    assert batch is not None and batch.status is BatchStatus.SENT and batch.files_fixed == 1
+    assert runs.get(orphan.id).status is FixState.DONE  # type: ignore[union-attr]
+    assert [cell.error for cell in batch.cells] == [None] and len(sent.job_ids) == 1
+
+
+def test_the_sweep_takes_over_a_batch_whose_worker_died_and_sends_each_cell_once(files, settings) -> None:
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches, sent = Batches(settings.db_path), Sent()
+    batch = batches.create(plan)
+    assert orphaned_batches(settings.db_path, 60.0) == []  # just queued: its task is on its way
+    # A worker took it and died holding it: its lease ran out.
+    batches.update(batch.id, lease="dead-worker", due_at=now_iso(-1))
+    assert orphaned_batches(settings.db_path, 60.0) == [batch.id]
+
+    ended = run_batch(settings, batch.id, runner(sent))
+    again = run_batch(settings, batch.id, runner(sent))  # the same task delivered twice
+
+    assert ended is not None and ended.status is BatchStatus.SENT and ended.lease is None
+    assert again == ended and sorted(sent.job_ids) == sorted(ended.job_ids) and len(sent.job_ids) == 2
+    assert orphaned_batches(settings.db_path, 0.0) == []
+
+
+def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files, settings) -> None:
+    plan = plan_batch([files["ana"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches = Batches(settings.db_path)
+
+    first = queue_batch(plan, settings, key="click-1")
+    double_click = queue_batch(plan, settings, key="click-1")
+    other_tab = batches.create(plan, key="click-of-another-tab")
+
+    assert double_click.id == other_tab.id == first.id
+    assert [b.id for b in batches.recent(10)] == [first.id]
+    # Once that batch has been sent, the same plan again is a new batch, on purpose.
+    batches.update(first.id, status=BatchStatus.SENT)
+    assert batches.create(plan, key="click-2").id != first.id
+
+
 # --- the command line, through a real worker ------------------------------------------------------
 
 
@@ -156,11 +291,16 @@ def test_cli_batch_fixes_first_then_every_cell_succeeds_and_the_zip_holds_each(f
     found = {job_id: store.get(job_id) for job_id in batch.job_ids}
     by_id = {k: v for k, v in found.items() if v is not None}
     assert batch_progress(batch, by_id).done == 2
-    with zipfile.ZipFile(BytesIO(batch_zip(batch, by_id))) as archive:
+    # The worker's sweep wrote the zip once every cell had ended; the page only finds it.
+    folder = zips_dir(worker_data)
+    wait_until(lambda: ready_zip(batch, by_id, folder) is not None, 30, "the worker to write the zip")
+    zipped = ready_zip(batch, by_id, folder)
+    assert zipped is not None and batch_zip(batch, by_id, folder) == zipped
+    with zipfile.ZipFile(zipped) as archive:
         names = archive.namelist()
     first = download_name(by_id[batch.job_ids[0]])
     assert names == [first, first.replace(".mp4", "_2.mp4")]  # same prompt, same minute: the second gets _2
-    assert compare_link(batch, by_id) == "/Compare?jobs=" + ",".join(batch.job_ids)
+    assert compare_link(batch, by_id) == batch.job_ids
 
 
 def test_cli_batch_asks_first_and_refuses_over_the_cap_or_too_many(files, worker_data) -> None:
@@ -210,4 +350,7 @@ def test_history_shows_a_batch_as_one_group_and_the_batch_page_follows_it(files,
     page.run()
     assert not page.exception, page.exception
     assert "**Fixing files on the worker: 0 of 1 done.**" in [markdown.value for markdown in page.markdown]
-    assert [caption.value for caption in page.caption].count("Waiting for its fixes") == 2
+    grid = "".join(element.proto.body for element in page.get("html"))
+    assert grid.count(">Waiting for its fixes<") == 2
+    # Rows and columns go by the files' names, never by a content hash.
+    assert f">{files['ana'].name}<" in grid and f">{files['long'].name}<" in grid

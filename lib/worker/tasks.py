@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from huey import Huey
 
+from lib.batches.running import BatchRunner, run_batch
+from lib.batches.sweep import orphaned_batches, zip_ended_batches
 from lib.config import Settings
 from lib.errors import MotionStudioError, NovitaError
 from lib.files.hosting import Hosting, hosting_for
 from lib.history.gallery import estimate_cost
-from lib.jobs.fix_runs import FixRuns, run_fix
+from lib.jobs.fix_runs import STALE_SECONDS, FixRuns, run_fix
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
@@ -121,6 +124,9 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             send(job_id)
         for following in looks:
             look_at(following.job_id, following.lease)
+        for batch_id in orphaned_batches(settings.db_path, timing.max_interval):
+            batch(batch_id)
+        zip_ended_batches(settings.db_path, settings.data_dir)
 
     @huey.task(name="run_fix")
     def fix(run_id: str) -> None:
@@ -128,11 +134,22 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
     @huey.task(name="run_batch")
     def batch(batch_id: str, public_base_url: str | None = None) -> None:
-        from lib.batches.running import run_batch  # the batch module imports lib.worker, which imports this
-
-        run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
+        # The batch keeps the address it was sent with; a task queued before batches kept it carries it.
+        run_batch(settings, batch_id, batch_runner(settings, lambda job_id, url: send(job_id, url or public_base_url)))
 
     return Tasks(send, look_at, sweep_jobs, fix, batch)
+
+
+def batch_runner(settings: Settings, send: Callable[[str, str | None], None]) -> BatchRunner:
+    """What running a batch needs from this worker; `send(job_id, public_base_url)` queues a job's send."""
+    timing = timing_for(settings)
+    return BatchRunner(
+        key_fingerprint(settings),
+        service_name(settings),
+        send,
+        lease_seconds=timing.submit_lease,
+        fix_stale_seconds=STALE_SECONDS * timing.min_interval / DEFAULT_TIMING.min_interval,
+    )
 
 
 def affordable(job: Job, store: JobStore, client: NovitaClient, price_per_second: float) -> bool:
