@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -41,7 +42,8 @@ from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
 from lib.worker import queue_batch
 from tests.fixtures_media import MediaShelf
-from tests.worker_support import ROOT, child_environment, worker_process
+from tests.processes import stop
+from tests.worker_support import ROOT, child_environment, start_worker, worker_process
 
 PRICE = 0.14
 
@@ -354,3 +356,71 @@ def test_history_shows_a_batch_as_one_group_and_the_batch_page_follows_it(files,
     assert grid.count(">Waiting for its fixes<") == 2
     # Rows and columns go by the files' names, never by a content hash.
     assert f">{files['ana'].name}<" in grid and f">{files['long'].name}<" in grid
+
+
+# --- workers killed mid-batch ---------------------------------------------------------------------
+
+
+def charges(data_dir: Path) -> int:
+    """How many tasks the demo simulator created, each a POST paid for (kept on disk across workers)."""
+    return len(list((data_dir / "simulator" / "charges").glob("[0-9a-f]*.json")))
+
+
+def killed_mid_batch(media: MediaShelf, tmp_path: Path, images: list[Path], videos: list[Path], when) -> None:
+    """Queue a batch, SIGKILL the worker once `when(batch, fix_runs)` holds, start a new one, and check
+    that every cell ends, succeeded, with exactly one POST."""
+    data_dir = tmp_path / "data"
+    env = {"SIMULATOR_PROCESSING_SECONDS": "0.5", "MOTION_STUDIO_STATIC_DIR": str(tmp_path / "static")}
+    settings = load_settings(secrets={}, environ=child_environment(data_dir, env))
+    plan = plan_batch(images, videos, Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batch = queue_batch(plan, settings, key="killed")
+    batches, runs, store = Batches(settings.db_path), FixRuns(settings.db_path), JobStore(settings.db_path)
+    worker = start_worker(data_dir, tmp_path / "worker-1.log", env)
+    try:
+        deadline = time.monotonic() + 120
+        while not when(batches.get(batch.id), runs):
+            assert time.monotonic() < deadline, "the moment to kill the worker never came"
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        stop(worker)
+    with worker_process(data_dir, tmp_path / "worker-2.log", env):
+
+        def ended() -> bool:
+            now = batches.get(batch.id)
+            return now is not None and not batch_progress(now, batch_jobs(store, now)).under_way(now)
+
+        wait_until(ended, 240, "every cell of the batch to end after the kill")
+    final = batches.get(batch.id)
+    assert final is not None and final.status is BatchStatus.SENT
+    jobs = batch_jobs(store, final)
+    assert len(jobs) == len(final.cells) == len(plan.cells)
+    assert {job.status for job in jobs.values()} == {JobStatus.SUCCEEDED}
+    assert len({job.task_id for job in jobs.values()}) == len(final.cells)
+    assert charges(data_dir) == len(final.cells)  # exactly one POST per cell
+
+
+def test_a_worker_killed_while_a_batch_fixes_is_taken_over_and_each_cell_is_paid_once(files, media, tmp_path) -> None:
+    slow = media.video("batch-slow.mp4", width=1280, height=720, seconds=12.0, fps=30)  # 12 s: trimmed to 10
+
+    def fixing(batch, runs: FixRuns) -> bool:
+        with sqlite3.connect(runs.db_path) as db:
+            return db.execute("select count(*) from fix_runs where status = 'running'").fetchone()[0] > 0
+
+    killed_mid_batch(media, tmp_path, [files["ana"], files["tiny"]], [files["dance"], slow], fixing)
+
+
+def test_a_worker_killed_while_a_batch_records_its_cells_leaves_each_cell_paid_once(files, media, tmp_path) -> None:
+    images = [media.image(f"batch-person-{n}.png", 480 + 8 * n, 640) for n in range(6)]
+    recorded_at_kill: list[int] = []
+
+    def recording(batch, runs: FixRuns) -> bool:
+        recorded = len(batch.job_ids)
+        if recorded > 0:
+            recorded_at_kill.append(recorded)
+            return True
+        return False
+
+    killed_mid_batch(media, tmp_path, images, [files["dance"]], recording)
+    assert recorded_at_kill[0] < len(images), "the kill came after every cell was recorded"

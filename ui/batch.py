@@ -34,7 +34,21 @@ _STYLE = f"""
   display: flex; align-items: center; justify-content: center; text-align: center; padding: 2px; }}
 .batch-grid video {{ width: 100%; height: 100%; object-fit: contain; background: #000; }}
 .batch-grid .missing {{ color: #b42318; }}
+.batch-grid video {{ cursor: pointer; }}
 </style>
+"""
+# A poster plays when clicked, and stops when clicked again: cells are too small for a video's own controls.
+_CLICK_TO_PLAY = """
+<script>
+if (!window.batchGridPlays) {
+  window.batchGridPlays = true;
+  document.addEventListener("click", (event) => {
+    const video = event.target.closest && event.target.closest(".batch-grid video");
+    if (!video) return;
+    if (video.paused) video.play().catch(() => {}); else video.pause();
+  });
+}
+</script>
 """
 
 
@@ -58,6 +72,7 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
         + (f" · prompt: {batch.prompt}" if batch.prompt else "")
     )
     st.html(_STYLE + _grid(batch, jobs, settings.static_dir))
+    st.html(_CLICK_TO_PLAY, unsafe_allow_javascript=True)  # our own script only: the grid's names stay inert
     actions = st.columns(2)
     if progress.done:
         zipped = ready_zip(batch, jobs, zips_dir(settings.data_dir))
@@ -105,7 +120,7 @@ def _cell(cell: BatchCell, job: Job | None, static_dir: Path) -> str:
         poster_attr = f' poster="{_e(served_url(poster, static_dir))}"' if poster else ""
         return (
             f'<div class="cell" title="{_e(where)}"><video src="{_e(served_url(job.result_path, static_dir))}"'
-            f'{poster_attr} preload="none" controls playsinline></video></div>'
+            f'{poster_attr} preload="none" playsinline></video></div>'
         )
     said = cell_words(cell, job)
     return _words(f"{where}: {said}", said, missing=bool(cell.error) or (job is not None and job.status.final))
