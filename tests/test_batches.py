@@ -330,6 +330,29 @@ def test_cli_batch_asks_first_and_refuses_over_the_cap_or_too_many(files, worker
     assert len(Batches(settings.db_path).recent(100)) == before  # nothing was recorded
 
 
+def test_cli_batch_copies_its_inputs_so_moving_the_originals_breaks_nothing(
+    files, worker_data, tmp_path, monkeypatch
+) -> None:
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    ana, dance = copies(files, tmp_path / "originals", "ana", "dance")
+    done = cli(worker_data, *batch_args(ana, video=dance, extra=("--prompt", "copied", "--yes", "--wait", "--json")))
+    assert done.returncode == 0, done.stderr
+    shutil.move(tmp_path / "originals", tmp_path / "moved")  # the person tidies up their folder
+
+    settings = load_settings(secrets={}, environ={"MOTION_STUDIO_DATA": str(worker_data)})
+    batch = Batches(settings.db_path).get(json.loads(done.stdout)["id"])
+    assert batch is not None
+    assert all(Path(path).parent == settings.inputs_dir and Path(path).exists() for path in batch.images + batch.videos)
+    assert (batch.characters, batch.motions) == (["batch-ana.png"], ["batch-dance.mp4"])
+    monkeypatch.setenv("MOTION_STUDIO_DATA", str(worker_data))
+    history = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/3_History.py")
+    history.run()
+    assert not history.exception, history.exception
+
+
 # --- the pages ------------------------------------------------------------------------------------
 
 
