@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,17 +43,9 @@ from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
 from lib.worker import queue_batch
 from tests.fixtures_media import MediaShelf
 from tests.processes import stop
-from tests.worker_support import ROOT, child_environment, start_worker, worker_process
+from tests.worker_support import ROOT, child_environment, start_worker, wait_until, worker_process
 
 PRICE = 0.14
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

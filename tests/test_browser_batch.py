@@ -8,7 +8,6 @@ import os
 import re
 import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -31,6 +30,7 @@ from tests.browser_support import (
     wait_until_idle,
 )
 from tests.fixtures_media import MediaShelf
+from tests.worker_support import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -86,14 +86,6 @@ def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(
             assert all(archive.getinfo(name).file_size > 1000 for name in names)
         assert len(names) == 2 and all(re.fullmatch(r"motion_\S+dancing-on-a-beach(_2)?\.mp4", n) for n in names), names
         context.close()
-
-
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(0.1)
 
 
 RESULT_BYTES = 20 * 1024 * 1024
