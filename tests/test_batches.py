@@ -226,6 +226,30 @@ def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files
     assert batches.create(plan, key="click-2").id != first.id
 
 
+def test_cli_wait_stops_when_what_is_left_can_never_be_followed_and_says_so(files, settings) -> None:
+    from io import StringIO
+
+    from lib.cli.batch import follow
+    from lib.cli.output import Out
+    from lib.novita.service import key_fingerprint
+    from lib.worker.heartbeat import WorkerBeat, Workers
+
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    # Recorded with a key this command line does not hold (a tab's typed key, a rotated server key).
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    assert batch is not None and batch.status is BatchStatus.SENT
+    first, second = batch.job_ids
+    JobStore(settings.db_path).update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
+    Workers(settings.db_path).beat(WorkerBeat.for_this_process(key_fingerprint(settings), 1))  # a worker runs
+
+    started = time.monotonic()
+    shown, why = follow(batch.id, Out(True, StringIO(), StringIO()), settings, wait_for_worker=60, wait_limit=60)
+
+    assert time.monotonic() - started < 10
+    assert why == f"Nothing more can come of waiting: job {second} waits for a worker with the key that made it."
+    assert (shown.done, shown.total) == (0, 2)
+
+
 # --- the command line, through a real worker ------------------------------------------------------
 
 
