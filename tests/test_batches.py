@@ -463,3 +463,26 @@ def test_a_worker_killed_while_a_batch_records_its_cells_leaves_each_cell_paid_o
 
     killed_mid_batch(media, tmp_path, images, [files["dance"]], recording)
     assert recorded_at_kill[0] < len(images), "the kill came after every cell was recorded"
+
+
+def test_sending_the_batch_page_again_under_its_token_makes_one_batch(files, settings) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(files["ana"]): "Ana (library)"},
+        "batch_video": {str(files["dance"]): "dance.mp4"},
+    }
+    page.run()
+    assert not page.exception, page.exception
+    page.button(key="batch_send").click().run()
+    first = page.query_params["batch"]
+    # The same press again (a second click that arrives late, or a rerun): the batch made the first time.
+    del page.query_params["batch"]
+    page.run()
+    page.button(key="batch_send").click().run()
+
+    assert page.query_params["batch"] == first
+    batches = Batches(settings.db_path).recent(10)
+    assert [b.id for b in batches] == [first]
+    assert batches[0].characters == ["Ana (library)"]
