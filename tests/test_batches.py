@@ -486,3 +486,24 @@ def test_sending_the_batch_page_again_under_its_token_makes_one_batch(files, set
     batches = Batches(settings.db_path).recent(10)
     assert [b.id for b in batches] == [first]
     assert batches[0].characters == ["Ana (library)"]
+
+
+def test_a_result_that_is_gone_shows_what_is_missing_never_a_traceback(files, settings, tmp_path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    assert batch is not None
+    kept = Path(shutil.copy(files["dance"], tmp_path / "result.mp4"))
+    store = JobStore(settings.db_path)
+    for job_id, result in zip(batch.job_ids, [kept, tmp_path / "removed.mp4"], strict=True):
+        store.update(job_id, status=JobStatus.SUCCEEDED, result_path=str(result), finished_at=now_iso())
+
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.query_params["batch"] = batch.id
+    page.run()
+
+    assert not page.exception, page.exception
+    grid = "".join(element.proto.body for element in page.get("html"))
+    assert grid.count("<video ") == 1 and "/app/static/" in grid
+    assert "its video is missing from the data folder" in grid and ">Video missing<" in grid

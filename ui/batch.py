@@ -114,12 +114,16 @@ def _grid(batch: Batch, jobs: dict[str, Job], static_dir: Path) -> str:
 def _cell(cell: BatchCell, job: Job | None, static_dir: Path) -> str:
     where = f"{cell.character} x {cell.motion}"
     if job is not None and job.status is JobStatus.SUCCEEDED and job.result_path:
-        if not Path(job.result_path).exists():
+        try:
+            video = served_url(job.result_path, static_dir)
+        except OSError:  # gone, or going while it is served: whoever removed it, the grid says so
             return _words(f"{where}: its video is missing from the data folder", "Video missing", missing=True)
-        poster = job.poster_path if job.poster_path and Path(job.poster_path).exists() else None
-        poster_attr = f' poster="{_e(served_url(poster, static_dir))}"' if poster else ""
+        try:
+            poster_attr = f' poster="{_e(served_url(job.poster_path, static_dir))}"' if job.poster_path else ""
+        except OSError:
+            poster_attr = ""  # the video still plays; its still picture is what is missing
         return (
-            f'<div class="cell" title="{_e(where)}"><video src="{_e(served_url(job.result_path, static_dir))}"'
+            f'<div class="cell" title="{_e(where)}"><video src="{_e(video)}"'
             f'{poster_attr} preload="none" playsinline></video></div>'
         )
     said = cell_words(cell, job)
