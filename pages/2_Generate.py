@@ -10,7 +10,7 @@ import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.history.gallery import request_from
-from lib.jobs import Job, JobRequest, submit_job
+from lib.jobs import Job, JobRequest, Variation, submit_job
 from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.media import check_prompts, preflight
 from lib.money import cost_over_balance, estimate
@@ -19,7 +19,7 @@ from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
 from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
-from lib.worker import Variation, queue_job
+from lib.worker import queue_job
 from ui.common import (
     job_followers,
     job_outcome,

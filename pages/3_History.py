@@ -244,7 +244,7 @@ if batches:
                 batch = Batches(settings.db_path).get(shown.id)
                 if batch is not None:
                     with st.container(border=True):
-                        batch_group(store, batch, key=f"history_batch_{batch.id}")
+                        batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
 
         batch_groups()
 filters = st.columns([2, 1, 2, 1])

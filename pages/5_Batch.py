@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import uuid4
 
 import streamlit as st
 
 from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
-from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES, save_upload
+from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.library import Library, LibraryKind
 from lib.novita.rules import Orientation
 from lib.worker import queue_batch
 from ui.batch import batch_group, under_way
 from ui.common import model_and_way, page
+from ui.inputs import file_inputs
 from ui.library import pick_from_library
 
 settings, store = page("Batch", ":material/grid_view:")
 state = st.session_state
 state.setdefault("batch_error", None)
+# Names this sending: a double click or a rerun sends it once; "Start another batch" makes a new one.
+state.setdefault("batch_token", uuid4().hex)
+# The files dropped so far on each side, each path with the name the person knows it by.
+state.setdefault("batch_files", {"batch_image": {}, "batch_video": {}})
 
 st.title("Batch")
 st.caption(
@@ -31,7 +37,7 @@ st.caption(
 def send(plan: BatchPlan) -> None:
     """Queue the plan the person saw and confirmed (bound to the button when it was drawn)."""
     try:
-        batch = queue_batch(plan, settings, public_base_url=settings.public_base_url)
+        batch = queue_batch(plan, settings, key=state.batch_token, public_base_url=settings.public_base_url)
     except MotionStudioError as error:
         state.batch_error = str(error)
         return
@@ -48,7 +54,7 @@ def follow(batch_id: str) -> None:
     @st.fragment(run_every=settings.poll_seconds if under_way(store, shown) else None)
     def live() -> None:
         batch = Batches(settings.db_path).get(batch_id) or shown
-        if not batch_group(store, batch, key="batch_page"):
+        if not batch_group(store, batch, key="batch_page", settings=settings):
             st.caption("Every job of this batch has ended. History keeps it as one group.")
             if under_way(store, shown):
                 st.rerun()  # the whole page, so the fragment stops refreshing
@@ -60,26 +66,35 @@ if st.query_params.get("batch"):
     follow(st.query_params["batch"])
     if st.button("Start another batch", icon=":material/add:"):
         del st.query_params["batch"]
+        state.batch_token = uuid4().hex
         st.rerun()
     st.stop()
 
 
-def chosen_files(kind: LibraryKind, label: str, types: list[str], key: str) -> list[Path]:
-    """Uploaded files and files picked from the library, uploads first, each once."""
-    uploads = st.file_uploader(label, type=types, accept_multiple_files=True, key=f"{key}_upload")
-    paths = [save_upload(upload.getvalue(), settings.inputs_dir) for upload in uploads or []]
+def chosen_files(kind: LibraryKind, label: str, types: list[str], key: str) -> dict[str, str]:
+    """Files dropped (one after another, through Upload's drop zone) and picked from the library, each
+    path once, with its name; a dropped file can be taken out again."""
+    dropped: dict[str, str] = state.batch_files[key]
+    file_inputs(settings, key, label, types, "…or paste a link")
+    if state.get(f"{key}_path") and state[f"{key}_path"] not in dropped:
+        dropped[state[f"{key}_path"]] = state.get(f"{key}_name") or Path(state[f"{key}_path"]).name
+    for path, name in list(dropped.items()):
+        if st.button(f"Remove {name}", key=f"{key}_remove_{path}", icon=":material/close:", type="tertiary"):
+            del dropped[path]
+            state[f"{key}_path"] = None
+            st.rerun()
+    chosen = dict(dropped)
     with st.expander(f"Pick {kind.label.lower()}s from the library", icon=":material/photo_library:"):
-        paths += [
-            Path(item.path) for item in pick_from_library(Library(settings.db_path), kind, f"{key}_library", True)
-        ]
-    return list(dict.fromkeys(paths))
+        for item in pick_from_library(Library(settings.db_path), kind, f"{key}_library", True):
+            chosen.setdefault(item.path, item.name)
+    return chosen
 
 
 characters, motions = st.columns(2)
 with characters:
-    images = chosen_files(LibraryKind.CHARACTER, "Character images", IMAGE_UPLOAD_TYPES, "batch_images")
+    images = chosen_files(LibraryKind.CHARACTER, "Character images", IMAGE_UPLOAD_TYPES, "batch_image")
 with motions:
-    videos = chosen_files(LibraryKind.MOTION, "Motion videos", VIDEO_UPLOAD_TYPES, "batch_videos")
+    videos = chosen_files(LibraryKind.MOTION, "Motion videos", VIDEO_UPLOAD_TYPES, "batch_video")
 
 model, orientation = model_and_way("batch")
 prompt = st.text_area("Prompt (for every job)", key="batch_prompt", placeholder="e.g. dancing on a beach at sunset")
@@ -102,8 +117,8 @@ if not images or not videos:
     st.stop()
 try:
     plan = plan_batch(
-        images,
-        videos,
+        list(images),
+        list(videos),
         Orientation(orientation),
         model,
         settings.price_for(model),
@@ -111,6 +126,7 @@ try:
         negative_prompt=negative_prompt.strip(),
         keep_original_sound=keep_sound,
         max_cost=cap,
+        names={**images, **videos},
     )
 except MotionStudioError as error:
     st.error(str(error), icon=":material/block:")
@@ -119,7 +135,7 @@ except MotionStudioError as error:
 st.subheader("Before you send")
 st.markdown(plan.summary())
 for file in plan.files_to_fix:
-    st.caption(f"To fix: {Path(file.path).name}: {'; '.join(file.problems)}")
+    st.caption(f"To fix: {file.name}: {'; '.join(file.problems)}")
 st.button(
     f"Send {len(plan.cells)} job{'s' if len(plan.cells) != 1 else ''} for about ${plan.total_cost:.2f}",
     type="primary",

@@ -4,11 +4,15 @@ real worker in demo mode (its simulator), real ffmpeg fixes and a real SQLite fi
 from __future__ import annotations
 
 import re
+import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
-from io import BytesIO
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,18 +23,27 @@ from lib.batches import (
     BatchOverCap,
     BatchStatus,
     BatchTooLarge,
+    batch_jobs,
     batch_progress,
     batch_zip,
     compare_link,
     plan_batch,
+    ready_zip,
+    zips_dir,
 )
+from lib.batches.running import BatchRunner, run_batch
+from lib.batches.sweep import orphaned_batches
 from lib.config import load_settings
 from lib.history.gallery import download_name
+from lib.jobs.fix_runs import FixRuns, FixState
+from lib.jobs.models import JobStatus, now_iso
 from lib.jobs.store import JobStore
 from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
+from lib.worker import queue_batch
 from tests.fixtures_media import MediaShelf
-from tests.worker_support import ROOT, child_environment, worker_process
+from tests.processes import stop
+from tests.worker_support import ROOT, child_environment, start_worker, wait_until, worker_process
 
 PRICE = 0.14
 
@@ -97,6 +110,146 @@ def test_the_store_keeps_a_batch_and_its_grid(files, settings) -> None:
     assert [b.id for b in batches.recent()] == [batch.id]
 
 
+# --- running a batch, in this process ---------------------------------------------------------------
+
+
+@dataclass
+class Sent:
+    """A runner's `send`, counting what it was asked to send."""
+
+    job_ids: list[str] = field(default_factory=list)
+
+    def __call__(self, job_id: str, public_base_url: str | None) -> None:
+        self.job_ids.append(job_id)
+
+
+def runner(sent: Sent, fix_stale_seconds: float = 120.0) -> BatchRunner:
+    return BatchRunner("0f" * 8, "simulator", sent, lease_seconds=30.0, fix_stale_seconds=fix_stale_seconds)
+
+
+def copies(files: dict[str, Path], folder: Path, *names: str) -> list[Path]:
+    """Copies the test may move or delete (the shelf's files are shared)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [Path(shutil.copy(files[name], folder / f"batch-{name}{files[name].suffix}")) for name in names]
+
+
+def test_a_batch_whose_take_was_deleted_from_history_has_ended(files, settings) -> None:
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches, store, sent = Batches(settings.db_path), JobStore(settings.db_path), Sent()
+    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+    assert batch is not None and batch.status is BatchStatus.SENT and len(sent.job_ids) == 2
+
+    first, second = batch.job_ids
+    store.update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
+    store.delete(second)  # deleted from History before it ended
+
+    progress = batch_progress(batch, batch_jobs(store, batch))
+    assert (progress.ended, progress.total) == (2, 2)
+    assert not progress.under_way(batch)
+
+
+def test_any_failure_ends_as_a_plain_sentence_on_its_cell(files, settings, tmp_path) -> None:
+    tiny, ana, dance = copies(files, tmp_path / "mine", "tiny", "ana", "dance")
+    plan = plan_batch([tiny, ana], [dance], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    tiny.unlink()  # gone before the worker fixes it: a FileNotFoundError, not a MotionStudioError
+    batches, sent = Batches(settings.db_path), Sent()
+
+    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+
+    assert batch is not None and batch.status is BatchStatus.SENT
+    broken, fine = batch.cells
+    assert broken.job_id is None and broken.error == (
+        "The character image batch-tiny.png could not be fixed: the file is no longer there (it was moved or deleted)."
+    )
+    assert fine.job_id is not None and fine.error is None and sent.job_ids == [fine.job_id]
+    progress = batch_progress(batch, batch_jobs(JobStore(settings.db_path), batch))
+    assert (progress.ended, progress.recorded) == (1, 1)
+
+    again = plan_batch([ana], [dance], Orientation.IMAGE, DEFAULT_MODEL, PRICE, prompt="again")
+    dance.unlink()  # every cell fails: the batch says so, and why, in words
+    failed = run_batch(settings, batches.create(again).id, runner(Sent()))
+    assert failed is not None and failed.status is BatchStatus.FAILED
+    assert failed.error == (
+        "Nothing was sent. The motion video batch-dance.mp4 could not be fixed: "
+        "the file is no longer there (it was moved or deleted)."
+    )
+    assert "None" not in failed.error
+
+
+def test_a_fix_whose_worker_died_is_taken_over_and_never_ends_as_none(files, settings) -> None:
+    plan = plan_batch([files["tiny"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    runs = FixRuns(settings.db_path)
+    orphan, _ = runs.request("image", files["tiny"], None, 0.0, DEFAULT_MODEL)
+    runs.update(orphan.id, status=FixState.RUNNING)
+    with sqlite3.connect(settings.db_path) as db:  # its worker died a while ago: it went silent
+        db.execute("update fix_runs set updated_at = ? where id = ?", [now_iso(-60), orphan.id])
+    sent = Sent()
+
+    started = time.monotonic()
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(sent, fix_stale_seconds=5.0))
+
+    assert time.monotonic() - started < 60
+    assert batch is not None and batch.status is BatchStatus.SENT and batch.files_fixed == 1
+    assert runs.get(orphan.id).status is FixState.DONE  # type: ignore[union-attr]
+    assert [cell.error for cell in batch.cells] == [None] and len(sent.job_ids) == 1
+
+
+def test_the_sweep_takes_over_a_batch_whose_worker_died_and_sends_each_cell_once(files, settings) -> None:
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches, sent = Batches(settings.db_path), Sent()
+    batch = batches.create(plan)
+    assert orphaned_batches(settings.db_path, 60.0) == []  # just queued: its task is on its way
+    # A worker took it and died holding it: its lease ran out.
+    batches.update(batch.id, lease="dead-worker", due_at=now_iso(-1))
+    assert orphaned_batches(settings.db_path, 60.0) == [batch.id]
+
+    ended = run_batch(settings, batch.id, runner(sent))
+    again = run_batch(settings, batch.id, runner(sent))  # the same task delivered twice
+
+    assert ended is not None and ended.status is BatchStatus.SENT and ended.lease is None
+    assert again == ended and sorted(sent.job_ids) == sorted(ended.job_ids) and len(sent.job_ids) == 2
+    assert orphaned_batches(settings.db_path, 0.0) == []
+
+
+def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files, settings) -> None:
+    plan = plan_batch([files["ana"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batches = Batches(settings.db_path)
+
+    first = queue_batch(plan, settings, key="click-1")
+    double_click = queue_batch(plan, settings, key="click-1")
+    other_tab = batches.create(plan, key="click-of-another-tab")
+
+    assert double_click.id == other_tab.id == first.id
+    assert [b.id for b in batches.recent(10)] == [first.id]
+    # Once that batch has been sent, the same plan again is a new batch, on purpose.
+    batches.update(first.id, status=BatchStatus.SENT)
+    assert batches.create(plan, key="click-2").id != first.id
+
+
+def test_cli_wait_stops_when_what_is_left_can_never_be_followed_and_says_so(files, settings) -> None:
+    from io import StringIO
+
+    from lib.cli.batch import follow
+    from lib.cli.output import Out
+    from lib.novita.service import key_fingerprint
+    from lib.worker.heartbeat import WorkerBeat, Workers
+
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    # Recorded with a key this command line does not hold (a tab's typed key, a rotated server key).
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    assert batch is not None and batch.status is BatchStatus.SENT
+    first, second = batch.job_ids
+    JobStore(settings.db_path).update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
+    Workers(settings.db_path).beat(WorkerBeat.for_this_process(key_fingerprint(settings), 1))  # a worker runs
+
+    started = time.monotonic()
+    shown, why = follow(batch.id, Out(True, StringIO(), StringIO()), settings, wait_for_worker=60, wait_limit=60)
+
+    assert time.monotonic() - started < 10
+    assert why == f"Nothing more can come of waiting: job {second}: waiting for a worker with the key that made it."
+    assert (shown.done, shown.total) == (0, 2)
+
+
 # --- the command line, through a real worker ------------------------------------------------------
 
 
@@ -156,11 +309,16 @@ def test_cli_batch_fixes_first_then_every_cell_succeeds_and_the_zip_holds_each(f
     found = {job_id: store.get(job_id) for job_id in batch.job_ids}
     by_id = {k: v for k, v in found.items() if v is not None}
     assert batch_progress(batch, by_id).done == 2
-    with zipfile.ZipFile(BytesIO(batch_zip(batch, by_id))) as archive:
+    # The worker's sweep wrote the zip once every cell had ended; the page only finds it.
+    folder = zips_dir(worker_data)
+    wait_until(lambda: ready_zip(batch, by_id, folder) is not None, 30, "the worker to write the zip")
+    zipped = ready_zip(batch, by_id, folder)
+    assert zipped is not None and batch_zip(batch, by_id, folder) == zipped
+    with zipfile.ZipFile(zipped) as archive:
         names = archive.namelist()
     first = download_name(by_id[batch.job_ids[0]])
     assert names == [first, first.replace(".mp4", "_2.mp4")]  # same prompt, same minute: the second gets _2
-    assert compare_link(batch, by_id) == "/Compare?jobs=" + ",".join(batch.job_ids)
+    assert compare_link(batch, by_id) == batch.job_ids
 
 
 def test_cli_batch_asks_first_and_refuses_over_the_cap_or_too_many(files, worker_data) -> None:
@@ -188,6 +346,29 @@ def test_cli_batch_asks_first_and_refuses_over_the_cap_or_too_many(files, worker
     assert len(Batches(settings.db_path).recent(100)) == before  # nothing was recorded
 
 
+def test_cli_batch_copies_its_inputs_so_moving_the_originals_breaks_nothing(
+    files, worker_data, tmp_path, monkeypatch
+) -> None:
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    ana, dance = copies(files, tmp_path / "originals", "ana", "dance")
+    done = cli(worker_data, *batch_args(ana, video=dance, extra=("--prompt", "copied", "--yes", "--wait", "--json")))
+    assert done.returncode == 0, done.stderr
+    shutil.move(tmp_path / "originals", tmp_path / "moved")  # the person tidies up their folder
+
+    settings = load_settings(secrets={}, environ={"MOTION_STUDIO_DATA": str(worker_data)})
+    batch = Batches(settings.db_path).get(json.loads(done.stdout)["id"])
+    assert batch is not None
+    assert all(Path(path).parent == settings.inputs_dir and Path(path).exists() for path in batch.images + batch.videos)
+    assert (batch.characters, batch.motions) == (["batch-ana.png"], ["batch-dance.mp4"])
+    monkeypatch.setenv("MOTION_STUDIO_DATA", str(worker_data))
+    history = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/3_History.py")
+    history.run()
+    assert not history.exception, history.exception
+
+
 # --- the pages ------------------------------------------------------------------------------------
 
 
@@ -210,4 +391,119 @@ def test_history_shows_a_batch_as_one_group_and_the_batch_page_follows_it(files,
     page.run()
     assert not page.exception, page.exception
     assert "**Fixing files on the worker: 0 of 1 done.**" in [markdown.value for markdown in page.markdown]
-    assert [caption.value for caption in page.caption].count("Waiting for its fixes") == 2
+    grid = "".join(element.proto.body for element in page.get("html"))
+    assert grid.count(">Waiting for its fixes<") == 2
+    # Rows and columns go by the files' names, never by a content hash.
+    assert f">{files['ana'].name}<" in grid and f">{files['long'].name}<" in grid
+
+
+# --- workers killed mid-batch ---------------------------------------------------------------------
+
+
+def charges(data_dir: Path) -> int:
+    """How many tasks the demo simulator created, each a POST paid for (kept on disk across workers)."""
+    return len(list((data_dir / "simulator" / "charges").glob("[0-9a-f]*.json")))
+
+
+def killed_mid_batch(media: MediaShelf, tmp_path: Path, images: list[Path], videos: list[Path], when) -> None:
+    """Queue a batch, SIGKILL the worker once `when(batch, fix_runs)` holds, start a new one, and check
+    that every cell ends, succeeded, with exactly one POST."""
+    data_dir = tmp_path / "data"
+    env = {"SIMULATOR_PROCESSING_SECONDS": "0.5", "MOTION_STUDIO_STATIC_DIR": str(tmp_path / "static")}
+    settings = load_settings(secrets={}, environ=child_environment(data_dir, env))
+    plan = plan_batch(images, videos, Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batch = queue_batch(plan, settings, key="killed")
+    batches, runs, store = Batches(settings.db_path), FixRuns(settings.db_path), JobStore(settings.db_path)
+    worker = start_worker(data_dir, tmp_path / "worker-1.log", env)
+    try:
+        deadline = time.monotonic() + 120
+        while not when(batches.get(batch.id), runs):
+            assert time.monotonic() < deadline, "the moment to kill the worker never came"
+            time.sleep(0.005)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        stop(worker)
+    with worker_process(data_dir, tmp_path / "worker-2.log", env):
+
+        def ended() -> bool:
+            now = batches.get(batch.id)
+            return now is not None and not batch_progress(now, batch_jobs(store, now)).under_way(now)
+
+        wait_until(ended, 240, "every cell of the batch to end after the kill")
+    final = batches.get(batch.id)
+    assert final is not None and final.status is BatchStatus.SENT
+    jobs = batch_jobs(store, final)
+    assert len(jobs) == len(final.cells) == len(plan.cells)
+    assert {job.status for job in jobs.values()} == {JobStatus.SUCCEEDED}
+    assert len({job.task_id for job in jobs.values()}) == len(final.cells)
+    assert charges(data_dir) == len(final.cells)  # exactly one POST per cell
+
+
+def test_a_worker_killed_while_a_batch_fixes_is_taken_over_and_each_cell_is_paid_once(files, media, tmp_path) -> None:
+    slow = media.video("batch-slow.mp4", width=1280, height=720, seconds=12.0, fps=30)  # 12 s: trimmed to 10
+
+    def fixing(batch, runs: FixRuns) -> bool:
+        with sqlite3.connect(runs.db_path) as db:
+            return db.execute("select count(*) from fix_runs where status = 'running'").fetchone()[0] > 0
+
+    killed_mid_batch(media, tmp_path, [files["ana"], files["tiny"]], [files["dance"], slow], fixing)
+
+
+def test_a_worker_killed_while_a_batch_records_its_cells_leaves_each_cell_paid_once(files, media, tmp_path) -> None:
+    images = [media.image(f"batch-person-{n}.png", 480 + 8 * n, 640) for n in range(6)]
+    recorded_at_kill: list[int] = []
+
+    def recording(batch, runs: FixRuns) -> bool:
+        recorded = len(batch.job_ids)
+        if recorded > 0:
+            recorded_at_kill.append(recorded)
+            return True
+        return False
+
+    killed_mid_batch(media, tmp_path, images, [files["dance"]], recording)
+    assert recorded_at_kill[0] < len(images), "the kill came after every cell was recorded"
+
+
+def test_sending_the_batch_page_again_under_its_token_makes_one_batch(files, settings) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(files["ana"]): "Ana (library)"},
+        "batch_video": {str(files["dance"]): "dance.mp4"},
+    }
+    page.run()
+    assert not page.exception, page.exception
+    page.button(key="batch_send").click().run()
+    first = page.query_params["batch"]
+    # The same press again (a second click that arrives late, or a rerun): the batch made the first time.
+    del page.query_params["batch"]
+    page.run()
+    page.button(key="batch_send").click().run()
+
+    assert page.query_params["batch"] == first
+    batches = Batches(settings.db_path).recent(10)
+    assert [b.id for b in batches] == [first]
+    assert batches[0].characters == ["Ana (library)"]
+
+
+def test_a_result_that_is_gone_shows_what_is_missing_never_a_traceback(files, settings, tmp_path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    assert batch is not None
+    kept = Path(shutil.copy(files["dance"], tmp_path / "result.mp4"))
+    store = JobStore(settings.db_path)
+    for job_id, result in zip(batch.job_ids, [kept, tmp_path / "removed.mp4"], strict=True):
+        store.update(job_id, status=JobStatus.SUCCEEDED, result_path=str(result), finished_at=now_iso())
+
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.query_params["batch"] = batch.id
+    page.run()
+
+    assert not page.exception, page.exception
+    grid = "".join(element.proto.body for element in page.get("html"))
+    assert grid.count("<video ") == 1 and "/app/static/" in grid
+    assert "its video is missing from the data folder" in grid and ">Video missing<" in grid

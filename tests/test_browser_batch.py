@@ -1,16 +1,25 @@
 """A batch in a real browser, with a real worker and the simulator: a 2 x 1 batch shows its cost before
-anything is sent, both results arrive, and the zip it offers holds both."""
+anything is sent, both results arrive, and the zip it offers holds both. And a 10 x 10 batch of 20 MB
+results opens in a compact grid that fits a laptop screen without the app's memory growing."""
 
 from __future__ import annotations
 
+import os
 import re
+import time
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from lib.batches import Batches
+from lib.batches import Batches, BatchPlan, BatchStatus, PlannedCell, PlannedFile
+from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
+from lib.jobs.store import JobStore
+from lib.media.thumbnails import poster_for
+from lib.novita.rules import DEFAULT_MODEL, Orientation
+from tests.bigfiles_support import drop_zone, memory_mib, pid_listening_on
 from tests.browser_support import (
     ROOT,
     SCREENSHOTS,
@@ -21,6 +30,7 @@ from tests.browser_support import (
     wait_until_idle,
 )
 from tests.fixtures_media import MediaShelf
+from tests.worker_support import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -39,10 +49,13 @@ def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(
         page.set_default_timeout(30_000)
         page.goto(f"{app.url}/Batch")
         expect(main_area(page).get_by_role("heading", name="Batch", exact=True)).to_be_visible()
-        uploads = page.locator('input[type="file"]')
-        uploads.nth(0).set_input_files([str(path) for path in images])
+        # Upload's drop zones, one file after another: each lands in the batch under its own name.
+        for image in images:
+            drop_zone(page, 0).set_input_files(str(image))
+            expect(main_area(page).get_by_role("button", name=f"Remove {image.name}")).to_be_visible()
+        drop_zone(page, 1).set_input_files(str(video))
+        expect(main_area(page).get_by_role("button", name=f"Remove {video.name}")).to_be_visible()
         wait_until_idle(page)
-        uploads.nth(1).set_input_files(str(video))
         page.get_by_label("Prompt (for every job)").fill("dancing on a beach")
         page.keyboard.press("Tab")
 
@@ -57,6 +70,12 @@ def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(
         expect(main_area(page).get_by_text("2 of 2 done")).to_be_visible(timeout=60_000)
         expect(main_area(page).get_by_role("link", name=re.compile("Compare$"))).to_be_visible()
         readme_screenshot(page, "batch")
+        grid = main_area(page).locator(".batch-grid")
+        expect(grid.get_by_text(images[0].name)).to_be_visible()
+        expect(grid.locator("video")).to_have_count(2)
+        wait_until(lambda: list((data / "zips").glob("batch_*.zip")), 30, "the worker's zip")
+        page.reload()  # the page finds the zip the worker wrote once both jobs had ended
+        expect(main_area(page).get_by_text("2 of 2 done")).to_be_visible(timeout=60_000)
 
         with page.expect_download() as download_info:
             main_area(page).get_by_role("button", name=re.compile(r"Download 2 results \(zip\)$")).click()
@@ -67,3 +86,108 @@ def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(
             assert all(archive.getinfo(name).file_size > 1000 for name in names)
         assert len(names) == 2 and all(re.fullmatch(r"motion_\S+dancing-on-a-beach(_2)?\.mp4", n) for n in names), names
         context.close()
+
+
+RESULT_BYTES = 20 * 1024 * 1024
+SIDE = 10
+LAPTOP = {"width": 1400, "height": 900}
+MAX_GROWTH_MIB = 100
+
+
+def ten_by_ten_of_20_mb(media: MediaShelf, data: Path) -> str:
+    """A batch recorded as done: 100 succeeded jobs, each with its own 20 MB result (hard links of one
+    real MP4) and a poster; the batch's id."""
+    video = media.padded(media.video("batch-result.mp4", width=480, height=640, seconds=3.0), RESULT_BYTES)
+    image = media.image("batch-face.png", 480, 640)
+    results = data / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    names = [f"character-{n + 1}.png" for n in range(SIDE)], [f"motion-{n + 1}.mp4" for n in range(SIDE)]
+    plan = BatchPlan(
+        tuple(PlannedFile(str(image), "image", (), name=name) for name in names[0]),
+        tuple(PlannedFile(str(video), "video", (), 3.0, name) for name in names[1]),
+        tuple(
+            PlannedCell(row, col, str(image), str(video), 0.42, names[0][row], names[1][col])
+            for row in range(SIDE)
+            for col in range(SIDE)
+        ),
+        Orientation.IMAGE,
+        DEFAULT_MODEL,
+        0.14,
+        prompt="a 10 by 10",
+    )
+    db_path = data / "motion_studio.db"
+    batches, store = Batches(db_path), JobStore(db_path)
+    batch = batches.create(plan, key="ten-by-ten")
+    poster = poster_for(video)
+    for cell in plan.cells:
+        job_id = new_job_id()
+        result = results / f"{job_id}.mp4"
+        os.link(video, result)
+        now = now_iso()
+        store.add(
+            Job(
+                id=job_id,
+                content_hash=job_id,
+                status=JobStatus.SUCCEEDED,
+                character_orientation="image",
+                prompt="a 10 by 10",
+                image_path=str(image),
+                video_path=str(video),
+                result_path=str(result),
+                poster_path=str(poster) if poster else None,
+                output_seconds=3.0,
+                created_at=now,
+                updated_at=now,
+                finished_at=now,
+            )
+        )
+        batches.set_job(batch.id, cell.row, cell.col, job_id)
+    batches.update(batch.id, status=BatchStatus.SENT)
+    return batch.id
+
+
+def test_a_10_by_10_batch_of_20_mb_results_fits_a_laptop_screen_and_keeps_memory_flat(
+    browser: Browser, media: MediaShelf, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    batch_id = ten_by_ten_of_20_mb(media, data)
+    with streamlit_server(ROOT / "app.py", data, SCREENSHOTS.parent / "batch-10x10-streamlit.log", worker=False) as app:
+        pid = pid_listening_on(urlparse(app.url).port or 0)
+        context = browser.new_context(viewport=LAPTOP)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(app.url)
+        wait_until_idle(page)
+        before = memory_mib(pid, "VmRSS")
+
+        page.goto(f"{app.url}/Batch?batch={batch_id}")
+        expect(main_area(page).get_by_text("100 of 100 done")).to_be_visible(timeout=120_000)
+        grid = main_area(page).locator(".batch-grid")
+        started = time.monotonic()
+        # The first view copies each result into the static folder (by its content, so hashing it once).
+        expect(grid.locator("video")).to_have_count(SIDE * SIDE, timeout=180_000)
+        print(f"first view of the 10 x 10 grid: {time.monotonic() - started:.1f} s after its progress line")
+        for _ in range(3):  # refreshes, as a page that follows a batch makes
+            page.reload()
+            expect(grid.locator("video")).to_have_count(SIDE * SIDE)
+        wait_until_idle(page)
+        grown = memory_mib(pid, "VmRSS") - before
+        print(f"10 x 10 batch of 20 MB results: the app's RSS grew by {grown:.1f} MiB (before {before:.0f} MiB)")
+
+        # Rows and columns go by name; the whole grid fits the screen's width and height.
+        expect(grid.get_by_text("character-10.png")).to_be_visible()
+        expect(grid.get_by_text("motion-10.mp4")).to_be_visible()
+        box = grid.bounding_box()
+        assert box is not None and box["width"] <= LAPTOP["width"] and box["height"] <= LAPTOP["height"], box
+        page.screenshot(path=str(SCREENSHOTS / "batch-10x10.png"))
+
+        # A cell plays when clicked, from the static route.
+        first = grid.locator("video").first
+        assert (first.get_attribute("src") or "").startswith("/app/static/")
+        first.click()
+        page.wait_for_function(
+            "() => { const v = document.querySelector('.batch-grid video'); return !v.paused && v.readyState >= 2 }",
+            timeout=30_000,
+        )
+        context.close()
+    assert grown <= MAX_GROWTH_MIB

@@ -128,7 +128,7 @@ EXPECTED_BATCHES_SCHEMA = """CREATE TABLE "batches" (
    "error" TEXT,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
-)"""
+, "key" TEXT, "lease" TEXT, "due_at" TEXT, "public_base_url" TEXT, "content_hash" TEXT)"""
 EXPECTED_BATCH_CELLS_SCHEMA = """CREATE TABLE "batch_cells" (
    "batch_id" TEXT REFERENCES "batches"("id"),
    "row" INTEGER,
@@ -136,7 +136,7 @@ EXPECTED_BATCH_CELLS_SCHEMA = """CREATE TABLE "batch_cells" (
    "image_path" TEXT NOT NULL,
    "video_path" TEXT NOT NULL,
    "estimated_cost" REAL,
-   "job_id" TEXT,
+   "job_id" TEXT, "error" TEXT, "image_name" TEXT NOT NULL DEFAULT '', "video_name" TEXT NOT NULL DEFAULT '',
    PRIMARY KEY ("batch_id", "row", "col")
 )"""
 
@@ -191,6 +191,12 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         ("idx_batch_cells_job_id", ("job_id",), 0),
         ("sqlite_autoindex_batch_cells_1", ("batch_id", "row", "col"), 1),
     }
+    assert {(i.name, tuple(i.columns), i.unique) for i in db["batches"].indexes} == {
+        ("idx_batches_key", ("key",), 1),
+        ("idx_batches_content_hash_status", ("content_hash", "status"), 0),
+        ("idx_batches_status_due_at", ("status", "due_at"), 0),
+        ("sqlite_autoindex_batches_1", ("id",), 1),
+    }
     assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
     assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
         ("idx_prepared_inputs_created_at", ("created_at",)),
@@ -216,6 +222,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0007_library",
         "0008_fix_choices",
         "0009_batches",
+        "0011_durable_batches",
         "0012_billed_and_video_link",
         "0013_job_sends_and_hiding",
     ]
@@ -226,7 +233,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 11
+    assert db["_sqlite_migrations"].count == 12
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

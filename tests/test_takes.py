@@ -9,11 +9,11 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
-from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
+from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs, Variation
 from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
 from lib.jobs.models import now_iso
 from lib.novita import Orientation
-from lib.worker import Variation, queue_job
+from lib.worker import queue_job
 from lib.worker.heartbeat import WAITING_FOR_KEY
 
 PAIR = "pair-1"

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -68,3 +68,12 @@ def worker_process(
         yield worker
     finally:
         stop(worker)
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str) -> None:
+    """Wait for `condition` to hold, looking every 0.1 s; fail saying `what` did not come."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.1)

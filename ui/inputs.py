@@ -1,5 +1,6 @@
 """The drop zone and the link box for each of Upload's two inputs: what the user hands over becomes a file
-in the data folder, named in this session's state as `<kind>_path`.
+in the data folder, named in this session's state as `<kind>_path` (and what the person calls it, the
+file's own name or the link's last part, as `<kind>_name`).
 
 The drop zone is the ui/big_upload component, not `st.file_uploader`: Streamlit keeps every uploaded file
 whole in the server's memory (one 1 GB phone clip costs a gigabyte of RAM). The component sends the file in
@@ -86,6 +87,7 @@ def _receive(settings: Settings, kind: str, message: Any) -> bool:
         if not upload.complete:
             return False
         state[f"{kind}_path"] = str(upload.finish())
+        state[f"{kind}_name"] = upload.name
     except MotionStudioError as error:
         state[f"{kind}_partial"] = None
         state[f"{kind}_ack"] = {"id": _id_of(message), "error": str(error)}
@@ -139,6 +141,7 @@ def _take_link(settings: Settings, kind: str) -> None:
             progress=show,
         )
         state[f"{kind}_path"] = str(path)
+        state[f"{kind}_name"] = link.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or link
         state[f"{kind}_link_error"] = None
         if kind == "video":
             state.video_link = link if is_url(link) else None

@@ -1,110 +1,236 @@
-"""A confirmed batch on the worker: fix every file that needs it, in one pass, then queue each cell's job.
+"""A confirmed batch on the worker: fix every file that needs it, in one pass, then record and send each cell.
 
-Runs in a worker task, so a page or the command line never waits on ffmpeg. Delivered twice, it does no
-harm: fixes are joined by their content, and each cell's job has its own submission key, so a cell is
-recorded once however often this runs.
+Runs in a worker task, so a page or the command line never waits on ffmpeg. The worker holds the batch
+under a lease, renewed as it goes; the sweep (`orphaned_batches`) hands a batch whose lease ran out to
+another run, which picks up where the dead one stopped: a fix under way is joined (or started again
+once it went silent), each cell's job has its own submission key, so a cell is recorded once however
+often this runs, and a recorded job is sent once (its send claims it first). Whatever goes wrong ends
+as a sentence on the cells it touched, never as a batch left "fixing".
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from lib.batches import Batch, Batches, BatchStatus
+from lib.batches.store import Batch, BatchCell, Batches, BatchStatus
 from lib.config import Settings
 from lib.errors import MotionStudioError
-from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
+from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
+from lib.jobs.models import JobStatus, now_iso
 from lib.jobs.store import JobStore
-from lib.jobs.submit import record_job
+from lib.jobs.submit import Variation, record_job
 from lib.media import check_image, check_video
-from lib.novita.rules import Orientation, model_for
-from lib.novita.service import key_fingerprint, service_name
-from lib.worker import Variation
+from lib.novita.rules import Model, Orientation, model_for
 
 log = logging.getLogger(__name__)
 
-# How long a fix that another worker thread runs may take before the batch gives up on it.
-FIX_WAIT_SECONDS = 600.0
+# How often a run waiting on a fix that another thread runs looks at it again.
+FIX_LOOK_SECONDS = 0.2
 
 
-def run_batch(settings: Settings, batch_id: str, send: Callable[[str], None]) -> Batch | None:
-    """Fix the batch's files, record its cells' jobs and `send` each new one; the batch as it ended."""
+@dataclass(frozen=True)
+class BatchRunner:
+    """What running a batch needs from the worker that holds the key: the key's fingerprint and service
+    (recorded on each job), `send(job_id, public_base_url)` to queue a recorded job's send, how long a
+    lease lasts, and how long a fix may stay silent before it is taken for dead."""
+
+    key_fingerprint: str
+    service: str
+    send: Callable[[str, str | None], None]
+    lease_seconds: float
+    fix_stale_seconds: float = STALE_SECONDS
+
+
+class LeaseLost(Exception):
+    """Another run took the batch over (this one was too slow, or thought dead): this one steps back."""
+
+
+@dataclass(frozen=True)
+class _Holding:
+    batches: Batches
+    batch_id: str
+    lease: str
+    seconds: float
+
+    def renew(self) -> None:
+        held = self.batches.update(self.batch_id, expect={"lease": self.lease}, due_at=now_iso(self.seconds))
+        if held is None:
+            raise LeaseLost()
+
+
+def run_batch(settings: Settings, batch_id: str, runner: BatchRunner) -> Batch | None:
+    """Fix the batch's files, record its cells' jobs and send each; the batch as this run left it."""
     batches = Batches(settings.db_path)
     batch = batches.get(batch_id)
     if batch is None or batch.status is not BatchStatus.FIXING:
         return batch
-    model = model_for(batch.model)
+    if batch.lease is not None and (batch.due_at or "") > now_iso():
+        return batch  # another run holds it, and its lease still runs
+    lease = uuid.uuid4().hex
+    claimed = batches.update(
+        batch_id,
+        expect={"status": BatchStatus.FIXING, "lease": batch.lease},
+        lease=lease,
+        due_at=now_iso(runner.lease_seconds),
+    )
+    if claimed is None:
+        return batches.get(batch_id)
+    holding = _Holding(batches, batch_id, lease, runner.lease_seconds)
     try:
-        fixed = _fix_all(settings, batches, batch)
-    except MotionStudioError as error:
-        return batches.update(
-            batch_id, expect={"status": BatchStatus.FIXING}, status=BatchStatus.FAILED, error=str(error)
-        )
-    store = JobStore(settings.db_path)
-    for cell in batch.cells:
-        if cell.job_id:
-            continue
-        request = Variation(
-            image=fixed.get(cell.image_path, cell.image_path),
-            video=fixed.get(cell.video_path, cell.video_path),
-            character_orientation=Orientation(batch.character_orientation),
-            prompt=batch.prompt,
-            negative_prompt=batch.negative_prompt,
-            keep_original_sound=batch.keep_original_sound,
-            model=model,
-            key=f"batch:{batch_id}:{cell.row}:{cell.col}",
-        )
-        job, is_new = record_job(
+        fixed, failed = _fix_all(settings, holding, claimed, runner.fix_stale_seconds)
+        for cell in claimed.cells:
+            problem = failed.get(cell.image_path) or failed.get(cell.video_path)
+            if problem:
+                batches.set_error(batch_id, cell.row, cell.col, problem)
+            elif cell.error is None:
+                holding.renew()
+                _record(settings, batches, claimed, cell, fixed, runner)
+    except LeaseLost:
+        return batches.get(batch_id)
+    except Exception as error:  # the store itself failed, say: end the cells left, in words, and the batch
+        log.exception("batch %s stopped", batch_id)
+        for cell in claimed.cells:
+            batches.set_error(batch_id, cell.row, cell.col, f"This job was not sent: {_why(error)}.")
+    return _end(batches, batch_id, lease)
+
+
+def _record(
+    settings: Settings, batches: Batches, batch: Batch, cell: BatchCell, fixed: dict[str, str], runner: BatchRunner
+) -> None:
+    """Record the cell's job (or find it, recorded by a run before) and send it unless it was sent."""
+    request = Variation(
+        image=fixed.get(cell.image_path, cell.image_path),
+        video=fixed.get(cell.video_path, cell.video_path),
+        character_orientation=Orientation(batch.character_orientation),
+        prompt=batch.prompt,
+        negative_prompt=batch.negative_prompt,
+        keep_original_sound=batch.keep_original_sound,
+        model=model_for(batch.model),
+        key=f"batch:{batch.id}:{cell.row}:{cell.col}",
+    )
+    try:
+        job, _ = record_job(
             request,
-            store=store,
-            key_fingerprint=key_fingerprint(settings),
-            service=service_name(settings),
+            store=JobStore(settings.db_path),
+            key_fingerprint=runner.key_fingerprint,
+            service=runner.service,
             inputs_dir=settings.inputs_dir,
             submission_key=request.key,
         )
-        batches.set_job(batch_id, cell.row, cell.col, job.id)
-        if is_new:
-            send(job.id)
-    return batches.update(batch_id, expect={"status": BatchStatus.FIXING}, status=BatchStatus.SENT)
+    except Exception as error:
+        batches.set_error(batch.id, cell.row, cell.col, f"This job was not sent: {_why(error)}.")
+        return
+    batches.set_job(batch.id, cell.row, cell.col, job.id)
+    if job.status is JobStatus.SUBMITTING and job.lease is None:
+        runner.send(
+            job.id, batch.public_base_url
+        )  # new, or recorded by a run that died before sending: the send claims it once
 
 
-def _fix_all(settings: Settings, batches: Batches, batch: Batch) -> dict[str, str]:
-    """Each file that breaks a rule -> its fixed copy; the batch's count of fixed files moves as they end."""
+def _end(batches: Batches, batch_id: str, lease: str) -> Batch | None:
+    """Every cell has its job or its error: the batch is sent, or failed when no cell has a job."""
+    batch = batches.get(batch_id)
+    if batch is None:
+        return None
+    if batch.job_ids:
+        ended = batches.update(batch_id, expect={"lease": lease}, status=BatchStatus.SENT, lease=None, due_at=None)
+    else:
+        first = next((cell.error for cell in batch.cells if cell.error), None)
+        ended = batches.update(
+            batch_id,
+            expect={"lease": lease},
+            status=BatchStatus.FAILED,
+            error=f"Nothing was sent. {first}" if first else "Nothing was sent.",
+            lease=None,
+            due_at=None,
+        )
+    return ended or batches.get(batch_id)
+
+
+def _fix_all(
+    settings: Settings, holding: _Holding, batch: Batch, stale_seconds: float
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(each file that broke a rule -> its fixed copy, each file that could not be fixed -> why, in words);
+    the batch's count of fixed files moves as they end."""
     model = model_for(batch.model)
-    orientation = batch.character_orientation
-    to_fix = [("image", path) for path in batch.images if not check_image(path, model).ok]
-    to_fix += [
-        ("video", path)
-        for path in batch.videos
-        if not check_video(path, orientation, batch.keep_original_sound, model).ok
-    ]
+    names = {cell.image_path: cell.character for cell in batch.cells}
+    names.update({cell.video_path: cell.motion for cell in batch.cells})
     runs = FixRuns(settings.db_path)
     fixed: dict[str, str] = {}
-    for done, (kind, path) in enumerate(to_fix, start=1):
-        run, _ = runs.request(kind, path, orientation if kind == "video" else None, 0.0, model)
+    failed: dict[str, str] = {}
+    done = 0
+    for kind, path in [("image", path) for path in batch.images] + [("video", path) for path in batch.videos]:
+        holding.renew()
+        what = f"The {'character image' if kind == 'image' else 'motion video'} {names[path]}"
+        try:
+            if _passes(kind, path, batch, model):
+                continue
+            run = _fixed(settings, runs, holding, kind, path, batch.character_orientation, model, stale_seconds)
+        except LeaseLost:
+            raise
+        except Exception as error:
+            failed[path] = f"{what} could not be fixed: {_why(error)}."
+            continue
+        if run is None:
+            failed[path] = f"{what} could not be fixed: its fix was removed before it ended."
+        elif run.status is FixState.DONE and run.result_path:
+            fixed[path] = run.result_path
+            done += 1
+            holding.batches.update(batch.id, expect={"lease": holding.lease}, files_fixed=done)
+        elif run.status is FixState.STOPPED:
+            failed[path] = f"{what} could not be fixed: its fix was stopped."
+        else:
+            failed[path] = f"{what} could not be fixed: {run.error or 'the fix ended without saying why'}."
+    return fixed, failed
+
+
+def _passes(kind: str, path: str, batch: Batch, model: Model) -> bool:
+    if not Path(path).exists():
+        raise FileNotFoundError(path)
+    if kind == "image":
+        return check_image(path, model).ok
+    return check_video(path, batch.character_orientation, batch.keep_original_sound, model).ok
+
+
+def _fixed(
+    settings: Settings,
+    runs: FixRuns,
+    holding: _Holding,
+    kind: str,
+    path: str,
+    orientation: str,
+    model: Model,
+    stale_seconds: float,
+) -> FixRun | None:
+    """The file's fix run once it ended (None if it was removed meanwhile): run here, or joined when
+    another thread runs it; a run that went silent (its worker died) is started again."""
+    while True:
+        run, _ = runs.request(
+            kind, path, orientation if kind == "video" else None, 0.0, model, stale_seconds=stale_seconds
+        )
         if run.status is FixState.WAITING:
             run_fix(runs, run.id, settings.inputs_dir / "fixed")
-        ended = _ended(runs, run.id)
-        if ended is None or ended.status is not FixState.DONE or not ended.result_path:
-            raise BatchFixFailed(f"{Path(path).name}: {ended.error if ended else 'the fix was removed'}")
-        fixed[path] = ended.result_path
-        batches.update(batch.id, files_fixed=done)
-    return fixed
+        while True:
+            now = runs.get(run.id)
+            if now is None:
+                return None
+            if not now.status.active:
+                return now
+            if now.updated_at < now_iso(-stale_seconds):
+                break  # its worker died: ask for it again, which starts it again
+            holding.renew()
+            time.sleep(FIX_LOOK_SECONDS)
 
 
-def _ended(runs: FixRuns, run_id: str) -> FixRun | None:
-    """The run once it ends: another thread may be running the same fix for someone else."""
-    deadline = time.monotonic() + FIX_WAIT_SECONDS
-    while True:
-        run = runs.get(run_id)
-        if run is None or not run.status.active or time.monotonic() > deadline:
-            return run
-        time.sleep(0.2)
-
-
-class BatchFixFailed(MotionStudioError):
-    """A file of the batch could not be fixed; nothing of the batch was sent."""
-
-    user_message = "Nothing was sent: a file of the batch could not be fixed."
+def _why(error: Exception) -> str:
+    """An exception as the end of a sentence a person can act on."""
+    if isinstance(error, MotionStudioError):
+        return str(error).rstrip(".")
+    if isinstance(error, FileNotFoundError):
+        return "the file is no longer there (it was moved or deleted)"
+    return f"something went wrong on the worker ({type(error).__name__})"

@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --wait, give up after this long without a running worker (default 60)",
     )
+    batch.add_argument(
+        "--wait-limit",
+        type=_seconds,
+        default=4 * 3600.0,
+        metavar="SECONDS",
+        help="with --wait, stop waiting after this long and say what is still open (default 4 hours)",
+    )
+    batch.add_argument(
+        "--key",
+        metavar="TEXT",
+        help="name this sending: the same command again with the same key makes no second batch",
+    )
 
     listing = _command(parsers, "list", "history:list_jobs", "the most recent jobs, newest first", settings=True)
     listing.add_argument("--limit", type=_positive, default=20, metavar="N", help="at most N jobs (default 20)")

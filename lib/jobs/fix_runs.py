@@ -96,12 +96,13 @@ class FixRuns(Database):
         model: Model = DEFAULT_MODEL,
         fit: Fit = Fit.SOLID,
         short_clip: ShortClip = ShortClip.LOOP,
+        stale_seconds: float = STALE_SECONDS,
     ) -> tuple[FixRun, bool]:
         """The fix run for this file and these choices (start, fit, how a short clip is lengthened), for
         `model`'s rules: (the run, whether the caller should queue it).
 
         A run under way, or one that finished with its file still there, is joined; one that failed,
-        was stopped or went silent starts again.
+        was stopped or went silent for `stale_seconds` starts again.
         """
         parts: dict[str, Any] = {
             "kind": kind,
@@ -122,7 +123,7 @@ class FixRuns(Database):
             rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
             if rows:
                 run = FixRun.from_row(rows[0])
-                alive = run.status.active and run.updated_at > now_iso(-STALE_SECONDS)
+                alive = run.status.active and run.updated_at > now_iso(-stale_seconds)
                 if alive or (run.status is FixState.DONE and Path(run.result_path or "").exists()):
                     return run, False
             row = {

@@ -238,6 +238,28 @@ def _batches(db: sqlite_utils.Database) -> None:
     db.table("batch_cells").create_index(["job_id"])
 
 
+@migrations(name="0011_durable_batches")
+def _durable_batches(db: sqlite_utils.Database) -> None:
+    """Batches a worker holds under a lease (as jobs are), so the sweep takes over one a dead worker left;
+    the key a batch was created under and what it asks for, so a double click or a second tab makes one
+    batch; the public address its cells are
+    sent with, so a batch taken over still has it; each cell's failure in words; and the names the person
+    knows each cell's two files by."""
+    batches = db.table("batches")
+    batches.add_column("key", str)
+    batches.add_column("lease", str)
+    batches.add_column("due_at", str)
+    batches.add_column("public_base_url", str)
+    batches.add_column("content_hash", str)
+    batches.create_index(["key"], unique=True)
+    batches.create_index(["content_hash", "status"])
+    batches.create_index(["status", "due_at"])
+    cells = db.table("batch_cells")
+    cells.add_column("error", str)
+    cells.add_column("image_name", str, not_null_default="")
+    cells.add_column("video_name", str, not_null_default="")
+
+
 @migrations(name="0012_billed_and_video_link")
 def _billed_and_video_link(db: sqlite_utils.Database) -> None:
     """`billed`: Novita reported the task succeeded, so it charged for it, whatever failed after (a download,

@@ -67,6 +67,20 @@ class JobRequest:
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Variation(JobRequest):
+    """One of several takes of the same request asked for on purpose (Variations on Generate), each paid.
+
+    Its hash carries its submission key, so the job in flight with the same settings does not absorb it;
+    the key itself still makes a double click one job per variation.
+    """
+
+    key: str = ""
+
+    def content_hash(self) -> str:
+        return hashlib.sha256((super().content_hash() + self.key).encode()).hexdigest()
+
+
 def record_job(
     request: JobRequest,
     *,

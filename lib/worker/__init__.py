@@ -6,8 +6,6 @@ run = queue_fix(settings, "video", "dance.mov", orientation="image")
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from lib.batches import Batch, Batches, BatchPlan
@@ -54,20 +52,6 @@ def queue_job(
     return job
 
 
-@dataclass(frozen=True)
-class Variation(JobRequest):
-    """One of several takes of the same request asked for on purpose (Variations on Generate), each paid.
-
-    Its hash carries its submission key, so the job in flight with the same settings does not absorb it;
-    the key itself still makes a double click one job per variation.
-    """
-
-    key: str = ""
-
-    def content_hash(self) -> str:
-        return hashlib.sha256((super().content_hash() + self.key).encode()).hexdigest()
-
-
 def queue_fix(
     settings: Settings,
     kind: str,
@@ -85,17 +69,19 @@ def queue_fix(
     return run
 
 
-def queue_batch(plan: BatchPlan, settings: Settings, *, public_base_url: str | None = None) -> Batch:
+def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_url: str | None = None) -> Batch:
     """Record a confirmed batch and queue it: a worker fixes its files, then queues a job per cell.
 
-    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
-    motion video.
+    `key` names this sending (a click's token): asked again under the same key (a double click, a rerun),
+    the batch made the first time comes back and nothing more is queued. Raises
+    `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
     """
     for video in plan.videos:
         refusal = missing_link(settings, video.path, public_base_url)
         if refusal is not None:
             raise refusal
-    batch = Batches(settings.db_path).create(plan)
+    batch = Batches(settings.db_path).create(plan, key=key, public_base_url=public_base_url)
+    # Queued again under the same key it does no harm: a run finds the batch held, or done.
     queue_for(settings).tasks.batch(batch.id, public_base_url)
     return batch
 
@@ -119,7 +105,6 @@ def followers(settings: Settings) -> Followers:
 
 __all__ = [
     "START_COMMAND",
-    "Variation",
     "follow_now",
     "followers",
     "live_workers",

@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from huey import Huey, crontab
 
+from lib.batches.running import BatchRunner, run_batch
+from lib.batches.sweep import orphaned_batches, zip_ended_batches
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
-from lib.jobs.fix_runs import FixRuns, run_fix
+from lib.jobs.fix_runs import STALE_SECONDS, FixRuns, run_fix
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
 from lib.jobs.models import JobStatus
 from lib.jobs.store import JobStore
@@ -148,6 +150,9 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             send(job_id)
         for following in looks:
             look_at(following.job_id, following.lease)
+        for batch_id in orphaned_batches(settings.db_path, timing.max_interval):
+            batch(batch_id)
+        zip_ended_batches(settings.db_path, settings.data_dir)
 
     @huey.task(name="run_fix")
     def fix(run_id: str) -> None:
@@ -155,15 +160,26 @@ def register(huey: Huey, settings: Settings) -> Tasks:
 
     @huey.task(name="run_batch")
     def batch(batch_id: str, public_base_url: str | None = None) -> None:
-        from lib.batches.running import run_batch  # the batch module imports lib.worker, which imports this
-
-        run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
+        # The batch keeps the address it was sent with; a task queued before batches kept it carries it.
+        run_batch(settings, batch_id, batch_runner(settings, lambda job_id, url: send(job_id, url or public_base_url)))
 
     @huey.periodic_task(crontab(minute="17"), name="clean_up")
     def clean_up_hourly() -> None:
         clean_up(settings)
 
     return Tasks(send, look_at, sweep_jobs, fix, batch, clean_up_hourly)
+
+
+def batch_runner(settings: Settings, send: Callable[[str, str | None], None]) -> BatchRunner:
+    """What running a batch needs from this worker; `send(job_id, public_base_url)` queues a job's send."""
+    timing = timing_for(settings)
+    return BatchRunner(
+        key_fingerprint(settings),
+        service_name(settings),
+        send,
+        lease_seconds=timing.submit_lease,
+        fix_stale_seconds=STALE_SECONDS * timing.min_interval / DEFAULT_TIMING.min_interval,
+    )
 
 
 def worker_hosting(settings: Settings, public_base_url: str | None) -> Hosting:
