@@ -23,7 +23,7 @@ from lib.history.gallery import (
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.novita.balance import SPEND_DAYS, live_spend
 from lib.novita.rules import Orientation, model_for
-from lib.novita.service import key_fingerprint
+from lib.worker.wiring import key_fingerprint
 from ui.batch import batch_group, under_way
 from ui.common import job_outcome, page, status_badge, when
 

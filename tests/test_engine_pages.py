@@ -8,8 +8,8 @@ import threading
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR
-from lib.novita.service import key_fingerprint
 from lib.worker.heartbeat import WorkerBeat, Workers
+from lib.worker.wiring import key_fingerprint
 from tests.conftest import TEST_API_KEY
 from ui.common import SESSION_API_KEY
 

@@ -29,6 +29,7 @@ from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, live_workers
+from lib.worker.takes import typed_key
 from lib.worker.tasks import follow_for
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
@@ -86,7 +87,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
 
 def session_key_in_use(settings: Settings) -> bool:
     """The key is one typed into this browser session, which no worker holds."""
-    return bool(settings.api_key) and settings.api_key != configured_settings().api_key
+    return typed_key(settings, configured_settings().api_key) is not None
 
 
 @st.fragment(run_every=5.0)

@@ -16,11 +16,10 @@ from lib.batches import Batch, Batches, BatchStatus
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
-from lib.jobs.store import JobStore
-from lib.jobs.submit import record_job
+from lib.jobs.models import Job
+from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_video
 from lib.novita.rules import Orientation, model_for
-from lib.novita.service import key_fingerprint, service_name
 from lib.worker import Variation
 
 log = logging.getLogger(__name__)
@@ -29,8 +28,14 @@ log = logging.getLogger(__name__)
 FIX_WAIT_SECONDS = 600.0
 
 
-def run_batch(settings: Settings, batch_id: str, send: Callable[[str], None]) -> Batch | None:
-    """Fix the batch's files, record its cells' jobs and `send` each new one; the batch as it ended."""
+def run_batch(
+    settings: Settings,
+    batch_id: str,
+    record: Callable[[JobRequest, str], tuple[Job, bool]],
+    send: Callable[[str], None],
+) -> Batch | None:
+    """Fix the batch's files, `record` its cells' jobs (under a submission key) and `send` each new one;
+    the batch as it ended. The engine hands down both, so the batch needs no key of its own."""
     batches = Batches(settings.db_path)
     batch = batches.get(batch_id)
     if batch is None or batch.status is not BatchStatus.FIXING:
@@ -42,7 +47,6 @@ def run_batch(settings: Settings, batch_id: str, send: Callable[[str], None]) ->
         return batches.update(
             batch_id, expect={"status": BatchStatus.FIXING}, status=BatchStatus.FAILED, error=str(error)
         )
-    store = JobStore(settings.db_path)
     for cell in batch.cells:
         if cell.job_id:
             continue
@@ -56,14 +60,7 @@ def run_batch(settings: Settings, batch_id: str, send: Callable[[str], None]) ->
             model=model,
             key=f"batch:{batch_id}:{cell.row}:{cell.col}",
         )
-        job, is_new = record_job(
-            request,
-            store=store,
-            key_fingerprint=key_fingerprint(settings),
-            service=service_name(settings),
-            inputs_dir=settings.inputs_dir,
-            submission_key=request.key,
-        )
+        job, is_new = record(request, request.key)
         batches.set_job(batch_id, cell.row, cell.col, job.id)
         if is_new:
             send(job.id)

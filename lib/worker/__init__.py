@@ -1,5 +1,6 @@
-"""The worker and what pages and the command line ask of it: queue a job, queue a fix, is a worker alive.
+"""The engine and what pages and the command line ask of it: submit a job, queue a fix, is a worker alive.
 
+job = submit(JobRequest(image, video, Orientation.IMAGE), settings, session_key=typed_key_or_none)
 job = queue_job(JobRequest(image, video, Orientation.IMAGE, prompt="on a beach"), settings)
 run = queue_fix(settings, "video", "dance.mov", orientation="image")
 """
@@ -14,15 +15,15 @@ from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
 from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
-from lib.jobs.store import JobStore
-from lib.jobs.submit import JobRequest, record_job
+from lib.jobs.submit import JobRequest
 from lib.media.fix_plan import ShortClip
 from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
-from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
 from lib.worker.heartbeat import WorkerBeat, Workers
 from lib.worker.queue import queue_for
+from lib.worker.sending import submit
+from lib.worker.wiring import key_fingerprint, record
 
 START_COMMAND = "python -m lib.worker"
 
@@ -32,24 +33,10 @@ def queue_job(
 ) -> Job:
     """Record a job made with the deployment's own key and queue its send: the job, new or the one in flight.
 
-    `public_base_url` is where the service fetches a hosted motion video, when this session set one.
-    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
-    motion video (no public address, no bucket).
+    `submit` without a session key; kept as a name outside scripts use. Raises
+    `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
     """
-    refusal = missing_link(settings, request.video, public_base_url)
-    if refusal is not None:
-        raise refusal
-    job, is_new = record_job(
-        request,
-        store=JobStore(settings.db_path),
-        key_fingerprint=key_fingerprint(settings),
-        service=service_name(settings),
-        inputs_dir=settings.inputs_dir,
-        submission_key=submission_key,
-    )
-    if is_new:
-        queue_for(settings).tasks.send(job.id, public_base_url)
-    return job
+    return submit(request, settings, public_base_url=public_base_url, submission_key=submission_key)
 
 
 @dataclass(frozen=True)
@@ -103,4 +90,4 @@ def live_workers(settings: Settings) -> list[WorkerBeat]:
     return Workers(settings.db_path).alive(key_fingerprint(settings))
 
 
-__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_batch", "queue_fix", "queue_job"]
+__all__ = ["START_COMMAND", "Variation", "live_workers", "queue_batch", "queue_fix", "queue_job", "record", "submit"]

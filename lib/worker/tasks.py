@@ -26,7 +26,7 @@ from lib.jobs.submit import send_job
 from lib.novita.billing import cost_over_balance
 from lib.novita.client import NovitaClient
 from lib.novita.rules import model_for
-from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
+from lib.worker.wiring import client_for, embedded_simulator, key_fingerprint, record, service_name
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,12 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     def batch(batch_id: str, public_base_url: str | None = None) -> None:
         from lib.batches.running import run_batch  # the batch module imports lib.worker, which imports this
 
-        run_batch(settings, batch_id, lambda job_id: send(job_id, public_base_url))
+        run_batch(
+            settings,
+            batch_id,
+            lambda request, key: record(request, settings, submission_key=key),
+            lambda job_id: send(job_id, public_base_url),
+        )
 
     return Tasks(send, look_at, sweep_jobs, fix, batch)
 
