@@ -234,7 +234,9 @@ with form_column:
         makes them once; the same request while one is in flight is that one."""
         state.submit_error = state.take_note = None
         save_draft_keeping_token()
-        refusal = balance_refusal(cost * count, settings.demo_mode, lambda: live_balance(settings).usd)
+        refusal = balance_refusal(
+            cost * count, settings.demo_mode, lambda: live_balance(settings.api_key, settings.api_base_url).usd
+        )
         if refusal is not None:
             state.submit_error = str(refusal)
             return
@@ -309,7 +311,7 @@ if takes:
     take_list()
 
 if not settings.demo_mode:
-    reading = live_balance(settings)
+    reading = live_balance(settings.api_key, settings.api_base_url)
     if reading.usd is not None:
         balance_slot.metric("Balance", f"${reading.usd:,.2f}")
     else:

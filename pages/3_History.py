@@ -294,7 +294,7 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
 
 
 with st.expander("Spending: estimates and what Novita billed", icon=":material/payments:"):
-    billed = None if settings.demo_mode else live_spend(settings)
+    billed = None if settings.demo_mode else live_spend(settings.api_key, settings.api_base_url)
     mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
     rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
     if settings.demo_mode:

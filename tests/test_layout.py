@@ -13,6 +13,7 @@ from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
 from lib.jobs import GalleryQuery, JobStatus
 from lib.jobs.prepared import pair_id, prepare_pair
 from lib.novita.rules import aspect_ok
+from scripts.module_lines import too_long
 from tests.test_store import a_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +120,12 @@ def test_changing_a_filter_goes_back_to_the_first_page() -> None:
     assert first_page_if_filtered(GalleryQuery(search="city", page=3), shown.filters).page == 0
     moved = GalleryQuery(statuses=(JobStatus.FAILED,), search="beach", page=3)
     assert first_page_if_filtered(moved, shown.filters).page == 0
+
+
+def test_the_module_size_gate_names_a_module_over_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "lib" / "small.py").write_text("x = 1\n" * 350)
+    (tmp_path / "pages" / "big.py").write_text("x = 1\n" * 351)
+    assert too_long(tmp_path) == [("pages/big.py", 351)]

@@ -21,7 +21,7 @@ from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_prompts, check_video
 from lib.novita.rules import Orientation, model_for
-from lib.worker import START_COMMAND, live_workers, queue_job
+from lib.worker import START_COMMAND, live_workers, sending
 
 NO_WORKER = f"No worker is running: start it with {START_COMMAND}. The job waits in the queue until one runs."
 # The store is a local file: a look costs a millisecond, so --wait can afford to look often.
@@ -55,7 +55,7 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         keep_original_sound=keep_sound,
         model=model,
     )
-    job = queue_job(request, settings, public_base_url=settings.public_base_url)
+    job = sending.submit(request, settings, public_base_url=settings.public_base_url)
     if not live_workers(settings):
         out.note(NO_WORKER)
     if not args.wait:
