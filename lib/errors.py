@@ -73,6 +73,18 @@ class BalanceTooLow(ServiceError):
     user_message = "Your Novita balance is too low for this video. Top up your Novita account, then submit again."
 
 
+class CostOverBalance(BalanceTooLow):
+    """The job would cost more than the account holds: stopped before it was sent, nothing charged."""
+
+    def __init__(self, cost_usd: float, balance_usd: float) -> None:
+        self.cost_usd, self.balance_usd = cost_usd, balance_usd
+        self.user_message = (
+            f"This job would cost about ${cost_usd:,.2f} and your Novita balance is ${balance_usd:,.2f}: "
+            "top up, then generate again."
+        )
+        super().__init__(reason="BILLING_BALANCE_NOT_ENOUGH")
+
+
 class RateLimited(ServiceError):
     """Too many requests per minute for this account."""
 
@@ -176,6 +188,50 @@ class LinkTooSlow(LinkUnusable):
     user_message = "The link took too long to download. Try again later, or upload the file instead."
 
 
+class NotPassing(InputRefused):
+    """A file that breaks a rule is not saved: the library holds only files that can be used as they are."""
+
+    user_message = "The library keeps only files that pass every rule: fix this one first, then save it."
+
+
+class UploadTooLarge(InputRefused):
+    """The file is larger than the uploader takes."""
+
+    user_message = "This file is larger than 2 GB, the most the uploader takes. Shorten or compress it first."
+
+
+class UploadBroken(InputRefused):
+    """The pieces of an upload did not arrive in order (the page was reloaded, or the connection dropped)."""
+
+    user_message = "The upload was interrupted. Drop the file again."
+
+
+class BatchTooLarge(InputRefused):
+    """More characters or motion videos in one batch than a batch holds (`max_side` of each)."""
+
+    def __init__(self, max_side: int, detail: str = "") -> None:
+        self.user_message = f"A batch holds at most {max_side} characters and {max_side} motion videos."
+        super().__init__(detail)
+
+
+class BatchEmpty(InputRefused):
+    """A batch needs at least one character image and one motion video."""
+
+    user_message = "A batch needs at least one character image and one motion video."
+
+
+class BatchOverCap(InputRefused):
+    """The estimated cost is above the spending cap the user set: nothing is sent."""
+
+    user_message = "Nothing was sent: the batch would cost more than your spending cap."
+
+
+class BatchInputUnusable(InputRefused):
+    """A file that cannot be read cannot be fixed either; the batch is refused before anything is sent."""
+
+    user_message = "Nothing was sent: a file in the batch cannot be read, so it cannot be fixed."
+
+
 # Results -----------------------------------------------------------------------------------------
 
 
@@ -202,6 +258,17 @@ class HostingError(MotionStudioError):
     user_message = (
         "Novita fetches the motion video from a web link, and this computer is not reachable from the internet. "
         "Paste a public link to the video, or set PUBLIC_BASE_URL to this app's public address."
+    )
+
+
+class NoPublicLink(HostingError):
+    """A local motion video, and no public address or bucket through which Novita could fetch it."""
+
+    user_message = (
+        "Novita fetches the motion video from a web link, and nothing is set up to give it one. "
+        "Set PUBLIC_BASE_URL to this app's public address (a tunnel such as cloudflared or ngrok gives one), "
+        "or S3_BUCKET with its keys to host videos in object storage; or paste a public link to the video "
+        "on Upload. Nothing was recorded or sent."
     )
 
 
@@ -242,3 +309,21 @@ class SettingInvalid(MotionStudioError):
     """A setting (environment or `.streamlit/secrets.toml`) has a value the app cannot use."""
 
     user_message = "A setting of Motion Studio has a value it cannot use. Correct it, then restart the app."
+
+
+class FixStopped(MotionStudioError):
+    """Someone pressed Stop while the fix ran."""
+
+    user_message = "The fix was stopped. The file is as it was; press Fix it to start again."
+
+
+class NotInLibrary(MotionStudioError):
+    """The item was removed, perhaps by a teammate in another tab."""
+
+    user_message = "That item is no longer in the library."
+
+
+class BatchFixFailed(MotionStudioError):
+    """A file of the batch could not be fixed; nothing of the batch was sent."""
+
+    user_message = "Nothing was sent: a file of the batch could not be fixed."

@@ -16,15 +16,14 @@ import pytest
 from lib.batches import (
     MAX_SIDE,
     Batches,
-    BatchOverCap,
     BatchStatus,
-    BatchTooLarge,
     batch_progress,
     batch_zip,
     compare_link,
     plan_batch,
 )
 from lib.config import load_settings
+from lib.errors import BatchOverCap, BatchTooLarge
 from lib.history.gallery import download_name
 from lib.jobs.store import JobStore
 from lib.media import check_image

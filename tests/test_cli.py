@@ -262,8 +262,15 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job_queued(files, data_dir, tmp_pat
     assert [job["status"] for job in answer(cli(data_dir, "list", "--json"))] == ["submitting"]
 
 
-def test_list_offers_the_stores_status_words() -> None:
+def test_list_offers_the_stores_status_words_without_loading_the_store() -> None:
     assert tuple(status.value for status in JobStatus) == STATUS_WORDS
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, lib.cli.main; print('sqlite_utils' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"  # `check` and `fix` do not pay for the store
 
 
 def test_unknown_ids_bad_usage_and_bad_settings(data_dir, tmp_path) -> None:

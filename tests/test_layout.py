@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import threading
 from pathlib import Path
 
 import pytest
 
+import lib.errors
 from lib.files.atomic import atomic_write, new_file
 from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
 from lib.jobs import GalleryQuery, JobStatus
@@ -129,3 +131,15 @@ def test_the_module_size_gate_names_a_module_over_the_limit(tmp_path: Path) -> N
     (tmp_path / "lib" / "small.py").write_text("x = 1\n" * 350)
     (tmp_path / "pages" / "big.py").write_text("x = 1\n" * 351)
     assert too_long(tmp_path) == [("pages/big.py", 351)]
+
+
+def test_every_user_facing_error_lives_in_lib_errors() -> None:
+    for module in sorted((ROOT / "lib").rglob("*.py")):
+        importlib.import_module(".".join(module.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
+    found: list[type] = []
+    waiting = [lib.errors.MotionStudioError]
+    while waiting:
+        for error in waiting.pop().__subclasses__():
+            found.append(error)
+            waiting.append(error)
+    assert [f"{e.__module__}.{e.__name__}" for e in found if e.__module__ != "lib.errors"] == []

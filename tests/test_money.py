@@ -15,11 +15,11 @@ from streamlit.testing.v1 import AppTest
 
 from lib import errors
 from lib.config import APP_DIR, Settings, load_settings
+from lib.errors import NoPublicLink
 from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
 from lib.novita import NovitaClient, Orientation
 from lib.novita.billing import spend_by_day
-from lib.setup_check import NoPublicLink
 from lib.simulator.billing import Charge, Ledger
 from lib.worker import queue_job
 from lib.worker.queue import queue_for

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from lib.files.chunked import GB, PartialUpload, UploadBroken, UploadTooLarge, parse_piece
+from lib.errors import UploadBroken, UploadTooLarge
+from lib.files.chunked import GB, PartialUpload, parse_piece
 from lib.files.uploads import MAX_DOWNLOAD_BYTES, fetch_link
 from tests.make_media import make_video
 

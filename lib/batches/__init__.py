@@ -19,7 +19,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from lib.errors import InputRefused
+from lib.errors import BatchEmpty, BatchInputUnusable, BatchOverCap, BatchTooLarge
 from lib.history.compare import MAX_PICKS, MIN_PICKS
 from lib.history.export import job_folders
 from lib.history.gallery import estimate_cost
@@ -30,30 +30,6 @@ from lib.media.preflight import Code, Report
 from lib.novita.rules import Model, Orientation
 
 MAX_SIDE = 10
-
-
-class BatchTooLarge(InputRefused):
-    """More than 10 characters or 10 motion videos in one batch."""
-
-    user_message = f"A batch holds at most {MAX_SIDE} characters and {MAX_SIDE} motion videos."
-
-
-class BatchEmpty(InputRefused):
-    """A batch needs at least one character image and one motion video."""
-
-    user_message = "A batch needs at least one character image and one motion video."
-
-
-class BatchOverCap(InputRefused):
-    """The estimated cost is above the spending cap the user set: nothing is sent."""
-
-    user_message = "Nothing was sent: the batch would cost more than your spending cap."
-
-
-class BatchInputUnusable(InputRefused):
-    """A file that cannot be read cannot be fixed either; the batch is refused before anything is sent."""
-
-    user_message = "Nothing was sent: a file in the batch cannot be read, so it cannot be fixed."
 
 
 class BatchStatus(StrEnum):
@@ -144,7 +120,7 @@ def plan_batch(
     if not images or not videos:
         raise BatchEmpty()
     if len(images) > MAX_SIDE or len(videos) > MAX_SIDE:
-        raise BatchTooLarge(f"this one has {len(images)} characters and {len(videos)} motion videos")
+        raise BatchTooLarge(MAX_SIDE, f"this one has {len(images)} characters and {len(videos)} motion videos")
     prompt_report = check_prompts(prompt, negative_prompt, model)
     if not prompt_report.ok:
         raise BatchInputUnusable("; ".join(problem.message for problem in prompt_report.problems))
@@ -403,13 +379,9 @@ __all__ = [
     "MAX_SIDE",
     "Batch",
     "BatchCell",
-    "BatchEmpty",
-    "BatchInputUnusable",
-    "BatchOverCap",
     "BatchPlan",
     "BatchProgress",
     "BatchStatus",
-    "BatchTooLarge",
     "Batches",
     "PlannedCell",
     "PlannedFile",

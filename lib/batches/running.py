@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lib.batches import Batch, Batches, BatchStatus
 from lib.config import Settings
-from lib.errors import MotionStudioError
+from lib.errors import BatchFixFailed, MotionStudioError
 from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
 from lib.jobs.models import Job
 from lib.jobs.submit import JobRequest
@@ -99,9 +99,3 @@ def _ended(runs: FixRuns, run_id: str) -> FixRun | None:
         if run is None or not run.status.active or time.monotonic() > deadline:
             return run
         time.sleep(0.2)
-
-
-class BatchFixFailed(MotionStudioError):
-    """A file of the batch could not be fixed; nothing of the batch was sent."""
-
-    user_message = "Nothing was sent: a file of the batch could not be fixed."

@@ -16,24 +16,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lib import errors
+from lib.errors import CostOverBalance
 
 BILLS_PATH = "/openapi/v1/billing/bill/list"
 BALANCE_UNIT_USD = 0.0001
 GENERATION_CATEGORY = "gen_api"
 MAX_QUERY_DAYS = 31
-
-
-class CostOverBalance(errors.BalanceTooLow):
-    """The job would cost more than the account holds: stopped before it was sent, nothing charged."""
-
-    def __init__(self, cost_usd: float, balance_usd: float) -> None:
-        self.cost_usd, self.balance_usd = cost_usd, balance_usd
-        self.user_message = (
-            f"This job would cost about ${cost_usd:,.2f} and your Novita balance is ${balance_usd:,.2f}: "
-            "top up, then generate again."
-        )
-        super().__init__(reason="BILLING_BALANCE_NOT_ENOUGH")
 
 
 def cost_over_balance(cost_usd: float | None, balance_usd: float | None) -> CostOverBalance | None:

@@ -34,7 +34,7 @@ def queue_job(
     """Record a job made with the deployment's own key and queue its send: the job, new or the one in flight.
 
     `submit` without a session key; kept as a name outside scripts use. Raises
-    `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
+    `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
     """
     return submit(request, settings, public_base_url=public_base_url, submission_key=submission_key)
 
@@ -73,7 +73,7 @@ def queue_fix(
 def queue_batch(plan: BatchPlan, settings: Settings, *, public_base_url: str | None = None) -> Batch:
     """Record a confirmed batch and queue it: a worker fixes its files, then queues a job per cell.
 
-    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
+    Raises `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local
     motion video.
     """
     for video in plan.videos:

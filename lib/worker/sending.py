@@ -36,7 +36,7 @@ def submit(
 
     `hosting` is where a tab puts the motion video for the service (its own static route); the queue's
     worker finds its own. `public_base_url` is where the service fetches a hosted motion video, when
-    the session set one. Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita
+    the session set one. Raises `lib.errors.NoPublicLink`, recording nothing, when live Novita
     could not fetch a local motion video (no public address, no bucket).
     """
     refusal = missing_link(settings, request.video, public_base_url)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from lib.config import Settings
-from lib.errors import MotionStudioError
+from lib.errors import CostOverBalance, MotionStudioError
 from lib.files.hosting import Hosting
 from lib.jobs.models import Job
 from lib.jobs.submit import JobRequest
-from lib.novita.billing import CostOverBalance, cost_over_balance
+from lib.novita.billing import cost_over_balance
 from lib.worker import Variation
 from lib.worker.sending import submit
 
