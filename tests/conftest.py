@@ -17,9 +17,9 @@ import pytest
 from lib import simulator
 from lib.config import Settings, load_settings
 from lib.files.hosting import STATIC_ROUTE, VideoHosting
-from lib.jobs import JobStore
+from lib.jobs import JobRequest, JobStore
 from lib.jobs.following import Follow, PollTiming
-from lib.novita import NovitaClient, RetryPolicy
+from lib.novita import NovitaClient, Orientation, RetryPolicy
 from lib.novita.balance import forget_balances
 from tests.make_media import make_image, make_video
 
@@ -215,3 +215,14 @@ def browser() -> Iterator[Browser]:
     shutil.rmtree(SCREENSHOTS / "failures", ignore_errors=True)  # only this run's failures
     with chromium() as running:
         yield running
+
+
+@pytest.fixture
+def request_for(character_png, motion_mp4):
+    def make(**overrides) -> JobRequest:
+        """The sample character and motion video, as in the image; `overrides` change any field."""
+        return JobRequest(
+            **{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides}
+        )
+
+    return make

@@ -13,8 +13,8 @@ from lib.media import preflight
 from lib.media.checklist import checklist
 from lib.media.samples import samples
 from lib.novita import Orientation
+from tests.jobs_support import a_job
 from tests.make_media import make_image
-from tests.test_store import a_job
 
 
 def test_checklist_has_a_row_per_rule_with_value_and_limit(character_png, long_motion_mp4) -> None:

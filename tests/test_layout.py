@@ -16,7 +16,7 @@ from lib.jobs import GalleryQuery, JobStatus
 from lib.jobs.prepared import pair_id, prepare_pair
 from lib.novita.rules import aspect_ok
 from scripts.module_lines import too_long
-from tests.test_store import a_job
+from tests.jobs_support import a_job
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,6 +20,7 @@ from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
 from lib.novita import NovitaClient, Orientation
 from lib.novita.billing import spend_by_day
+from lib.simulator import SimulatorControl
 from lib.simulator.billing import Charge, Ledger
 from lib.worker import queue_job
 from lib.worker.queue import queue_for
@@ -196,3 +197,20 @@ def test_history_shows_real_spend_beside_the_estimate(live, control, character_p
             "Billed per model": "kling-v2.6-pro-motion-control: $1.40",
         }
     ]
+
+
+def test_the_live_balance_is_read_once_for_many_reruns(sim, monkeypatch) -> None:
+    monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("NOVITA_BASE_URL", sim.url)
+    control = SimulatorControl(sim.url)
+    control.configure(balance_usd=42.5)
+
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=30).run()
+    for _ in range(3):
+        app.run()
+    another_session = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=30).run()
+
+    for shown in (app, another_session):
+        assert not shown.exception, shown.exception
+        assert any("Live on Novita" in s.value and "42.50 USD" in s.value for s in shown.success)
+    assert control.request_count("balance") == 1

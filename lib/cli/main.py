@@ -24,7 +24,11 @@ JSON_HELP = "print the answer as JSON (on stdout; progress and reasons stay on s
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; its exit code, also for --help and bad usage, which argparse would end with SystemExit."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as ended:
+        return ended.code if isinstance(ended.code, int) else BAD_USAGE
     out = Out(args.json)
     module, name = args.run.split(":")
     run = getattr(importlib.import_module(f"lib.cli.{module}"), name)
