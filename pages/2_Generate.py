@@ -96,9 +96,9 @@ reconciled = reconcile(
 if reconciled.fill:
     state.prompt = reconciled.draft.prompt
     state.negative_prompt = reconciled.draft.negative_prompt
-    state.gen_orientation = reconciled.draft.orientation
+    state.gen_orientation = reconciled.draft.character_orientation
     state.gen_model = reconciled.draft.model
-    state.keep_sound = reconciled.draft.keep_sound
+    state.keep_sound = reconciled.draft.keep_original_sound
 if reconciled.new_request:
     save_draft()
 elif reconciled.save:

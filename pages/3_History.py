@@ -63,7 +63,7 @@ def rerun_job(job: Job) -> None:
     """Open Generate with this job's inputs and settings."""
     rerun = set_up_rerun(store, job)
     state.prepared_id = rerun.prepared_id
-    state.gen_orientation = rerun.orientation
+    state.gen_orientation = rerun.character_orientation
     state.gen_model = rerun.model
     state.prompt, state.negative_prompt, state.keep_sound = (
         rerun.prompt,
@@ -247,7 +247,7 @@ search = filters[2].text_input("Search prompts and notes", key="filter_search", 
 favorites = filters[3].toggle("Favorites only", key="filter_favorites")
 query = GalleryQuery(
     statuses=tuple(labels[s] for s in statuses),
-    orientation=None if orientation == "Any" else orientation,
+    character_orientation=None if orientation == "Any" else orientation,
     search=search,
     favorites_only=favorites,
     page=state.history_page,

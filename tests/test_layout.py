@@ -110,7 +110,7 @@ def test_a_rerun_prepares_the_same_pair_upload_would(store, character_png: Path,
     rerun = set_up_rerun(store, job)
     assert rerun.prepared_id == pair_id(character_png, motion_mp4, "video")
     assert prepare_pair(store, character_png, motion_mp4, "video").id == rerun.prepared_id
-    assert (rerun.orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
+    assert (rerun.character_orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
     gone = store.add(a_job(image_path=str(character_png), video_path=str(character_png.with_name("gone.mp4"))))
     assert not can_rerun(gone)
 

@@ -155,7 +155,7 @@ def test_a_preset_saved_on_the_page_is_offered_under_presets(settings, character
 
 def test_settings_put_in_the_boxes_by_a_rerun_become_the_pairs_draft(settings, character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
-    Drafts(settings.db_path).save(Draft(PAIR, "typed before", orientation="image", model="kling-v2.6-pro"))
+    Drafts(settings.db_path).save(Draft(PAIR, "typed before", character_orientation="image", model="kling-v2.6-pro"))
     app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
     # what History's Re-run leaves for Generate
     app.session_state["prepared_id"] = PAIR
@@ -255,7 +255,7 @@ def test_draft_reconciliation_fills_from_the_store_keeps_typed_boxes_and_moves_n
     pair = PreparedInputs("b", "i.png", "v.mp4", "video", now_iso(), model="kling-v3.0-pro")
     # Nothing in the boxes and nothing stored: the pair's own settings, stored so a later pair knows them.
     fresh = reconcile(None, None, None, pair)
-    assert fresh == Reconciled(Draft("b", orientation="video", model="kling-v3.0-pro"), fill=True, save=True)
+    assert fresh == Reconciled(Draft("b", character_orientation="video", model="kling-v3.0-pro"), fill=True, save=True)
     # Nothing in the boxes (a page switch): the stored draft fills them.
     stored = Draft("b", "on a beach", "", "image", "kling-v2.6-pro", False)
     assert reconcile(None, None, stored, pair) == Reconciled(stored, fill=True)

@@ -1,7 +1,7 @@
 """What a creator typed on Generate, kept in the store so a reload, a page switch or a second tab finds it.
 
 drafts = Drafts(settings.db_path)
-drafts.save(Draft(pair.id, prompt="on a beach", orientation="image", model="kling-v2.6-pro"))
+drafts.save(Draft(pair.id, prompt="on a beach", character_orientation="image", model="kling-v2.6-pro"))
 drafts.get(pair.id).prompt  # "on a beach"
 """
 
@@ -22,9 +22,9 @@ class Draft:
     pair_id: str
     prompt: str = ""
     negative_prompt: str = ""
-    orientation: str | None = None
+    character_orientation: str | None = None
     model: str | None = None
-    keep_sound: bool = True
+    keep_original_sound: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,15 @@ class Drafts(Database):
         )
 
     def save(self, draft: Draft) -> Draft:
-        row = {**asdict(draft), "keep_sound": int(draft.keep_sound), "updated_at": now_iso()}
+        row = {  # the table's columns keep their first names: orientation, keep_sound
+            "pair_id": draft.pair_id,
+            "prompt": draft.prompt,
+            "negative_prompt": draft.negative_prompt,
+            "orientation": draft.character_orientation,
+            "model": draft.model,
+            "keep_sound": int(draft.keep_original_sound),
+            "updated_at": now_iso(),
+        }
         with self._db() as db:
             db.table("drafts").upsert(row, pk="pair_id")
         return draft
@@ -122,7 +130,7 @@ def reconcile(
     draft = stored or Draft(prepared.id)
     filled = replace(
         draft,
-        orientation=draft.orientation or prepared.character_orientation,
+        character_orientation=draft.character_orientation or prepared.character_orientation,
         model=draft.model or prepared.model,
     )
     return Reconciled(filled, fill=True, save=stored is None)
