@@ -7,6 +7,7 @@ import functools
 import shutil
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -226,3 +227,25 @@ def request_for(character_png, motion_mp4):
         )
 
     return make
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A real S3-compatible HTTP server (moto in server mode) on a free loopback port."""
+    from moto.server import ThreadedMotoServer  # moto takes seconds to import: only tests of S3 pay for it
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto_url: str) -> str:
+    """A fresh bucket per test (moto keeps one set of buckets per process)."""
+    from tests.s3_support import admin_client  # boto3 only for tests of S3
+
+    name = f"motion-studio-{uuid.uuid4().hex[:12]}"
+    admin_client(moto_url).create_bucket(Bucket=name)
+    return name
