@@ -102,7 +102,7 @@ with st.expander("Settings", icon=":material/settings:"):
     st.caption(f"Your history and videos live in `{settings.data_dir}`.")
 
 if not settings.demo_mode:
-    reading = live_balance(settings)
+    reading = live_balance(settings.api_key, settings.api_base_url)
     if reading.usd is not None:
         balance_slot.success(f"**Live on Novita**: balance {reading.usd:,.2f} USD.", icon=":material/bolt:")
     else:

@@ -25,6 +25,7 @@ import requests
 
 from lib import errors
 from lib.config import Settings
+from lib.errors import NoPublicLink
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.links import is_url
 from lib.files.safe_fetch import fetch, refusal
@@ -35,17 +36,6 @@ FETCH_DEADLINE = 15.0
 ANSWER_BYTES = 1024  # the test file is a 32-character token
 KEY_TIMEOUT = (3.0, 5.0)
 TEST_FILE_PREFIX = "setup-check-"
-
-
-class NoPublicLink(errors.HostingError):
-    """A local motion video, and no public address or bucket through which Novita could fetch it."""
-
-    user_message = (
-        "Novita fetches the motion video from a web link, and nothing is set up to give it one. "
-        "Set PUBLIC_BASE_URL to this app's public address (a tunnel such as cloudflared or ngrok gives one), "
-        "or S3_BUCKET with its keys to host videos in object storage; or paste a public link to the video "
-        "on Upload. Nothing was recorded or sent."
-    )
 
 
 def missing_link(settings: Settings, video: Path | str, public_base_url: str | None = None) -> NoPublicLink | None:

@@ -7,7 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 from lib.errors import FixFailed
-from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.prepared import prepare_pair
 from lib.library import LibraryKind
@@ -18,6 +17,7 @@ from lib.media.layout import Fit
 from lib.media.preflight import Code, Report
 from lib.media.samples import samples
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
+from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_fix
 from ui.common import page, show_checklist, video_preview
 from ui.fixing import before_and_after, fit_choice, short_choice, show_plan

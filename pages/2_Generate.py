@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 from uuid import uuid4
 
@@ -10,22 +9,21 @@ import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.history.gallery import request_from
-from lib.jobs import Job, JobRequest, Variation, submit_job
-from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
+from lib.jobs import Job, JobRequest
+from lib.jobs.drafts import Draft, Drafts, Preset, reconcile, take_paths
 from lib.media import check_prompts, preflight
-from lib.money import cost_over_balance, estimate
+from lib.money import estimate
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
-from lib.novita.service import client_for, service_name
 from lib.setup_check import missing_link
-from lib.worker import queue_job
+from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key
 from ui.common import (
+    configured_settings,
     job_followers,
     job_outcome,
     model_and_way,
     page,
-    session_key_in_use,
     status_badge,
     video_hosting,
     when,
@@ -36,7 +34,6 @@ from ui.media import show_image, show_video
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
 drafts = Drafts(settings.db_path)
-REQUEST_FIELDS = [field.name for field in fields(JobRequest)]
 TAKES_SHOWN = 10
 DRAFT_KEYS = ("prompt", "negative_prompt", "gen_orientation", "gen_model", "keep_sound")
 
@@ -101,33 +98,29 @@ def save_draft() -> None:
     drafts.save(in_the_boxes(prepared.id))
 
 
-# Streamlit drops a widget's state on pages that do not draw it: a page switch, a reload or a new tab
-# finds the draft in the store. Values in the boxes that are not another pair's draft were put there on
-# purpose (History's Re-run): they become this pair's draft.
 previous = state.get("draft_pair")
-kept = all(key in state for key in DRAFT_KEYS) and not (
-    previous not in (None, prepared.id) and in_the_boxes(previous) == drafts.get(previous)
+reconciled = reconcile(
+    in_the_boxes(prepared.id) if all(key in state for key in DRAFT_KEYS) else None,
+    drafts.get(previous) if previous not in (None, prepared.id) else None,
+    drafts.get(prepared.id),
+    prepared,
 )
-stored = drafts.get(prepared.id)
-if kept:
-    if in_the_boxes(prepared.id) != stored:
-        save_draft()
-else:
-    draft = stored or Draft(prepared.id, orientation=prepared.character_orientation, model=prepared.model)
-    state.prompt = draft.prompt
-    state.negative_prompt = draft.negative_prompt
-    state.gen_orientation = draft.orientation or prepared.character_orientation
-    state.gen_model = draft.model or prepared.model
-    state.keep_sound = draft.keep_sound
-    if stored is None:
-        drafts.save(in_the_boxes(prepared.id))  # so a later pair can tell these boxes hold this pair's draft
+if reconciled.fill:
+    state.prompt = reconciled.draft.prompt
+    state.negative_prompt = reconciled.draft.negative_prompt
+    state.gen_orientation = reconciled.draft.character_orientation
+    state.gen_model = reconciled.draft.model
+    state.keep_sound = reconciled.draft.keep_original_sound
+if reconciled.new_request:
+    save_draft()
+elif reconciled.save:
+    drafts.save(reconciled.draft)  # so a later pair can tell these boxes hold this pair's draft
 state.draft_pair = prepared.id
 state.setdefault("take_token", uuid4().hex)
 state.setdefault("variations", 1)
 take_image, take_video = take_paths(prepared, settings.inputs_dir)
 takes = store.takes(take_image, take_video)
-pressed = [job for job in takes if (job.submission_key or "").startswith(state.take_token)]
-if pressed and all(job.status.final for job in pressed):
+if token_spent(takes, state.take_token):
     state.take_token = uuid4().hex  # those takes are done: the same settings again are new takes
 
 # Drawn only when asked for: the grid's thumbnails would slow every rerun of the page.
@@ -247,30 +240,29 @@ with form_column:
     if no_link is not None:
         st.error(str(no_link), icon=":material/link_off:")
 
-    def send(request: JobRequest, submission_key: str | None) -> Job:
-        if session_key_in_use(settings):  # no worker holds this key: this tab sends and follows it
-            return submit_job(
-                request,
-                store=store,
-                client=client_for(settings),
-                hosting=video_hosting(settings),
-                inputs_dir=settings.inputs_dir,
-                service=service_name(settings),
-                submission_key=submission_key,
-                allow_private_urls=settings.allow_private_urls,
-            )
-        return queue_job(request, settings, public_base_url=settings.public_base_url, submission_key=submission_key)
+    def send(request: JobRequest, count: int, token: str) -> TakesSent:
+        session_key = typed_key(settings, configured_settings().api_key)
+        return send_takes(
+            request,
+            count,
+            token,
+            settings,
+            session_key=session_key,  # a typed key: this tab sends and follows its takes
+            hosting=video_hosting(settings) if session_key else None,
+            public_base_url=settings.public_base_url,
+        )
 
     def generate() -> None:
         """Runs once per click, before the rerun. The click's token names its takes, so a double click
         makes them once; the same request while one is in flight is that one."""
         state.submit_error = state.take_note = None
         save_draft_keeping_token()
-        if not settings.demo_mode:  # in demo mode the worker asks the simulator, which this page cannot reach
-            refusal = cost_over_balance(cost * count, live_balance(settings).usd)
-            if refusal is not None:
-                state.submit_error = str(refusal)
-                return
+        refusal = balance_refusal(
+            cost * count, settings.demo_mode, lambda: live_balance(settings.api_key, settings.api_base_url).usd
+        )
+        if refusal is not None:
+            state.submit_error = str(refusal)
+            return
         request = JobRequest(
             image=prepared.image_path,
             video=motion_video,
@@ -281,22 +273,12 @@ with form_column:
             model=model_for(state.gen_model),
         )
         before = {job.id for job in store.takes(take_image, take_video)}
-        jobs: list[Job] = []
-        try:
-            if count == 1:
-                jobs.append(send(request, None))
-            else:
-                for i in range(count):
-                    key = f"{state.take_token}-{i}"
-                    jobs.append(send(Variation(**{f: getattr(request, f) for f in REQUEST_FIELDS}, key=key), key))
-        except MotionStudioError as error:
-            state.submit_error = str(error)
-        numbers = store.take_numbers([job.id for job in jobs])
-        again = sorted(numbers[job.id] for job in jobs if job.id in before and job.id in numbers)
-        if again:
-            words = " and ".join(str(n) for n in again)
-            verb = "is" if len(again) == 1 else "are"
-            state.take_note = f"Take {words} {verb} already running with these settings."
+        sent = send(request, count, state.take_token)
+        state.submit_error = sent.problem
+        numbers = store.take_numbers([job.id for job in sent.jobs])
+        state.take_note = already_running(
+            [numbers[job.id] for job in sent.jobs if job.id in before and job.id in numbers]
+        )
 
     def save_draft_keeping_token() -> None:
         token = state.take_token
@@ -324,7 +306,7 @@ if takes:
     def send_again(job: Job) -> None:
         """A take that was not made after all: the same request, sent again as a new take."""
         try:
-            send(request_from(job), None)
+            state.submit_error = send(request_from(job), 1, uuid4().hex).problem
         except MotionStudioError as error:
             state.submit_error = str(error)
 
@@ -351,7 +333,7 @@ if takes:
     take_list()
 
 if not settings.demo_mode:
-    reading = live_balance(settings)
+    reading = live_balance(settings.api_key, settings.api_base_url)
     if reading.usd is not None:
         balance_slot.metric("Balance", f"${reading.usd:,.2f}")
     else:

@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import streamlit as st
 
 from lib.batches import Batches
-from lib.errors import BackupFailed, DeleteRefused
-from lib.history.backup import back_up, backups_dir
+from lib.errors import DeleteRefused
 from lib.history.compare import pick_problem
 from lib.history.deleting import Deletion, deletion_for, remove_job
-from lib.history.export import all_jobs, export_zip, history_csv, history_json
 from lib.history.gallery import (
     can_rerun,
     first_page_if_filtered,
     set_up_rerun,
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
-from lib.money import job_estimate, spend_rows
-from lib.money.spending import BILLED_MEANS, ESTIMATED_MEANS
-from lib.novita.balance import SPEND_DAYS, live_spend
+from lib.money import job_estimate
 from lib.novita.rules import Orientation, model_for
-from lib.novita.service import key_fingerprint
 from lib.worker.heartbeat import Followers
 from ui.batch import batch_group, under_way
 from ui.common import job_followers, job_outcome, page, status_badge, when
+from ui.exports import export_and_backup
 from ui.media import show_image, show_video
+from ui.spending import spending
 
 PAGE_SIZE = 12
 BATCHES_SHOWN = 3
@@ -65,7 +61,7 @@ def rerun_job(job: Job) -> None:
     """Open Generate with this job's inputs and settings."""
     rerun = set_up_rerun(store, job)
     state.prepared_id = rerun.prepared_id
-    state.gen_orientation = rerun.orientation
+    state.gen_orientation = rerun.character_orientation
     state.gen_model = rerun.model
     state.prompt, state.negative_prompt, state.keep_sound = (
         rerun.prompt,
@@ -260,7 +256,7 @@ search = filters[2].text_input("Search prompts and notes", key="filter_search", 
 favorites = filters[3].toggle("Favorites only", key="filter_favorites")
 query = GalleryQuery(
     statuses=tuple(labels[s] for s in statuses),
-    orientation=None if orientation == "Any" else orientation,
+    character_orientation=None if orientation == "Any" else orientation,
     search=search,
     favorites_only=favorites,
     page=state.history_page,
@@ -307,84 +303,5 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
     st.rerun()
 
 
-with st.expander("Spending: this key's estimates and what Novita billed the account", icon=":material/payments:"):
-    billed = None if settings.demo_mode else live_spend(settings)
-    mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
-    rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
-    if settings.demo_mode:
-        st.caption("Demo mode: nothing is billed. The estimates are what these jobs would cost on Novita.")
-    elif billed is not None and billed.problem:
-        st.warning(f"What Novita billed could not be read: {billed.problem}", icon=":material/warning:")
-    else:
-        st.caption(
-            f"Per day (UTC), over the last {SPEND_DAYS} days. **Estimated** is {ESTIMATED_MEANS}. "
-            f"**Billed by Novita** is {BILLED_MEANS}, so it can be higher."
-        )
-    if rows:
-        st.dataframe(
-            [
-                {
-                    "Day": row.day.isoformat(),
-                    "Estimated (this key, here)": f"${row.estimated_usd:,.2f}",
-                    "Billed by Novita (whole account)": "—" if row.billed_usd is None else f"${row.billed_usd:,.2f}",
-                    "Billed per model (whole account)": ", ".join(
-                        f"{model}: ${usd:,.2f}" for model, usd in row.billed_by_model.items()
-                    )
-                    or "—",
-                }
-                for row in rows
-            ],
-            hide_index=True,
-        )
-    else:
-        st.caption("Nothing was sent yet.")
-
-
-with st.expander("Export and backup", icon=":material/archive:"):
-    st.caption("Every job in your history, whatever the filters above. Downloads are made when you click.")
-    as_csv, as_json = st.columns(2)
-    # Deferred (a callable): the files are read fresh at the click, not on every rerun of this page.
-    as_csv.download_button(
-        "Download history as CSV",
-        data=lambda: history_csv(all_jobs(store), settings.price_for),
-        key="export_csv",
-        file_name="motion_studio-history.csv",
-        mime="text/csv",
-        icon=":material/table:",
-    )
-    as_json.download_button(
-        "Download history as JSON",
-        data=lambda: history_json(all_jobs(store)),
-        key="export_json",
-        file_name="motion_studio-history.json",
-        mime="application/json",
-        icon=":material/data_object:",
-    )
-    if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
-        bar = st.progress(0.0, text="Collecting the videos and images…")
-        with st.spinner("Writing the zip…"):
-            zipped = export_zip(
-                store,
-                settings.data_dir,
-                progress=lambda done, total: bar.progress(done / total, text=f"{done} of {total} files"),
-                price_for=settings.price_for,
-            )
-        bar.empty()
-        state.export_zip_path = str(zipped)
-    zip_path = state.get("export_zip_path")
-    if zip_path and Path(zip_path).exists():
-        st.download_button(
-            "Download the zip",
-            data=lambda: Path(zip_path).read_bytes(),
-            key="export_zip_download",
-            file_name=Path(zip_path).name,
-            mime="application/zip",
-            icon=":material/download:",
-            type="primary",
-        )
-    if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):
-        try:
-            backup = back_up(settings.db_path, backups_dir(settings.data_dir))
-            st.success(f"Backed up {backup.job_count} jobs to `{backup.path}`", icon=":material/check_circle:")
-        except BackupFailed as error:
-            st.error(str(error), icon=":material/error:")
+spending(settings, store)
+export_and_backup(settings, store)

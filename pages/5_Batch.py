@@ -9,9 +9,9 @@ import streamlit as st
 
 from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
-from lib.files.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.library import Library, LibraryKind
 from lib.novita.rules import Orientation
+from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_batch
 from ui.batch import batch_group, under_way
 from ui.common import model_and_way, page

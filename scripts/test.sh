@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a virtual environment (once) with the test tools, runs the gates (lint, format, types), then the
-# whole test suite. Any pytest options pass through (e.g. -m "not browser").
+# Sets up a virtual environment (once) with the test tools, runs the gates (lint, format, types, layers,
+# module sizes), then the whole test suite. Any pytest options pass through (e.g. -m "not browser").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The browser tests drive Debian's chromium through Playwright (`playwright install` cannot download one
@@ -19,4 +19,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy lib ui
+# The layers point only down (the contracts in pyproject.toml), and every module stays small.
+.venv/bin/lint-imports --no-cache
+.venv/bin/python scripts/module_lines.py
 exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -208,3 +208,22 @@ def upload(page: Page, image: Path, video: Path) -> None:
     drop_zone(page, 1).set_input_files(str(video))
     expect(checklist_line(page, "video", "Length")).to_be_visible()
     wait_until_idle(page)
+
+
+@contextmanager
+def app_in_browser(
+    browser: Browser, data_dir: Path, name: str, *, worker: bool = True
+) -> Iterator[tuple[Page, Screenshots]]:
+    """The app on a free port (with a worker unless told not to), open in a laptop-sized page at Home;
+    screenshots and the server's log are named after `name`. The page closes at the end."""
+    with streamlit_server(
+        ROOT / "app.py", data_dir, SCREENSHOTS.parent / f"{name}-streamlit.log", worker=worker
+    ) as app:
+        context = browser.new_context(viewport=VIEWPORT)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(app.url)
+        try:
+            yield page, Screenshots(page, name)
+        finally:
+            context.close()

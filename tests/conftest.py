@@ -7,6 +7,7 @@ import functools
 import shutil
 import sys
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,9 +18,9 @@ import pytest
 from lib import simulator
 from lib.config import Settings, load_settings
 from lib.files.hosting import STATIC_ROUTE, VideoHosting
-from lib.jobs import JobStore
+from lib.jobs import JobRequest, JobStore
 from lib.jobs.following import Follow, PollTiming
-from lib.novita import NovitaClient, RetryPolicy
+from lib.novita import NovitaClient, Orientation, RetryPolicy
 from lib.novita.balance import forget_balances
 from tests.make_media import make_image, make_video
 
@@ -215,3 +216,36 @@ def browser() -> Iterator[Browser]:
     shutil.rmtree(SCREENSHOTS / "failures", ignore_errors=True)  # only this run's failures
     with chromium() as running:
         yield running
+
+
+@pytest.fixture
+def request_for(character_png, motion_mp4):
+    def make(**overrides) -> JobRequest:
+        """The sample character and motion video, as in the image; `overrides` change any field."""
+        return JobRequest(
+            **{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides}
+        )
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A real S3-compatible HTTP server (moto in server mode) on a free loopback port."""
+    from moto.server import ThreadedMotoServer  # moto takes seconds to import: only tests of S3 pay for it
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto_url: str) -> str:
+    """A fresh bucket per test (moto keeps one set of buckets per process)."""
+    from tests.s3_support import admin_client  # boto3 only for tests of S3
+
+    name = f"motion-studio-{uuid.uuid4().hex[:12]}"
+    admin_client(moto_url).create_bucket(Bucket=name)
+    return name

@@ -28,11 +28,11 @@ from hypothesis import strategies as st
 from lib.errors import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnusable, MediaUnreadable
 from lib.files import safe_fetch
 from lib.files.safe_fetch import fetch
-from lib.files.uploads import fetch_link, save_upload
 from lib.media import Code, Report, check_image, check_prompts, check_video, preflight
 from lib.media import mediainfo as probe_module
 from lib.media.probe import MediaFacts, probe
 from lib.novita.rules import MAX_NEGATIVE_PROMPT
+from lib.uploads import fetch_link, save_upload
 from tests.bigfiles_support import upload_in_apptest
 
 STATS: Counter = Counter()

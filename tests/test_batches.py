@@ -12,7 +12,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -20,9 +20,7 @@ import pytest
 from lib.batches import (
     MAX_SIDE,
     Batches,
-    BatchOverCap,
     BatchStatus,
-    BatchTooLarge,
     batch_jobs,
     batch_progress,
     batch_zip,
@@ -33,7 +31,8 @@ from lib.batches import (
 )
 from lib.batches.running import BatchRunner, run_batch
 from lib.batches.sweep import orphaned_batches
-from lib.config import load_settings
+from lib.config import Settings, load_settings
+from lib.errors import BatchOverCap, BatchTooLarge
 from lib.history.gallery import download_name
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.models import JobStatus, now_iso
@@ -41,6 +40,7 @@ from lib.jobs.store import JobStore
 from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
 from lib.worker import queue_batch
+from lib.worker.tasks import batch_runner
 from tests.fixtures_media import MediaShelf
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, start_worker, wait_until, worker_process
@@ -123,8 +123,9 @@ class Sent:
         self.job_ids.append(job_id)
 
 
-def runner(sent: Sent, fix_stale_seconds: float = 120.0) -> BatchRunner:
-    return BatchRunner("0f" * 8, "simulator", sent, lease_seconds=30.0, fix_stale_seconds=fix_stale_seconds)
+def runner(settings: Settings, sent: Sent, fix_stale_seconds: float = 120.0) -> BatchRunner:
+    """The worker's own runner (it records through the engine), with a test's send, lease and patience."""
+    return replace(batch_runner(settings, sent), lease_seconds=30.0, fix_stale_seconds=fix_stale_seconds)
 
 
 def copies(files: dict[str, Path], folder: Path, *names: str) -> list[Path]:
@@ -136,7 +137,7 @@ def copies(files: dict[str, Path], folder: Path, *names: str) -> list[Path]:
 def test_a_batch_whose_take_was_deleted_from_history_has_ended(files, settings) -> None:
     plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
     batches, store, sent = Batches(settings.db_path), JobStore(settings.db_path), Sent()
-    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+    batch = run_batch(settings, batches.create(plan).id, runner(settings, sent))
     assert batch is not None and batch.status is BatchStatus.SENT and len(sent.job_ids) == 2
 
     first, second = batch.job_ids
@@ -154,7 +155,7 @@ def test_any_failure_ends_as_a_plain_sentence_on_its_cell(files, settings, tmp_p
     tiny.unlink()  # gone before the worker fixes it: a FileNotFoundError, not a MotionStudioError
     batches, sent = Batches(settings.db_path), Sent()
 
-    batch = run_batch(settings, batches.create(plan).id, runner(sent))
+    batch = run_batch(settings, batches.create(plan).id, runner(settings, sent))
 
     assert batch is not None and batch.status is BatchStatus.SENT
     broken, fine = batch.cells
@@ -167,7 +168,7 @@ def test_any_failure_ends_as_a_plain_sentence_on_its_cell(files, settings, tmp_p
 
     again = plan_batch([ana], [dance], Orientation.IMAGE, DEFAULT_MODEL, PRICE, prompt="again")
     dance.unlink()  # every cell fails: the batch says so, and why, in words
-    failed = run_batch(settings, batches.create(again).id, runner(Sent()))
+    failed = run_batch(settings, batches.create(again).id, runner(settings, Sent()))
     assert failed is not None and failed.status is BatchStatus.FAILED
     assert failed.error == (
         "Nothing was sent. The motion video batch-dance.mp4 could not be fixed: "
@@ -186,7 +187,9 @@ def test_a_fix_whose_worker_died_is_taken_over_and_never_ends_as_none(files, set
     sent = Sent()
 
     started = time.monotonic()
-    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(sent, fix_stale_seconds=5.0))
+    batch = run_batch(
+        settings, Batches(settings.db_path).create(plan).id, runner(settings, sent, fix_stale_seconds=5.0)
+    )
 
     assert time.monotonic() - started < 60
     assert batch is not None and batch.status is BatchStatus.SENT and batch.files_fixed == 1
@@ -203,8 +206,8 @@ def test_the_sweep_takes_over_a_batch_whose_worker_died_and_sends_each_cell_once
     batches.update(batch.id, lease="dead-worker", due_at=now_iso(-1))
     assert orphaned_batches(settings.db_path, 60.0) == [batch.id]
 
-    ended = run_batch(settings, batch.id, runner(sent))
-    again = run_batch(settings, batch.id, runner(sent))  # the same task delivered twice
+    ended = run_batch(settings, batch.id, runner(settings, sent))
+    again = run_batch(settings, batch.id, runner(settings, sent))  # the same task delivered twice
 
     assert ended is not None and ended.status is BatchStatus.SENT and ended.lease is None
     assert again == ended and sorted(sent.job_ids) == sorted(ended.job_ids) and len(sent.job_ids) == 2
@@ -231,12 +234,12 @@ def test_cli_wait_stops_when_what_is_left_can_never_be_followed_and_says_so(file
 
     from lib.cli.batch import follow
     from lib.cli.output import Out
-    from lib.novita.service import key_fingerprint
     from lib.worker.heartbeat import WorkerBeat, Workers
+    from lib.worker.wiring import key_fingerprint
 
     plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
     # Recorded with a key this command line does not hold (a tab's typed key, a rotated server key).
-    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(settings, Sent()))
     assert batch is not None and batch.status is BatchStatus.SENT
     first, second = batch.job_ids
     JobStore(settings.db_path).update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
@@ -492,7 +495,7 @@ def test_a_result_that_is_gone_shows_what_is_missing_never_a_traceback(files, se
     from streamlit.testing.v1 import AppTest
 
     plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
-    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(Sent()))
+    batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(settings, Sent()))
     assert batch is not None
     kept = Path(shutil.copy(files["dance"], tmp_path / "result.mp4"))
     store = JobStore(settings.db_path)

@@ -21,8 +21,8 @@ from tests.browser_support import (
     streamlit_server,
     wait_until_idle,
 )
+from tests.jobs_support import a_job
 from tests.make_media import make_image, make_video
-from tests.test_store import a_job
 
 pytestmark = pytest.mark.browser
 

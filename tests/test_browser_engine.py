@@ -9,17 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.bigfiles_support import drop_zone
-from tests.browser_support import (
-    ROOT,
-    SCREENSHOTS,
-    VIEWPORT,
-    Screenshots,
-    checklist_line,
-    go_to,
-    main_area,
-    streamlit_server,
-    wait_until_idle,
-)
+from tests.browser_support import app_in_browser, checklist_line, go_to, main_area, wait_until_idle
 from tests.make_media import make_video
 from tests.processes import stop
 from tests.worker_support import start_worker
@@ -30,11 +20,7 @@ pytestmark = pytest.mark.browser
 def test_a_fix_waits_for_a_worker_through_a_page_switch_and_a_reload(browser: Browser, tmp_path: Path) -> None:
     too_long = make_video(tmp_path / "too-long.mp4", 480, 320, seconds=12.0, fps=12)
     data = tmp_path / "data"
-    with streamlit_server(ROOT / "app.py", data, SCREENSHOTS.parent / "engine-streamlit.log", worker=False) as app:
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        shots = Screenshots(page, "engine-fix-waits")
-        page.goto(app.url)
+    with app_in_browser(browser, data, "engine-fix-waits", worker=False) as (page, shots):
         sidebar = page.get_by_test_id("stSidebar")
         expect(sidebar.get_by_text("No worker is running")).to_be_visible(timeout=30_000)
         expect(sidebar.get_by_text("python -m lib.worker")).to_be_visible()
@@ -66,4 +52,3 @@ def test_a_fix_waits_for_a_worker_through_a_page_switch_and_a_reload(browser: Br
             shots("fixed-after-the-worker-started")
         finally:
             stop(worker)
-        context.close()

@@ -10,17 +10,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.bigfiles_support import drop_zone
-from tests.browser_support import (
-    ROOT,
-    SCREENSHOTS,
-    VIEWPORT,
-    Screenshots,
-    checklist_line,
-    go_to,
-    main_area,
-    streamlit_server,
-    wait_until_idle,
-)
+from tests.browser_support import app_in_browser, checklist_line, go_to, main_area, wait_until_idle
 from tests.make_media import make_video
 
 pytestmark = pytest.mark.browser
@@ -30,12 +20,7 @@ def test_a_trimmed_clip_is_kept_beside_its_original_and_a_new_orientation_plans_
     browser: Browser, tmp_path: Path
 ) -> None:
     clip = make_video(tmp_path / "fourteen-seconds.mp4", 400, 300, seconds=14, fps=10)
-    with streamlit_server(ROOT / "app.py", tmp_path / "data", SCREENSHOTS.parent / "fixes-streamlit.log") as app:
-        context = browser.new_context(viewport=VIEWPORT)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        shots = Screenshots(page, "fixes")
-        page.goto(app.url)
+    with app_in_browser(browser, tmp_path / "data", "fixes") as (page, shots):
         go_to(page, "Upload", "Upload and check")
         main = main_area(page)
         drop_zone(page, 1).set_input_files(str(clip))
@@ -64,4 +49,3 @@ def test_a_trimmed_clip_is_kept_beside_its_original_and_a_new_orientation_plans_
         main.get_by_role("button", name=re.compile("Undo$")).click()
         expect(main.get_by_text("keep 0:00–0:10 of the 0:14 clip")).to_be_visible()
         expect(main.get_by_text("Using the fixed file; the original is kept.")).to_have_count(0)
-        context.close()

@@ -28,14 +28,14 @@ from lib.cli.submitting import NO_WORKER, follow
 from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.media import check_video
-from lib.novita.service import key_fingerprint
 from lib.simulator import SimulatorControl
 from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.queue import queue_for
+from lib.worker.wiring import key_fingerprint
 from tests.fixtures_media import MediaShelf
 from tests.jobs_support import stored_job
 from tests.processes import stop
-from tests.worker_support import ROOT, child_environment, worker_process
+from tests.worker_support import ROOT, TEST_POLL_SECONDS, child_environment, worker_process
 
 UMASK = os.umask(0)
 os.umask(UMASK)  # the CLI runs with this process's umask
@@ -59,6 +59,23 @@ def cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subpro
         text=True,
         timeout=90,
     )
+
+
+@pytest.fixture
+def cli_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """The command line run in this process through `main(argv)`, for commands that need no worker; its
+    answer looks like `cli`'s finished child process (exit code, stdout, stderr)."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        monkeypatch.setenv("POLL_SECONDS", TEST_POLL_SECONDS)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        capsys.readouterr()
+        code = main([str(arg) for arg in args])
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["lib.cli", *args], code, out, err)
+
+    return run
 
 
 def answer(done: subprocess.CompletedProcess[str]):
@@ -98,33 +115,33 @@ def submit_args(image: Path | str, video: Path | str, *extra: str) -> list[str]:
 # --- check and fix ----------------------------------------------------------------------------------
 
 
-def test_check_names_each_broken_rule_by_its_code(files, data_dir) -> None:
-    small = cli(data_dir, "--json", "check", str(files["small image"]))
+def test_check_names_each_broken_rule_by_its_code(cli_here, files, data_dir) -> None:
+    small = cli_here("--json", "check", str(files["small image"]))
     assert small.returncode == 1, small.stderr
     assert answer(small)["kind"] == "image" and not answer(small)["ok"]
     assert [p["code"] for p in answer(small)["problems"]] == ["min_side"]
     assert "at least 300 px" in answer(small)["problems"][0]["message"]
 
-    long = cli(data_dir, "check", str(files["long video"]), "--json")
+    long = cli_here("check", str(files["long video"]), "--json")
     assert long.returncode == 1
     assert [p["code"] for p in answer(long)["problems"]] == ["duration"]
     assert answer(long)["facts"]["duration"] == pytest.approx(11.0, abs=0.1)
     # The same clip passes when the character faces as in the video (up to 30 s).
-    as_video = cli(data_dir, "check", str(files["long video"]), "--orientation", "video")
+    as_video = cli_here("check", str(files["long video"]), "--orientation", "video")
     assert as_video.returncode == 0 and "passes every rule" in as_video.stdout
 
-    neither = cli(data_dir, "check", str(files["text"]), "--json")
+    neither = cli_here("check", str(files["text"]), "--json")
     assert neither.returncode == 1
     assert answer(neither)["kind"] is None
     assert [p["code"] for p in answer(neither)["problems"]] == ["unreadable"]
     assert "neither an image nor a video" in answer(neither)["problems"][0]["message"]
 
-    missing = cli(data_dir, "check", str(data_dir / "nowhere.png"))
+    missing = cli_here("check", str(data_dir / "nowhere.png"))
     assert missing.returncode == 1 and "There is no file at" in missing.stderr
 
 
-def test_fix_makes_a_file_that_passes_and_leaves_a_good_one_alone(files, tmp_path, data_dir) -> None:
-    fixed = cli(data_dir, "fix", str(files["long video"]), "--out", str(tmp_path / "fixed"), "--json")
+def test_fix_makes_a_file_that_passes_and_leaves_a_good_one_alone(cli_here, files, tmp_path, data_dir) -> None:
+    fixed = cli_here("fix", str(files["long video"]), "--out", str(tmp_path / "fixed"), "--json")
     assert fixed.returncode == 0, fixed.stderr
     assert answer(fixed)["changed"] is True
     assert Path(answer(fixed)["path"]).parent == tmp_path / "fixed"
@@ -132,7 +149,7 @@ def test_fix_makes_a_file_that_passes_and_leaves_a_good_one_alone(files, tmp_pat
     assert stat.S_IMODE(Path(answer(fixed)["path"]).stat().st_mode) == 0o666 & ~UMASK
     assert re.search(r"Fixing cli-long-\w+\.mp4… 100%", fixed.stderr), fixed.stderr
 
-    good = cli(data_dir, "fix", str(files["image"]), "--out", str(tmp_path / "fixed"))
+    good = cli_here("fix", str(files["image"]), "--out", str(tmp_path / "fixed"))
     assert good.returncode == 0
     assert good.stdout.strip() == str(files["image"])
     assert "already passes every rule" in good.stderr
@@ -222,29 +239,29 @@ def test_links_are_fetched_and_checked_and_the_video_link_is_sent_as_it_is(serve
 # --- without a worker ----------------------------------------------------------------------------------
 
 
-def test_a_refused_input_records_nothing(files, data_dir) -> None:
-    refused = cli(data_dir, *submit_args(files["small image"], files["long video"], "--json"))
+def test_a_refused_input_records_nothing(cli_here, files, data_dir) -> None:
+    refused = cli_here(*submit_args(files["small image"], files["long video"], "--json"))
     assert refused.returncode == 1
     assert [p["code"] for p in answer(refused)["problems"]] == ["min_side", "duration"]
     assert "Nothing was submitted" in refused.stderr and "at least 300 px" in refused.stderr
-    bad_prompt = cli(data_dir, *submit_args(files["image"], files["video"], "--prompt", "a dancer\x1b"))
+    bad_prompt = cli_here(*submit_args(files["image"], files["video"], "--prompt", "a dancer\x1b"))
     assert bad_prompt.returncode == 1 and "invisible control character" in bad_prompt.stderr
-    missing = cli(data_dir, *submit_args(files["image"], data_dir / "nowhere.mp4"))
+    missing = cli_here(*submit_args(files["image"], data_dir / "nowhere.mp4"))
     assert missing.returncode == 1 and "There is no file at" in missing.stderr
-    assert answer(cli(data_dir, "list", "--json")) == []
+    assert answer(cli_here("list", "--json")) == []
 
 
-def test_the_same_submit_in_flight_is_one_job_and_wait_gives_up_without_a_worker(files, data_dir) -> None:
+def test_the_same_submit_in_flight_is_one_job_and_wait_gives_up_without_a_worker(cli_here, files, data_dir) -> None:
     args = submit_args(files["image"], files["video"], "--prompt", "twice", "--json")
-    first = cli(data_dir, *args)
+    first = cli_here(*args)
     assert first.returncode == 0, first.stderr
     assert NO_WORKER in first.stderr
     assert answer(first)["status"] == "submitting"
-    second = cli(data_dir, *args, "--wait", "--wait-for-worker", "1")
+    second = cli_here(*args, "--wait", "--wait-for-worker", "1")
     assert answer(second)["id"] == answer(first)["id"]
     assert second.returncode == 1
     assert "No worker has run for 1 s" in second.stderr and "stays in the queue" in second.stderr
-    assert [job["id"] for job in answer(cli(data_dir, "list", "--json"))] == [answer(first)["id"]]
+    assert [job["id"] for job in answer(cli_here("list", "--json"))] == [answer(first)["id"]]
 
 
 def test_ctrl_c_stops_waiting_and_leaves_the_job_queued(files, data_dir, tmp_path) -> None:
@@ -270,13 +287,20 @@ def test_ctrl_c_stops_waiting_and_leaves_the_job_queued(files, data_dir, tmp_pat
     assert [job["status"] for job in answer(cli(data_dir, "list", "--json"))] == ["submitting"]
 
 
-def test_list_offers_the_stores_status_words() -> None:
+def test_list_offers_the_stores_status_words_without_loading_the_store() -> None:
     assert tuple(status.value for status in JobStatus) == STATUS_WORDS
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, lib.cli.main; print('sqlite_utils' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "False"  # `check` and `fix` do not pay for the store
 
 
-def test_unknown_ids_bad_usage_and_bad_settings(data_dir, tmp_path) -> None:
+def test_unknown_ids_bad_usage_and_bad_settings(cli_here, data_dir, tmp_path) -> None:
     for command in (["show", "0" * 32], ["download", "0" * 32, str(tmp_path)]):
-        unknown = cli(data_dir, *command, "--json")
+        unknown = cli_here(*command, "--json")
         assert unknown.returncode == 1
         assert "No job has the id" in unknown.stderr and "No job has the id" in answer(unknown)["error"]
     for usage in (
@@ -286,8 +310,8 @@ def test_unknown_ids_bad_usage_and_bad_settings(data_dir, tmp_path) -> None:
         ["list", "--limit", "0"],
         ["list", "--status", "done"],
     ):
-        assert cli(data_dir, *usage).returncode == 2, usage
-    setting = cli(data_dir, "list", env={"PRICE_PER_SECOND": "cheap"})
+        assert cli_here(*usage).returncode == 2, usage
+    setting = cli_here("list", env={"PRICE_PER_SECOND": "cheap"})
     assert setting.returncode == 2
     assert "PRICE_PER_SECOND is 'cheap'" in setting.stderr and "Traceback" not in setting.stderr
 
@@ -324,11 +348,11 @@ def test_submit_on_kling_30_pro_goes_to_its_endpoint_and_its_price_stops_it_on_a
     assert after["path"] == "/v3/async/kling-v2.6-pro-motion-control" and "model_name" not in after["body"]
 
 
-def test_a_bad_model_is_bad_usage_and_check_names_the_model(files, data_dir) -> None:
-    bad = cli(data_dir, *submit_args(files["image"], files["video"], "--model", "kling-v4"))
+def test_a_bad_model_is_bad_usage_and_check_names_the_model(cli_here, files, data_dir) -> None:
+    bad = cli_here(*submit_args(files["image"], files["video"], "--model", "kling-v4"))
     assert bad.returncode == 2 and "usage:" in bad.stderr and "invalid choice: 'kling-v4'" in bad.stderr
-    assert answer(cli(data_dir, "list", "--json")) == []
-    checked = cli(data_dir, "check", str(files["long video"]), "--model", "kling-v3.0-std", "--json")
+    assert answer(cli_here("list", "--json")) == []
+    checked = cli_here("check", str(files["long video"]), "--model", "kling-v3.0-std", "--json")
     report = answer(checked)
     assert checked.returncode == 1 and report["model"] == "kling-v3.0-std"
     assert "(Model: Kling 3.0 Standard)" in report["problems"][0]["message"]

@@ -16,8 +16,8 @@ from lib.history.compare import job_ids_from, motion_clip, pick_problem, take_cl
 from lib.history.gallery import delete_job
 from lib.jobs import JobStatus, JobStore
 from lib.media.thumbnails import poster_for
+from tests.jobs_support import a_job
 from tests.make_media import make_image, make_video, run_ffmpeg
-from tests.test_store import a_job
 
 
 def two_colour_clip(path: Path) -> Path:

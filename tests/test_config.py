@@ -9,6 +9,7 @@ import pytest
 from lib.config import APP_DIR, NOVITA_BASE_URL, load_settings, read_secrets
 from lib.errors import SettingInvalid
 from lib.files.hosting import hosting_for
+from tests.pages_support import at_page
 
 
 def test_defaults_mean_demo_mode_with_data_beside_the_app() -> None:
@@ -64,3 +65,21 @@ def test_demo_mode_hosts_on_the_apps_loopback_address_and_live_mode_needs_a_publ
         environ={"NOVITA_API_KEY": "sk_x", "PUBLIC_BASE_URL": "https://studio.example"}, secrets={}
     )
     assert hosting_for(deployed, 8501).base_url == "https://studio.example"
+
+
+def test_a_bad_setting_shows_one_plain_error_naming_it(monkeypatch) -> None:
+    monkeypatch.setenv("PRICE_PER_SECOND", "abc")
+    for page in ("app.py", "pages/1_Upload.py", "pages/2_Generate.py", "pages/3_History.py"):
+        app = at_page(page).run()
+        assert not app.exception, (page, app.exception)
+        assert len(app.error) == 1, (page, [e.value for e in app.error])
+        message = app.error[0].value
+        assert "PRICE_PER_SECOND" in message and "'abc'" in message and "restart" in message, message
+        assert not app.title, (page, "the page went on after the error")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf"])
+def test_load_settings_refuses_a_price_that_is_not_a_usable_number(value: str) -> None:
+    with pytest.raises(SettingInvalid, match="PRICE_PER_SECOND") as refused:
+        load_settings({"PRICE_PER_SECOND": value}, secrets={})
+    assert "accepts US dollars per second" in str(refused.value)

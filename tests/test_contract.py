@@ -26,7 +26,7 @@ from lib.novita.rules import KLING_V30_PRO, MODELS
 from lib.simulator import inputs, rules
 from lib.simulator.rules import KLING_V26_PRO, KLING_V30, SUBMIT_RULES, InputBroken, read_mp4
 from tests.conftest import FAST_POLLING, TEST_API_KEY
-from tests.test_jobs import follow_until
+from tests.jobs_support import follow_until
 from ui.common import status_words
 
 AUTH = {"Authorization": f"Bearer {TEST_API_KEY}"}

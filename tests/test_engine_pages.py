@@ -14,8 +14,8 @@ from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.jobs.models import now_iso
 from lib.novita import Orientation
 from lib.novita import client as novita_client
-from lib.novita.service import key_fingerprint
 from lib.worker.heartbeat import WorkerBeat, Workers
+from lib.worker.wiring import key_fingerprint
 from tests.conftest import TEST_API_KEY
 from ui.common import SESSION_API_KEY
 

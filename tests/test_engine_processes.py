@@ -8,7 +8,7 @@ Workers are killed with SIGKILL mid-poll and mid-download (held there by simulat
 they held is taken over by the next one through the queue's stored schedule and the sweep. A
 thread reads every job's status all along, so a job that goes backwards is seen.
 
-tests/test_engine_defects.py forces each race in one process; here the processes race for real.
+tests/test_jobs.py forces each race in one process; here the processes race for real.
 """
 
 from __future__ import annotations

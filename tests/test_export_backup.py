@@ -36,9 +36,8 @@ from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
 from lib.novita.rules import model_for
 from tests.conftest import TEST_API_KEY
-from tests.test_jobs import follow_until, request_for  # noqa: F401  (request_for is a fixture)
-from tests.test_pages import at_page
-from tests.test_store import a_job
+from tests.jobs_support import a_job, follow_until
+from tests.pages_support import at_page
 
 AWKWARD_PROMPTS = [
     "Tänzerin am Strand, 夕焼け, 💃🏽 — «ça va»",

@@ -16,8 +16,8 @@ from lib.jobs.following import Follow
 from lib.novita import NovitaClient, Orientation
 from lib.worker import queue_job
 from tests.conftest import FAST_POLLING, TEST_API_KEY
+from tests.jobs_support import follow_until
 from tests.processes import stop
-from tests.test_jobs import follow_until
 from tests.worker_support import start_worker
 
 JOBS_PER_CASE = 3

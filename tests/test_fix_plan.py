@@ -18,7 +18,7 @@ from lib.media.fix_plan import ShortClip, clock, latest_start, plan_image, plan_
 from lib.media.frame_strip import frame_strip
 from lib.media.probe import probe
 from tests.make_media import make_image, make_video
-from tests.test_media import assert_fixed_video, frame
+from tests.media_support import assert_fixed_video, frame
 
 
 @pytest.fixture(scope="module")

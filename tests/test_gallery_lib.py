@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from lib.errors import DeleteRefused, LinkUnusable, MediaUnreadable
-from lib.files.uploads import fetch_link, save_upload
 from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.gallery import delete_job, download_name, request_from
 from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
@@ -15,8 +14,9 @@ from lib.media.checklist import checklist
 from lib.media.samples import samples
 from lib.money import estimate_cost
 from lib.novita import Orientation
+from lib.uploads import fetch_link, save_upload
+from tests.jobs_support import a_job
 from tests.make_media import make_image
-from tests.test_store import a_job
 
 
 def test_checklist_has_a_row_per_rule_with_value_and_limit(character_png, long_motion_mp4) -> None:

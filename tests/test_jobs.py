@@ -1,13 +1,16 @@
-"""Submitting and following end to end over real HTTP: submit once, follow, download, survive faults and restarts.
+"""Submitting and following end to end over real HTTP: submit once, follow, download, survive faults and restarts;
+and the engine's races (the sweep and a slow submit, a job deleted in flight, two keys, a job never going back).
 
 Jobs are followed by the code a worker runs (`lib.jobs.following`), called here in the test process so
-each round is seen; tests/test_faults.py runs a real worker process and kills it.
+each round, and each interleaving, is seen; tests/test_faults.py and tests/test_engine_processes.py run
+real worker processes and kill them.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -18,49 +21,19 @@ from huey import MemoryHuey
 
 from lib import errors
 from lib.config import load_settings
-from lib.jobs import Job, JobRequest, JobStatus, JobStore, submit_job
-from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, sweep
+from lib.jobs import Job, JobStatus, JobStore, submit_job
+from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, look, sweep
 from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.resolving import resolve_not_sent, resolve_with_task
+from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
-from lib.novita import Orientation
-from lib.novita.service import key_fingerprint
+from lib.novita import NovitaClient
 from lib.worker import followers, live_workers, queue_job
 from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.tasks import register
-from tests.conftest import TEST_API_KEY
-from tests.jobs_support import stored_job
-
-
-def follow_until(
-    follow: Follow, job_ids: list[str], done=lambda job: job.status.final, timeout: float = 40.0, seen=None
-) -> list[Job]:
-    """Follow as a follower does, a round at a time, until every job is `done`; `seen(job)` sees each on the way."""
-    deadline = time.monotonic() + timeout
-    while True:
-        jobs = [follow.store.get(job_id) for job_id in job_ids]
-        for job in jobs:
-            if seen is not None:
-                seen(job)
-        if all(done(job) for job in jobs):
-            return jobs
-        assert time.monotonic() < deadline, f"jobs never got there: {jobs}"
-        follow_due(follow, never_sent)
-        time.sleep(0.05)
-
-
-def never_sent(job: Job) -> None:
-    raise AssertionError(f"job {job.id} was sent again by a follower")
-
-
-@pytest.fixture
-def request_for(character_png, motion_mp4):
-    def make(**overrides) -> JobRequest:
-        return JobRequest(
-            **{"image": character_png, "video": motion_mp4, "character_orientation": Orientation.IMAGE, **overrides}
-        )
-
-    return make
+from lib.worker.wiring import key_fingerprint
+from tests.conftest import FAST_POLLING, FAST_RETRY, TEST_API_KEY
+from tests.jobs_support import a_job, follow_until, stored_job
 
 
 def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
@@ -194,7 +167,6 @@ def test_a_new_follower_finishes_jobs_an_earlier_one_left_pending(
 
 
 def test_a_submission_orphaned_by_a_dead_process_becomes_maybe_submitted(store, follow_for) -> None:
-    from tests.test_store import a_job
 
     follow = follow_for(store)
     mine = follow.key_fingerprint
@@ -224,7 +196,6 @@ def test_a_result_link_that_expired_before_download_is_reported(
 
 
 def test_an_unknown_task_fails_the_job_in_plain_words(store, follow_for) -> None:
-    from tests.test_store import a_job
 
     follow = follow_for(store)
     job = store.add(a_job(key_fingerprint=follow.key_fingerprint))
@@ -330,3 +301,238 @@ def test_the_sweeps_resend_keeps_the_public_address_typed_on_home(
     assert sent is not None and sent.failure_reason is None and sent.status is JobStatus.QUEUED and sent.task_id
     (done,) = follow_until(follow_for(store), [job.id])
     assert done.status is JobStatus.SUCCEEDED
+
+
+# The engine's races and keys, each reproduced when it was found: the sweep race, a job deleted in
+# flight, two keys in one deployment, a client that cannot be made, a job never going backwards.
+
+
+OTHER_KEY = "sk_live_a_second_team_members_key_987654321"
+
+
+def follower(store: JobStore, sim_url: str, results: Path, key: str = TEST_API_KEY, client=None) -> Follow:
+    make = client or (lambda: NovitaClient(key, sim_url, retry=FAST_RETRY))
+    return Follow(store, make, results, NovitaClient(key, sim_url).key_fingerprint, "novita", FAST_POLLING)
+
+
+def follow_to_end(follow: Follow, job_id: str, timeout: float = 30.0) -> Job:
+    """Run looks as a worker would (each at its due time) until the job is final."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = follow.store.get(job_id)
+        assert job is not None
+        if job.status.final:
+            return job
+        if job.lease and (job.due_at is None or job.due_at <= now_iso()):
+            look(follow, job_id, job.lease)
+        time.sleep(0.05)
+    raise AssertionError(f"the job never finished: {follow.store.get(job_id)}")
+
+
+class PausingStore(JobStore):
+    """A store whose reads of SUBMITTING jobs wait for `go`: the sweep holds its read while a submit ends."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path)
+        self.read = threading.Event()
+        self.go = threading.Event()
+
+    def followed_jobs(self, key_fingerprint: str, *statuses: JobStatus, due_before: str | None = None) -> list[Job]:
+        jobs = super().followed_jobs(key_fingerprint, *statuses, due_before=due_before)
+        if statuses == (JobStatus.SUBMITTING,):
+            self.read.set()
+            assert self.go.wait(10)
+        return jobs
+
+
+def test_a_sweep_that_read_a_slow_submit_cannot_bury_it_once_it_is_sent(
+    settings, sim, client, hosting, request_for
+) -> None:
+    """Found in review: the sweep read SUBMITTING jobs, a submit finished, and the sweep then wrote
+    maybe_submitted over a job with a task id, which was never polled again."""
+    store = PausingStore(settings.db_path)
+    job, _ = record_job(request_for(prompt="slow submit"), store=store, key_fingerprint=client.key_fingerprint)
+    # The submit's lease is already over when the sweep reads: it looks like a process that died mid-send.
+    store.update(job.id, lease="stale", due_at=now_iso(-1))
+    follow = follower(store, sim.url, settings.results_dir)
+    sweeping = threading.Thread(target=sweep, args=(follow,))
+    sweeping.start()
+    assert store.read.wait(10)
+    # Meanwhile the sending process was alive after all, and its POST answers.
+    sent = store.update(
+        job.id,
+        expect={"lease": "stale"},
+        task_id="task-from-the-slow-submit",
+        status=JobStatus.QUEUED,
+        due_at=now_iso(),
+    )
+    assert sent is not None
+    store.go.set()
+    sweeping.join(10)
+    after = store.get(job.id)
+    assert after is not None
+    assert after.status is JobStatus.QUEUED, "the sweep wrote over a job that had been sent"
+    assert after.task_id == "task-from-the-slow-submit"
+
+
+def test_a_submit_that_answers_after_the_sweep_still_records_its_task(
+    settings, sim, control, hosting, request_for
+) -> None:
+    """The other order: the sweep marks a slow submit maybe_submitted, then the POST answers; the task id
+    settles it and the job is followed to its result."""
+    store = JobStore(settings.db_path)
+    slow = NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY, submit_timeout=(2.0, 10.0))
+    job, _ = record_job(request_for(prompt="answers late"), store=store, key_fingerprint=slow.key_fingerprint)
+    control.fault("hold", match="submit", seconds=1.5)
+    follow = follower(store, sim.url, settings.results_dir)
+    sending = threading.Thread(
+        target=send_job, args=(job,), kwargs={"store": store, "client": slow, "hosting": hosting, "lease_seconds": 0.3}
+    )
+    sending.start()
+    time.sleep(0.8)  # the lease (0.3 s) has run out while the POST is held
+    sweep(follow)
+    assert store.get(job.id).status is JobStatus.MAYBE_SUBMITTED
+    sending.join(15)
+    answered = store.get(job.id)
+    assert answered.status is JobStatus.QUEUED and answered.task_id
+    assert follow_to_end(follow, job.id).status is JobStatus.SUCCEEDED
+    assert control.request_count("submit") == 1
+
+
+def test_deleting_a_job_while_its_result_downloads_is_dropped_quietly(
+    settings, sim, client, control, hosting, request_for, caplog
+) -> None:
+    """Found in review: an update on a deleted row raised TypeError, lost in a download's Future."""
+    store = JobStore(settings.db_path)
+    job = submit_job(request_for(prompt="deleted in flight"), store=store, client=client, hosting=hosting)
+    follow = follower(store, sim.url, settings.results_dir)
+    control.fault("hold", match="download", seconds=1.5)
+    outcome: list[object] = []
+
+    def run() -> None:
+        try:
+            follow_to_end(follow, job.id)
+        except AssertionError as gone:
+            outcome.append(gone)
+        except Exception as error:  # the defect: anything else escaping
+            outcome.append(error)
+
+    following = threading.Thread(target=run)
+    following.start()
+    deadline = time.monotonic() + 20
+    while store.get(job.id).status is not JobStatus.DOWNLOADING:
+        assert time.monotonic() < deadline, "the job never reached its download"
+        time.sleep(0.02)
+    store.delete(job.id)
+    following.join(20)
+    assert len(outcome) == 1 and isinstance(outcome[0], AssertionError), f"an error escaped: {outcome}"
+    assert not (settings.results_dir / f"{job.id}.mp4").exists(), "the deleted job's video was kept"
+    assert "Traceback" not in caplog.text
+    assert store.update(job.id, status=JobStatus.SUCCEEDED) is None
+
+
+def test_a_look_at_a_deleted_job_does_nothing(settings, sim, client, hosting, request_for) -> None:
+    store = JobStore(settings.db_path)
+    job = submit_job(request_for(prompt="gone"), store=store, client=client, hosting=hosting)
+    store.delete(job.id)
+    assert look(follower(store, sim.url, settings.results_dir), job.id, job.lease or "") is None
+
+
+def test_a_second_key_never_fails_the_first_keys_jobs(settings, sim, hosting, request_for) -> None:
+    """Found in review: a session's key polled every job of the service, got TASK_NOT_FOUND for the other
+    key's tasks (Novita shows a task only to its key) and failed them for good."""
+    store = JobStore(settings.db_path)
+    mine = NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY)
+    theirs = NovitaClient(OTHER_KEY, sim.url, retry=FAST_RETRY)
+    my_job = submit_job(request_for(prompt="mine"), store=store, client=mine, hosting=hosting)
+    their_job = submit_job(request_for(prompt="theirs"), store=store, client=theirs, hosting=hosting)
+    assert my_job.key_fingerprint != their_job.key_fingerprint
+    # The simulator, like Novita, does not show one key's task to another.
+    with pytest.raises(Exception, match="not found"):
+        mine.task_result(their_job.task_id or "")
+
+    my_follow = follower(store, sim.url, settings.results_dir)
+    to_send, looks = sweep(my_follow)
+    for job in store.followed_jobs(my_follow.key_fingerprint, JobStatus.QUEUED):
+        follow_to_end(my_follow, job.id)
+    assert look(my_follow, their_job.id, their_job.lease or "") is None
+    assert store.get(my_job.id).status is JobStatus.SUCCEEDED
+    untouched = store.get(their_job.id)
+    assert untouched.status is JobStatus.QUEUED and not untouched.failure_reason
+    # A loaded machine may make the sweep take over this key's own job; never the other key's.
+    assert to_send == [] and their_job.id not in [following.job_id for following in looks]
+    # Their own follower (their browser tab) brings it home.
+    assert (
+        follow_to_end(follower(store, sim.url, settings.results_dir, OTHER_KEY), their_job.id).status
+        is JobStatus.SUCCEEDED
+    )
+
+
+def test_a_client_that_cannot_be_made_does_not_stop_the_following(settings, sim, client, hosting, request_for) -> None:
+    """Found in review: a poller whose client factory raised died, and stayed cached as if it ran."""
+    store = JobStore(settings.db_path)
+    job = submit_job(request_for(prompt="factory"), store=store, client=client, hosting=hosting)
+    attempts: list[int] = []
+
+    def flaky() -> NovitaClient:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("no network interface yet")
+        return NovitaClient(TEST_API_KEY, sim.url, retry=FAST_RETRY)
+
+    follow = follower(store, sim.url, settings.results_dir, client=flaky)
+    following = look(follow, job.id, job.lease or "")
+    assert following is not None, "one failed client ended the job's following"
+    assert store.get(job.id).status is JobStatus.QUEUED
+    assert follow_to_end(follow, job.id).status is JobStatus.SUCCEEDED
+    assert len(attempts) >= 2
+
+
+def test_a_job_never_goes_backwards_whatever_order_updates_come_in(
+    settings, store: JobStore, client, hosting, request_for
+) -> None:
+    job = submit_job(request_for(prompt="order"), store=store, client=client, hosting=hosting)
+    assert store.update(job.id, status=JobStatus.PROCESSING) is not None
+    assert store.update(job.id, status=JobStatus.QUEUED) is None, "processing went back to queued"
+    assert store.update(job.id, status=JobStatus.SUBMITTING) is None
+    assert store.update(job.id, status=JobStatus.FAILED, failure_reason="x") is not None
+    for later in (JobStatus.SUCCEEDED, JobStatus.PROCESSING, JobStatus.FAILED, JobStatus.DOWNLOADING):
+        assert store.update(job.id, status=later) is None, f"a failed job became {later.value}"
+    assert store.get(job.id).status is JobStatus.FAILED
+    # Fields that are not the status still change on a finished job (a note, a favourite).
+    assert store.update(job.id, note="keep", favorite=True).note == "keep"
+    assert store.update(job.id, expect={"lease": "someone else's"}, note="lost") is None
+
+
+def test_two_followers_with_the_same_look_poll_once(settings, sim, client, control, hosting, request_for) -> None:
+    """A look delivered twice (two workers, a restart) is claimed by one; the other steps back."""
+    store = JobStore(settings.db_path)
+    job = submit_job(request_for(prompt="twice"), store=store, client=client, hosting=hosting)
+    follow = follower(store, sim.url, settings.results_dir)
+    before = control.request_count("task-result")
+    first = look(follow, job.id, job.lease or "")
+    second = look(follow, job.id, job.lease or "")
+    assert first is not None and second is None
+    assert control.request_count("task-result") == before + 1
+
+
+def test_a_key_typed_into_a_tab_is_never_written_to_disk(settings, sim, hosting, request_for) -> None:
+    """Such a key is held by no worker: the tab sends and follows its jobs, and the key stays in memory."""
+    store = JobStore(settings.db_path)
+    typed = NovitaClient(OTHER_KEY, sim.url, retry=FAST_RETRY)
+    job, _ = record_job(request_for(prompt="typed key"), store=store, key_fingerprint=typed.key_fingerprint)
+    store.update(job.id, created_at=now_iso(-60))  # its tab closed before sending it
+    follow = follower(store, sim.url, settings.results_dir, OTHER_KEY)
+
+    def send(unsent: Job) -> None:
+        send_job(unsent, store=store, client=typed, hosting=hosting, lease_seconds=10)
+
+    deadline = time.monotonic() + 30
+    while not store.get(job.id).status.final:
+        assert time.monotonic() < deadline
+        follow_due(follow, send)
+        time.sleep(0.1)
+    assert store.get(job.id).status is JobStatus.SUCCEEDED
+    for path in settings.data_dir.rglob("*"):
+        if path.is_file():
+            assert OTHER_KEY.encode() not in path.read_bytes(), f"the key was written to {path}"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import threading
 from pathlib import Path
 
 import pytest
 
+import lib.errors
 from lib.files.atomic import atomic_write, new_file
 from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
 from lib.jobs import GalleryQuery, JobStatus
 from lib.jobs.prepared import pair_id, prepare_pair
 from lib.novita.rules import aspect_ok
-from tests.test_store import a_job
+from scripts.module_lines import too_long
+from tests.jobs_support import a_job
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,7 +110,7 @@ def test_a_rerun_prepares_the_same_pair_upload_would(store, character_png: Path,
     rerun = set_up_rerun(store, job)
     assert rerun.prepared_id == pair_id(character_png, motion_mp4, "video")
     assert prepare_pair(store, character_png, motion_mp4, "video").id == rerun.prepared_id
-    assert (rerun.orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
+    assert (rerun.character_orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
     gone = store.add(a_job(image_path=str(character_png), video_path=str(character_png.with_name("gone.mp4"))))
     assert not can_rerun(gone)
 
@@ -119,3 +122,24 @@ def test_changing_a_filter_goes_back_to_the_first_page() -> None:
     assert first_page_if_filtered(GalleryQuery(search="city", page=3), shown.filters).page == 0
     moved = GalleryQuery(statuses=(JobStatus.FAILED,), search="beach", page=3)
     assert first_page_if_filtered(moved, shown.filters).page == 0
+
+
+def test_the_module_size_gate_names_a_module_over_the_limit(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "lib" / "small.py").write_text("x = 1\n" * 350)
+    (tmp_path / "pages" / "big.py").write_text("x = 1\n" * 351)
+    assert too_long(tmp_path) == [("pages/big.py", 351)]
+
+
+def test_every_user_facing_error_lives_in_lib_errors() -> None:
+    for module in sorted((ROOT / "lib").rglob("*.py")):
+        importlib.import_module(".".join(module.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"))
+    found: list[type] = []
+    waiting = [lib.errors.MotionStudioError]
+    while waiting:
+        for error in waiting.pop().__subclasses__():
+            found.append(error)
+            waiting.append(error)
+    assert [f"{e.__module__}.{e.__name__}" for e in found if not e.__module__.startswith("lib.errors")] == []

@@ -13,9 +13,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, Settings
+from lib.errors import NotPassing
 from lib.jobs import JobStore
 from lib.jobs.prepared import prepare_pair
-from lib.library import Library, LibraryKind, NotPassing, clean_tags
+from lib.library import Library, LibraryKind, clean_tags
 from lib.media import check_image, check_video, fix_image
 from lib.novita.rules import MODELS
 

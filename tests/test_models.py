@@ -44,7 +44,7 @@ from lib.novita.rules import (
 from lib.simulator import rules as simulator_rules
 from lib.simulator.billing import Ledger
 from tests.conftest import TEST_API_KEY
-from tests.test_store import a_job
+from tests.jobs_support import a_job
 
 AUTH = {"Authorization": f"Bearer {TEST_API_KEY}"}
 PRICES = {"kling-v2.6-pro": 0.1, "kling-v3.0-std": 0.2, "kling-v3.0-pro": 0.4}  # apart, so a mix-up shows

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from lib import errors
 from lib.batches import plan_batch
 from lib.config import APP_DIR, Settings, load_settings
-from lib.files.uploads import fetch_link
+from lib.errors import NoPublicLink
 from lib.history.export import history_csv
 from lib.history.gallery import can_rerun, set_up_rerun
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, submit_job
@@ -33,8 +33,9 @@ from lib.money import job_estimate, next_steps, spend_rows
 from lib.novita import NovitaClient, Orientation
 from lib.novita.billing import spend_by_day
 from lib.novita.rules import KLING_V26_PRO
-from lib.setup_check import NoPublicLink
+from lib.simulator import SimulatorControl
 from lib.simulator.billing import Charge, Ledger
+from lib.uploads import fetch_link
 from lib.worker import queue_job
 from lib.worker.queue import queue_for
 from tests.conftest import FAST_POLLING, TEST_API_KEY
@@ -361,3 +362,20 @@ def test_every_estimate_of_one_request_agrees(live_with_links, control, link, ch
     estimates["CSV"] = f"${line['Estimated cost (USD)']}"
 
     assert estimates == dict.fromkeys(estimates, "$1.40")
+
+
+def test_the_live_balance_is_read_once_for_many_reruns(sim, monkeypatch) -> None:
+    monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
+    monkeypatch.setenv("NOVITA_BASE_URL", sim.url)
+    control = SimulatorControl(sim.url)
+    control.configure(balance_usd=42.5)
+
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=30).run()
+    for _ in range(3):
+        app.run()
+    another_session = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=30).run()
+
+    for shown in (app, another_session):
+        assert not shown.exception, shown.exception
+        assert any("Live on Novita" in s.value and "42.50 USD" in s.value for s in shown.success)
+    assert control.request_count("balance") == 1

@@ -19,10 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from lib import errors
 from lib.config import APP_DIR, S3Settings, load_settings
@@ -33,50 +31,9 @@ from lib.files.hosting import VideoHosting, hosting_for
 from lib.files.object_storage import S3Hosting
 from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.novita import Orientation
+from tests.s3_support import REGION, admin_client, s3_settings
 
-REGION = "us-east-1"
-# Moto's own accounts accept any key while IAM checks are off; these only sign the requests.
-ADMIN_KEY_ID, ADMIN_SECRET = "AKIAMOTOADMIN0000000", "moto-admin-secret"
 WRONG_SECRET = "wr0ng-S3cret-Key-must-never-show-up-anywhere"
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-def admin_client(moto_url: str, service: str = "s3"):
-    return boto3.client(
-        service,
-        endpoint_url=moto_url,
-        region_name=REGION,
-        aws_access_key_id=ADMIN_KEY_ID,
-        aws_secret_access_key=ADMIN_SECRET,
-    )
-
-
-@pytest.fixture
-def bucket(moto_url: str) -> str:
-    """A fresh bucket per test (moto keeps one set of buckets per process)."""
-    name = f"motion-studio-{uuid.uuid4().hex[:12]}"
-    admin_client(moto_url).create_bucket(Bucket=name)
-    return name
-
-
-def s3_settings(moto_url: str, bucket: str, **overrides) -> S3Settings:
-    values = dict(
-        bucket=bucket,
-        endpoint_url=moto_url,
-        region=REGION,
-        access_key_id="AKIASTUDIO0000000000",
-        secret_access_key="studio-secret-key-0123456789",
-        link_seconds=7200,
-    )
-    return S3Settings(**{**values, **overrides})
 
 
 def objects_in(moto_url: str, bucket: str) -> list[dict]:

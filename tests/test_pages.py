@@ -8,20 +8,23 @@ data folder) for the module.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib.config import APP_DIR, load_settings
+from lib.config import load_settings
 from lib.history.gallery import download_name
 from lib.jobs import JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
 from tests.bigfiles_support import upload_in_apptest
+from tests.jobs_support import a_job
 from tests.make_media import make_image, make_video
-from tests.test_store import a_job
+from tests.pages_support import at_page
 from tests.worker_support import worker_process
 
 
@@ -46,11 +49,6 @@ def worker(module_worker: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> No
     """This test's pages queue work where the module's worker takes it from."""
     for name, value in module_worker.items():
         monkeypatch.setenv(name, value)
-
-
-def at_page(page: str) -> AppTest:
-    """A multipage AppTest starts at the entrypoint and switches, as the sidebar does."""
-    return AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page(page)
 
 
 def run(page: str, **query: str) -> AppTest:
@@ -466,3 +464,64 @@ def test_history_settles_may_have_been_sent_and_opens_generate_to_send_it_again(
     assert not app.exception, app.exception
     assert store.get(job.id).status is JobStatus.FAILED
     assert app.text_area(key="prompt").value == "moonwalk"  # Generate, filled in: one press sends it again
+
+
+def test_a_file_no_fix_can_read_says_why_before_the_click_until_another_replaces_it(settings, tmp_path) -> None:
+    app = at_page("pages/1_Upload.py").run()
+    assert not app.exception, app.exception
+    upload_in_apptest(app, "image", "broken.png", os.urandom(4096))
+    assert not app.exception, app.exception
+
+    reasons = [w.value for w in app.warning if "could not be converted automatically" in w.value]
+    assert reasons and "JPG/PNG" in reasons[0], "the plan says why before anything is queued"
+    assert app.button(key="fix_image").disabled
+
+    upload_in_apptest(app, "image", "small.png", make_image(tmp_path / "small.png", 200, 260).read_bytes())
+    assert not app.exception, app.exception
+    assert not [w for w in app.warning if "could not be converted" in w.value], "the reason stayed after another file"
+    assert not app.button(key="fix_image").disabled
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, list[tuple[str, object]]]:
+    """Every file the page registered for download, by file name: ("read", data) or ("deferred", callable)."""
+    registered: dict[str, list[tuple[str, object]]] = {}
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+        if is_for_static_download:
+            registered.setdefault(file_name, []).append(("read", path_or_data))
+        return add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+
+    def record_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        registered.setdefault(file_name, []).append(("deferred", data_callable))
+        return add_deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", record)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    return registered
+
+
+def test_a_results_download_reads_the_file_only_when_clicked(settings, downloads, character_png, motion_mp4) -> None:
+    result = settings.results_dir / "result.mp4"
+    result.parent.mkdir(parents=True)
+    result.write_bytes(motion_mp4.read_bytes())
+    job = JobStore(settings.db_path).add(
+        a_job(
+            "done",
+            status=JobStatus.SUCCEEDED,
+            prompt="a dancer",
+            result_path=str(result),
+            image_path=str(character_png),
+            video_path=str(motion_mp4),
+        )
+    )
+    app = at_page("pages/3_History.py").run()
+    app.button(key=f"open_{job.id}").click().run()
+    app.run()
+
+    assert not app.exception, app.exception
+    assert app.get("download_button")[0].proto.label == "Download video"
+    ways = downloads[download_name(job)]
+    assert {way for way, _ in ways} == {"deferred"}, ways
+    assert all(data() == result.read_bytes() for _, data in ways)

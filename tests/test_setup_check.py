@@ -18,7 +18,7 @@ from lib.files import safe_fetch
 from lib.files.object_storage import KEY_PREFIX
 from lib.setup_check import check_bucket, check_key, check_public_address, check_setup
 from tests.conftest import TEST_API_KEY
-from tests.test_object_storage import admin_client, bucket, moto_url, s3_settings  # noqa: F401 - fixtures
+from tests.s3_support import admin_client, s3_settings
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import threading
 
 import sqlite_utils
 
-from lib.jobs import GalleryQuery, Job, JobStatus, JobStore
+from lib.jobs import GalleryQuery, JobStatus, JobStore
 from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.schema import migrations
+from tests.jobs_support import a_job
 
 EXPECTED_JOBS_SCHEMA = (
     """CREATE TABLE "jobs" (
@@ -149,18 +150,6 @@ EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
    "started_at" TEXT,
    "seen_at" TEXT
 )"""
-
-
-def a_job(content_hash: str = "same-inputs", **fields) -> Job:
-    stamp = now_iso()
-    defaults = {
-        "id": new_job_id(),
-        "status": JobStatus.SUBMITTING,
-        "character_orientation": "image",
-        "created_at": stamp,
-        "updated_at": stamp,
-    }
-    return Job(content_hash=content_hash, **{**defaults, **fields})
 
 
 def test_a_fresh_database_has_exactly_this_schema(settings) -> None:

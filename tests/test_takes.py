@@ -4,17 +4,21 @@ presets are kept in the store, and a tab only opens the pair it names."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
-from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs, Variation
-from lib.jobs.drafts import Draft, Drafts, Preset, take_paths
+from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, Variation
+from lib.jobs.drafts import Draft, Drafts, Preset, Reconciled, reconcile, take_paths
 from lib.jobs.models import now_iso
-from lib.novita import Orientation
-from lib.worker import queue_job
+from lib.novita import NovitaClient, Orientation
+from lib.novita.rules import model_for
+from lib.worker import queue_job, submit
 from lib.worker.heartbeat import WAITING_FOR_KEY
+from lib.worker.takes import already_running, balance_refusal, token_spent, typed_key, variations
+from tests.conftest import TEST_API_KEY
 
 PAIR = "pair-1"
 
@@ -152,7 +156,7 @@ def test_a_preset_saved_on_the_page_is_offered_under_presets(settings, character
 
 def test_settings_put_in_the_boxes_by_a_rerun_become_the_pairs_draft(settings, character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
-    Drafts(settings.db_path).save(Draft(PAIR, "typed before", orientation="image", model="kling-v2.6-pro"))
+    Drafts(settings.db_path).save(Draft(PAIR, "typed before", character_orientation="image", model="kling-v2.6-pro"))
     app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
     # what History's Re-run leaves for Generate
     app.session_state["prepared_id"] = PAIR
@@ -225,3 +229,79 @@ def test_a_take_of_a_key_nobody_holds_says_it_waits_for_that_key(settings, chara
     app.run()
     assert not app.exception
     assert WAITING_FOR_KEY in said(app) and "blocks nothing" in said(app)
+
+
+# What a press decides, from values (no AppTest) ---------------------------------------------------
+
+
+def test_variations_copy_every_field_of_the_request_and_name_each_by_the_token(character_png, motion_mp4) -> None:
+    request = JobRequest(character_png, motion_mp4, Orientation.VIDEO, "p", "n", False, model_for("kling-v3.0-std"))
+    assert variations(request, 1, "tok") == [(request, None)]
+    takes = variations(request, 3, "tok")
+    assert [key for _, key in takes] == ["tok-0", "tok-1", "tok-2"]
+    for take, key in takes:
+        assert isinstance(take, Variation) and take.key == key
+        assert all(getattr(take, f.name) == getattr(request, f.name) for f in fields(JobRequest))
+
+
+def test_a_token_is_spent_once_every_take_it_named_has_ended() -> None:
+    def job(key: str | None, status: JobStatus) -> Job:
+        return Job(key or "x", "h", status, "image", submission_key=key, created_at="t", updated_at="t")
+
+    assert not token_spent([], "tok")
+    assert not token_spent([job("tok-0", JobStatus.SUCCEEDED), job("tok-1", JobStatus.QUEUED)], "tok")
+    assert token_spent(
+        [job("tok-0", JobStatus.SUCCEEDED), job("tok-1", JobStatus.FAILED), job(None, JobStatus.QUEUED)], "tok"
+    )
+
+
+def test_the_balance_refuses_takes_it_cannot_pay_and_demo_mode_never_asks() -> None:
+    def unreachable() -> float:
+        raise AssertionError("demo mode asked for the balance")
+
+    assert balance_refusal(5.0, True, unreachable) is None
+    assert balance_refusal(1.0, False, lambda: 2.0) is None
+    assert balance_refusal(1.0, False, lambda: None) is None  # unknown: the service still refuses
+    assert "$0.50" in str(balance_refusal(1.4, False, lambda: 0.5))
+
+
+def test_only_a_key_typed_into_the_session_sends_from_the_tab(settings) -> None:
+    assert typed_key(settings, None) is None  # demo mode
+    assert typed_key(replace(settings, api_key="sk_server"), "sk_server") is None
+    assert typed_key(replace(settings, api_key="sk_typed"), None) == "sk_typed"
+
+
+def test_the_note_names_the_takes_already_running() -> None:
+    assert already_running([]) is None
+    assert already_running([2]) == "Take 2 is already running with these settings."
+    assert already_running([3, 1]) == "Take 1 and 3 are already running with these settings."
+
+
+def test_a_typed_key_records_and_sends_from_the_tab_and_the_deployment_key_queues(
+    settings, sim, hosting, character_png, motion_mp4
+) -> None:
+    live = replace(settings, api_key=None, api_base_url=sim.url, public_base_url=hosting.base_url)
+    request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="typed key")
+    sent = submit(request, live, session_key=TEST_API_KEY, hosting=hosting)
+    assert sent.status is JobStatus.QUEUED and sent.task_id  # posted here: no worker holds a typed key
+    assert sent.key_fingerprint == NovitaClient(TEST_API_KEY, sim.url).key_fingerprint
+    assert submit(request, live, session_key=TEST_API_KEY, hosting=hosting).id == sent.id  # in flight: the same job
+    queued = submit(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="queued"), settings)
+    assert queued.status is JobStatus.SUBMITTING and queued.service == "simulator"
+
+
+def test_draft_reconciliation_fills_from_the_store_keeps_typed_boxes_and_moves_nothing_between_pairs() -> None:
+    pair = PreparedInputs("b", "i.png", "v.mp4", "video", now_iso(), model="kling-v3.0-pro")
+    # Nothing in the boxes and nothing stored: the pair's own settings, stored so a later pair knows them.
+    fresh = reconcile(None, None, None, pair)
+    assert fresh == Reconciled(Draft("b", character_orientation="video", model="kling-v3.0-pro"), fill=True, save=True)
+    # Nothing in the boxes (a page switch): the stored draft fills them.
+    stored = Draft("b", "on a beach", "", "image", "kling-v2.6-pro", False)
+    assert reconcile(None, None, stored, pair) == Reconciled(stored, fill=True)
+    # Boxes typed into (or set by Re-run): they are the draft, and the next press is a new request.
+    typed = Draft("b", "in a city")
+    assert reconcile(typed, None, stored, pair) == Reconciled(typed, save=True, new_request=True)
+    assert reconcile(stored, None, stored, pair) == Reconciled(stored)
+    # Boxes still holding pair a's stored draft belong to a: b's own draft fills them.
+    previous = Draft("a", "in a city")
+    assert reconcile(typed, previous, stored, pair) == Reconciled(stored, fill=True)

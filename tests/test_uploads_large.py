@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.files.chunked import GB, PartialUpload, UploadBroken, UploadTooLarge, parse_piece
-from lib.files.uploads import MAX_DOWNLOAD_BYTES, fetch_link
+from lib.errors import UploadBroken, UploadTooLarge
+from lib.uploads import MAX_DOWNLOAD_BYTES, fetch_link
+from lib.uploads.chunked import GB, PartialUpload, parse_piece
 from tests.make_media import make_video
 
 MiB = 1024 * 1024

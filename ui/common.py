@@ -32,6 +32,7 @@ from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
 from lib.worker import START_COMMAND, follow_now, followers, live_workers
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
+from lib.worker.takes import typed_key
 from lib.worker.tasks import one_round
 from ui.media import missing, show_image, show_video
 from ui.settling import settle_maybe_sent
@@ -91,7 +92,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
 
 def session_key_in_use(settings: Settings) -> bool:
     """The key is one typed into this browser session, which no worker holds."""
-    return bool(settings.api_key) and settings.api_key != configured_settings().api_key
+    return typed_key(settings, configured_settings().api_key) is not None
 
 
 @st.fragment(run_every=5.0)

@@ -17,10 +17,10 @@ import streamlit.components.v1 as components
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
-from lib.files.chunked import CHUNK_BYTES, MAX_UPLOAD_BYTES, PartialUpload, parse_piece
 from lib.files.links import is_url
-from lib.files.uploads import MAX_DOWNLOAD_BYTES, fetch_link
 from lib.novita.rules import MAX_BYTES
+from lib.uploads import MAX_DOWNLOAD_BYTES, fetch_link
+from lib.uploads.chunked import CHUNK_BYTES, MAX_UPLOAD_BYTES, PartialUpload, parse_piece
 
 _big_upload = components.declare_component("big_upload", path=str(Path(__file__).parent / "big_upload"))
 LIMITS = (

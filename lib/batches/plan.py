@@ -13,37 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.errors import InputRefused
+from lib.errors import BatchEmpty, BatchInputUnusable, BatchOverCap, BatchTooLarge
 from lib.media import check_image, check_prompts, check_video
 from lib.media.preflight import Code, Report
 from lib.money.estimate import estimate_cost
 from lib.novita.rules import Model, Orientation
 
 MAX_SIDE = 10
-
-
-class BatchTooLarge(InputRefused):
-    """More than 10 characters or 10 motion videos in one batch."""
-
-    user_message = f"A batch holds at most {MAX_SIDE} characters and {MAX_SIDE} motion videos."
-
-
-class BatchEmpty(InputRefused):
-    """A batch needs at least one character image and one motion video."""
-
-    user_message = "A batch needs at least one character image and one motion video."
-
-
-class BatchOverCap(InputRefused):
-    """The estimated cost is above the spending cap the user set: nothing is sent."""
-
-    user_message = "Nothing was sent: the batch would cost more than your spending cap."
-
-
-class BatchInputUnusable(InputRefused):
-    """A file that cannot be read cannot be fixed either; the batch is refused before anything is sent."""
-
-    user_message = "Nothing was sent: a file in the batch cannot be read, so it cannot be fixed."
 
 
 @dataclass(frozen=True)
@@ -147,7 +123,7 @@ def plan_batch(
     if not images or not videos:
         raise BatchEmpty()
     if len(images) > MAX_SIDE or len(videos) > MAX_SIDE:
-        raise BatchTooLarge(f"this one has {len(images)} characters and {len(videos)} motion videos")
+        raise BatchTooLarge(MAX_SIDE, f"this one has {len(images)} characters and {len(videos)} motion videos")
     prompt_report = check_prompts(prompt, negative_prompt, model)
     if not prompt_report.ok:
         raise BatchInputUnusable("; ".join(problem.message for problem in prompt_report.problems))

@@ -21,9 +21,8 @@ from lib.batches.store import Batch, BatchCell, Batches, BatchStatus
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
-from lib.jobs.models import JobStatus, now_iso
-from lib.jobs.store import JobStore
-from lib.jobs.submit import Variation, record_job
+from lib.jobs.models import Job, JobStatus, now_iso
+from lib.jobs.submit import JobRequest, Variation
 from lib.media import check_image, check_video
 from lib.novita.rules import Model, Orientation, model_for
 
@@ -35,12 +34,12 @@ FIX_LOOK_SECONDS = 0.2
 
 @dataclass(frozen=True)
 class BatchRunner:
-    """What running a batch needs from the worker that holds the key: the key's fingerprint and service
-    (recorded on each job), `send(job_id, public_base_url)` to queue a recorded job's send, how long a
-    lease lasts, and how long a fix may stay silent before it is taken for dead."""
+    """What running a batch needs from the engine that holds the key: `record(request, submission_key,
+    public_base_url)` records a cell's job under the key's fingerprint and service (the engine's one way to
+    record), `send(job_id, public_base_url)` queues a recorded job's send, how long a lease lasts, and how
+    long a fix may stay silent before it is taken for dead."""
 
-    key_fingerprint: str
-    service: str
+    record: Callable[[JobRequest, str, str | None], tuple[Job, bool]]
     send: Callable[[str, str | None], None]
     lease_seconds: float
     fix_stale_seconds: float = STALE_SECONDS
@@ -114,14 +113,7 @@ def _record(
         key=f"batch:{batch.id}:{cell.row}:{cell.col}",
     )
     try:
-        job, _ = record_job(
-            request,
-            store=JobStore(settings.db_path),
-            key_fingerprint=runner.key_fingerprint,
-            service=runner.service,
-            inputs_dir=settings.inputs_dir,
-            submission_key=request.key,
-        )
+        job, _ = runner.record(request, request.key, batch.public_base_url)
     except Exception as error:
         batches.set_error(batch.id, cell.row, cell.col, f"This job was not sent: {_why(error)}.")
         return

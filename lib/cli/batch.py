@@ -15,11 +15,10 @@ import uuid
 from dataclasses import dataclass
 
 from lib.batches import (
+    MAX_SIDE,
     Batch,
-    BatchEmpty,
     Batches,
     BatchStatus,
-    BatchTooLarge,
     batch_jobs,
     batch_progress,
     cell_ended,
@@ -29,6 +28,7 @@ from lib.cli.main import BAD_USAGE
 from lib.cli.output import OK, REFUSED, STOPPED, JobView, Out, Refused
 from lib.cli.submitting import LOOK_SECONDS, NO_WORKER, _input_file
 from lib.config import Settings
+from lib.errors import BatchEmpty, BatchTooLarge
 from lib.files.hosting import keep_copy
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
@@ -111,9 +111,10 @@ class BatchView:
 def batch(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     """Plan the batch, confirm its cost, queue it, and with --wait follow it to its end."""
     model = model_for(args.model)
-    if len(args.image) > 10 or len(args.video) > 10:
+    if len(args.image) > MAX_SIDE or len(args.video) > MAX_SIDE:
         # Before any link is fetched: a batch too large is refused on its count alone.
-        out.note(str(BatchTooLarge(f"this one has {len(args.image)} characters and {len(args.video)} motion videos")))
+        counts = f"this one has {len(args.image)} characters and {len(args.video)} motion videos"
+        out.note(str(BatchTooLarge(MAX_SIDE, counts)))
         return BAD_USAGE
     images = _kept(args.image, settings)
     videos = _kept(args.video, settings)

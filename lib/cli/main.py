@@ -14,26 +14,21 @@ import importlib
 from lib.cli.output import REFUSED, STOPPED, Out, Refusal, Refused
 from lib.config import load_settings
 from lib.errors import MotionStudioError, SettingInvalid
+from lib.jobs.models import JobStatus
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, ORIENTATIONS
 
 BAD_USAGE = 2
-# The store's status words (`lib.jobs.models.JobStatus`), spelled out so `list --status` can offer them
-# without importing the store; tests/test_cli.py checks that the two agree.
-STATUS_WORDS = (
-    "submitting",
-    "maybe_submitted",
-    "queued",
-    "processing",
-    "downloading",
-    "succeeded",
-    "failed",
-    "expired",
-)
+# The store's status words, offered by `list --status` (lib.jobs.models imports without the store).
+STATUS_WORDS = tuple(status.value for status in JobStatus)
 JSON_HELP = "print the answer as JSON (on stdout; progress and reasons stay on stderr)"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run one command; its exit code, also for --help and bad usage, which argparse would end with SystemExit."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as ended:
+        return ended.code if isinstance(ended.code, int) else BAD_USAGE
     out = Out(args.json)
     module, name = args.run.split(":")
     run = getattr(importlib.import_module(f"lib.cli.{module}"), name)

@@ -15,13 +15,13 @@ from lib.cli.files import local_file
 from lib.cli.output import OK, REFUSED, STOPPED, JobView, Out, ProblemView, Refused
 from lib.config import Settings
 from lib.files.links import is_url
-from lib.files.uploads import fetch_link
 from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_prompts, check_video
 from lib.novita.rules import Orientation, model_for
-from lib.worker import START_COMMAND, followers, live_workers, queue_job
+from lib.uploads import fetch_link
+from lib.worker import START_COMMAND, followers, live_workers, sending
 from lib.worker.heartbeat import WAITING_FOR_KEY
 
 NO_WORKER = f"No worker is running: start it with {START_COMMAND}. The job waits in the queue until one runs."
@@ -56,7 +56,7 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         keep_original_sound=keep_sound,
         model=model,
     )
-    job = queue_job(request, settings, public_base_url=settings.public_base_url)
+    job = sending.submit(request, settings, public_base_url=settings.public_base_url)
     if not live_workers(settings):
         out.note(NO_WORKER)
     if not args.wait:

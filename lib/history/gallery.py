@@ -42,7 +42,7 @@ class Rerun:
     """What Generate opens with to run a past job again: its pair, orientation, words, sound and model."""
 
     prepared_id: str
-    orientation: str
+    character_orientation: str
     prompt: str
     negative_prompt: str
     keep_original_sound: bool

@@ -19,8 +19,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
+from lib.jobs.lean_sqlite import sqlite_utils  # without pandas: see its docstring
 from lib.jobs.schema import migrate
 
 

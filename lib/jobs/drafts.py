@@ -1,13 +1,13 @@
 """What a creator typed on Generate, kept in the store so a reload, a page switch or a second tab finds it.
 
 drafts = Drafts(settings.db_path)
-drafts.save(Draft(pair.id, prompt="on a beach", orientation="image", model="kling-v2.6-pro"))
+drafts.save(Draft(pair.id, prompt="on a beach", character_orientation="image", model="kling-v2.6-pro"))
 drafts.get(pair.id).prompt  # "on a beach"
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from lib.files.hosting import keep_copy
@@ -22,9 +22,9 @@ class Draft:
     pair_id: str
     prompt: str = ""
     negative_prompt: str = ""
-    orientation: str | None = None
+    character_orientation: str | None = None
     model: str | None = None
-    keep_sound: bool = True
+    keep_original_sound: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,15 @@ class Drafts(Database):
         )
 
     def save(self, draft: Draft) -> Draft:
-        row = {**asdict(draft), "keep_sound": int(draft.keep_sound), "updated_at": now_iso()}
+        row = {  # the table's columns keep their first names: orientation, keep_sound
+            "pair_id": draft.pair_id,
+            "prompt": draft.prompt,
+            "negative_prompt": draft.negative_prompt,
+            "orientation": draft.character_orientation,
+            "model": draft.model,
+            "keep_sound": int(draft.keep_original_sound),
+            "updated_at": now_iso(),
+        }
         with self._db() as db:
             db.table("drafts").upsert(row, pk="pair_id")
         return draft
@@ -89,3 +97,40 @@ def take_paths(prepared: PreparedInputs, inputs_dir: Path) -> tuple[str, str]:
     """The image and video paths a job made from this pair records (its content-addressed copies), which
     is what `JobStore.takes` looks its takes up by."""
     return str(keep_copy(Path(prepared.image_path), inputs_dir)), str(keep_copy(Path(prepared.video_path), inputs_dir))
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What Generate does with its boxes on a run: `draft` is what they hold afterwards; `fill` puts it into
+    them, `save` stores it, and `new_request` says the boxes changed, so the next press makes new takes."""
+
+    draft: Draft
+    fill: bool = False
+    save: bool = False
+    new_request: bool = False
+
+
+def reconcile(
+    boxes: Draft | None, previous: Draft | None, stored: Draft | None, prepared: PreparedInputs
+) -> Reconciled:
+    """Decide between what the boxes hold and the pair's stored draft.
+
+    Streamlit drops a widget's state on pages that do not draw it: a page switch, a reload or a new tab
+    finds the draft in the store (`boxes` is None). Boxes that still hold the previous pair's stored draft
+    (`previous`) belong to that pair. Any other values were put there on purpose (History's Re-run, or
+    typing): they become this pair's draft.
+    """
+    if boxes is not None and not (
+        previous is not None
+        and previous.pair_id != prepared.id
+        and previous == replace(boxes, pair_id=previous.pair_id)
+    ):
+        changed = boxes != stored
+        return Reconciled(boxes, save=changed, new_request=changed)
+    draft = stored or Draft(prepared.id)
+    filled = replace(
+        draft,
+        character_orientation=draft.character_orientation or prepared.character_orientation,
+        model=draft.model or prepared.model,
+    )
+    return Reconciled(filled, fill=True, save=stored is None)

@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from lib.errors import FixFailed, MotionStudioError
+from lib.errors import FixFailed, FixStopped, MotionStudioError
 from lib.files.digest import content_digest
 from lib.jobs.database import Database
 from lib.jobs.models import now_iso
@@ -76,12 +76,6 @@ class FixRun:
 
 
 _FIELDS = frozenset(f.name for f in fields(FixRun))
-
-
-class FixStopped(MotionStudioError):
-    """Someone pressed Stop while the fix ran."""
-
-    user_message = "The fix was stopped. The file is as it was; press Fix it to start again."
 
 
 class FixRuns(Database):

@@ -168,7 +168,7 @@ class GalleryQuery:
     """One page of the history, filtered; `page` counts from 0."""
 
     statuses: tuple[JobStatus, ...] = ()
-    orientation: str | None = None
+    character_orientation: str | None = None
     search: str = ""
     favorites_only: bool = False
     page: int = 0
@@ -177,7 +177,7 @@ class GalleryQuery:
     @property
     def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool]:
         """Everything that narrows the history down, without the page."""
-        return self.statuses, self.orientation, self.search.strip(), self.favorites_only
+        return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = ["hidden_at is null"]
@@ -185,9 +185,9 @@ class GalleryQuery:
         if self.statuses:
             clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
             params += [s.value for s in self.statuses]
-        if self.orientation:
+        if self.character_orientation:
             clauses.append("character_orientation = ?")
-            params.append(self.orientation)
+            params.append(self.character_orientation)
         if self.search.strip():
             clauses.append(
                 "(prompt like ? escape '\\' or negative_prompt like ? escape '\\' or note like ? escape '\\')"

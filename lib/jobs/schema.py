@@ -8,10 +8,9 @@ from __future__ import annotations
 import sqlite3
 import time
 
-import sqlite_utils
-from sqlite_utils import Migrations
+from lib.jobs.lean_sqlite import sqlite_utils  # without pandas: see its docstring
 
-migrations = Migrations("motion_studio")
+migrations = sqlite_utils.Migrations("motion_studio")
 
 
 @migrations(name="0001_enable_wal", transactional=False)

@@ -24,7 +24,6 @@ from lib import errors
 from lib.files.digest import content_digest
 from lib.files.hosting import Hosting, keep_copy
 from lib.files.links import is_url
-from lib.files.uploads import fetch_link
 from lib.jobs.following import DEFAULT_TIMING
 from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.jobs.store import JobStore
@@ -32,6 +31,7 @@ from lib.media.probe import probe
 from lib.media.thumbnails import poster_for
 from lib.novita.client import NovitaClient
 from lib.novita.rules import DEFAULT_MODEL, Model, Orientation, model_for
+from lib.uploads import fetch_link
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from lib.errors import InputRefused, MotionStudioError
+from lib.errors import InputRefused, MotionStudioError, NotInLibrary, NotPassing
 from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
 from lib.jobs.database import Database
@@ -50,18 +50,6 @@ class LibraryItem:
     path: str
     thumbnail_path: str | None
     created_at: str
-
-
-class NotPassing(InputRefused):
-    """A file that breaks a rule is not saved: the library holds only files that can be used as they are."""
-
-    user_message = "The library keeps only files that pass every rule: fix this one first, then save it."
-
-
-class NotInLibrary(MotionStudioError):
-    """The item was removed, perhaps by a teammate in another tab."""
-
-    user_message = "That item is no longer in the library."
 
 
 def check(kind: LibraryKind, path: Path | str) -> Report:
@@ -216,4 +204,4 @@ def _item(row: dict[str, Any]) -> LibraryItem:
     )
 
 
-__all__ = ["Library", "LibraryItem", "LibraryKind", "NotInLibrary", "NotPassing", "check", "clean_tags"]
+__all__ = ["Library", "LibraryItem", "LibraryKind", "check", "clean_tags"]

@@ -1,4 +1,4 @@
-"""Novita: the client, its task results and error mapping, the service's input rules, and which service to use.
+"""Novita: the client (a key, a base URL, timeouts), its task results and error mapping, the service's input rules.
 
 from lib.novita import NovitaClient, TaskResult
 """

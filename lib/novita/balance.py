@@ -5,9 +5,9 @@ each of them could hold a page for many seconds. A reading is kept in this proce
 under a SHA-256 fingerprint of the key (never the key itself), and asked for once, with a short
 timeout; a failure is kept too, for less time, so a service that is down is not asked again on every click.
 
-    reading = live_balance(settings)
+    reading = live_balance(settings.api_key, settings.api_base_url)
     reading.usd      # 42.5, or None and reading.problem says why in plain words
-    spend = live_spend(settings)
+    spend = live_spend(settings.api_key, settings.api_base_url)
     spend.days       # [DaySpend(day, usd, by_model), ...] newest first, or None and spend.problem
 """
 
@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.novita.billing import MAX_QUERY_DAYS, DaySpend, spend_by_day
 from lib.novita.client import NovitaClient, RetryPolicy
@@ -52,22 +51,24 @@ _lock = threading.Lock()
 _readings: dict[tuple[str, str, str], tuple[float, Any]] = {}
 
 
-def live_balance(settings: Settings, clock: Callable[[], float] = time.monotonic) -> BalanceReading:
-    """The balance for these settings' key and service, from the last minute's reading when there is one."""
+def live_balance(api_key: str | None, base_url: str, clock: Callable[[], float] = time.monotonic) -> BalanceReading:
+    """The balance for this key at this service, from the last minute's reading when there is one."""
     return _kept(
         "balance",
-        settings,
+        api_key,
+        base_url,
         clock,
         lambda client: BalanceReading(client.balance()),
         lambda problem: BalanceReading(None, problem),
     )
 
 
-def live_spend(settings: Settings, clock: Callable[[], float] = time.monotonic) -> SpendReading:
+def live_spend(api_key: str | None, base_url: str, clock: Callable[[], float] = time.monotonic) -> SpendReading:
     """What Novita billed per day for generation, from the last minute's reading when there is one."""
     return _kept(
         "spend",
-        settings,
+        api_key,
+        base_url,
         clock,
         lambda client: SpendReading(spend_by_day(client.bills(since=time.time() - SPEND_DAYS * 86400))),
         lambda problem: SpendReading(None, problem),
@@ -79,19 +80,20 @@ R = TypeVar("R")
 
 def _kept(
     kind: str,
-    settings: Settings,
+    api_key: str | None,
+    base_url: str,
     clock: Callable[[], float],
     read: Callable[[NovitaClient], R],
     failed: Callable[[str], R],
 ) -> R:
-    key = (kind, settings.api_base_url, fingerprint(settings.api_key or ""))
+    key = (kind, base_url, fingerprint(api_key or ""))
     with _lock:
         kept = _readings.get(key)
     if kept and clock() < kept[0]:
         reading: R = kept[1]
         return reading
     try:
-        with NovitaClient(settings.api_key or "", settings.api_base_url, timeout=TIMEOUT, retry=ONE_TRY) as client:
+        with NovitaClient(api_key or "", base_url, timeout=TIMEOUT, retry=ONE_TRY) as client:
             reading, keep = read(client), FRESH_SECONDS
     except MotionStudioError as error:
         reading, keep = failed(str(error)), FAILURE_SECONDS

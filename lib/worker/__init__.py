@@ -1,5 +1,6 @@
-"""The worker and what pages and the command line ask of it: queue a job, queue a fix, is a worker alive.
+"""The engine and what pages and the command line ask of it: submit a job, queue a fix, is a worker alive.
 
+job = submit(JobRequest(image, video, Orientation.IMAGE), settings, session_key=typed_key_or_none)
 job = queue_job(JobRequest(image, video, Orientation.IMAGE, prompt="on a beach"), settings)
 run = queue_fix(settings, "video", "dance.mov", orientation="image")
 """
@@ -12,15 +13,15 @@ from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
 from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
-from lib.jobs.store import JobStore
-from lib.jobs.submit import JobRequest, record_job
+from lib.jobs.submit import JobRequest
 from lib.media.fix_plan import ShortClip
 from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
-from lib.novita.service import key_fingerprint, service_name
 from lib.setup_check import missing_link
 from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
+from lib.worker.sending import submit
+from lib.worker.wiring import key_fingerprint, record
 
 START_COMMAND = "python -m lib.worker"
 
@@ -30,26 +31,10 @@ def queue_job(
 ) -> Job:
     """Record a job made with the deployment's own key and queue its send: the job, new or the one in flight.
 
-    `public_base_url` is where the service fetches a hosted motion video, when this session set one.
-    Raises `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local
-    motion video (no public address, no bucket).
+    `submit` without a session key; kept as a name outside scripts use. Raises
+    `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
     """
-    refusal = missing_link(settings, request.video, public_base_url)
-    if refusal is not None:
-        raise refusal
-    job, is_new = record_job(
-        request,
-        store=JobStore(settings.db_path),
-        key_fingerprint=key_fingerprint(settings),
-        service=service_name(settings),
-        inputs_dir=settings.inputs_dir,
-        submission_key=submission_key,
-        allow_private_urls=settings.allow_private_urls,
-        public_base_url=public_base_url,
-    )
-    if is_new:
-        queue_for(settings).tasks.send(job.id, public_base_url)
-    return job
+    return submit(request, settings, public_base_url=public_base_url, submission_key=submission_key)
 
 
 def queue_fix(
@@ -74,7 +59,7 @@ def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_ur
 
     `key` names this sending (a click's token): asked again under the same key (a double click, a rerun),
     the batch made the first time comes back and nothing more is queued. Raises
-    `lib.setup_check.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
+    `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
     """
     for video in plan.videos:
         refusal = missing_link(settings, video.path, public_base_url)
@@ -111,4 +96,6 @@ __all__ = [
     "queue_batch",
     "queue_fix",
     "queue_job",
+    "record",
+    "submit",
 ]

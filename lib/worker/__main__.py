@@ -17,10 +17,10 @@ from huey.consumer import Consumer, Scheduler
 
 from lib.config import load_settings
 from lib.errors import SettingInvalid
-from lib.novita.service import embedded_simulator, key_fingerprint
 from lib.worker.heartbeat import BEAT_SECONDS, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.tasks import timing_for
+from lib.worker.wiring import embedded_simulator, key_fingerprint
 
 log = logging.getLogger("lib.worker")
 

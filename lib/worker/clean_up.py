@@ -12,9 +12,9 @@ import logging
 import time
 
 from lib.config import Settings
-from lib.files.chunked import upload_partials
 from lib.history.export import export_zips
 from lib.jobs.references import Freed, StoredFiles, changed_before, remove
+from lib.uploads.chunked import upload_partials
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from huey import Huey, RedisHuey, SqliteHuey
 
 from lib.config import Settings
-from lib.novita.service import key_fingerprint
 from lib.worker.tasks import Tasks, register
+from lib.worker.wiring import key_fingerprint
 
 
 @dataclass(frozen=True)

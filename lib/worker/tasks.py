@@ -28,8 +28,8 @@ from lib.jobs.store import JobStore
 from lib.jobs.submit import send_job
 from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
-from lib.novita.service import client_for, embedded_simulator, key_fingerprint, service_name
 from lib.worker.clean_up import clean_up
+from lib.worker.wiring import client_for, embedded_simulator, key_fingerprint, record, service_name
 
 log = logging.getLogger(__name__)
 
@@ -174,8 +174,9 @@ def batch_runner(settings: Settings, send: Callable[[str, str | None], None]) ->
     """What running a batch needs from this worker; `send(job_id, public_base_url)` queues a job's send."""
     timing = timing_for(settings)
     return BatchRunner(
-        key_fingerprint(settings),
-        service_name(settings),
+        lambda request, key, public_base_url: record(
+            request, settings, submission_key=key, public_base_url=public_base_url
+        ),
         send,
         lease_seconds=timing.submit_lease,
         fix_stale_seconds=STALE_SECONDS * timing.min_interval / DEFAULT_TIMING.min_interval,

@@ -3,6 +3,8 @@ joins the run under way, and Stop kills the worker's ffmpeg and keeps nothing ha
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from lib.config import Settings
-from lib.jobs.fix_runs import FixRun, FixRuns, FixState
+from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
 from lib.media import preflight
 from lib.worker import queue_fix
 from tests.make_media import make_video
@@ -69,3 +71,48 @@ def test_a_fix_that_finishes_leaves_a_file_that_passes(settings, worker, tmp_pat
     assert preflight.check_video(done.result_path, "image").ok
     # Done and still on disk: the same click again gives the same file at once.
     assert queue_fix(settings, "video", source, orientation="image").result_path == done.result_path
+
+
+def test_a_stopped_video_fix_kills_ffmpeg_and_leaves_no_partial_file(settings, tmp_path) -> None:
+    # Over the 10 s cap, so the fix is a 1080p encode of 10 s: about 8 s on two cores when nothing stops it.
+    source = make_video(tmp_path / "long.mp4", 1920, 1080, seconds=12.0, fps=24, audio=False)
+    out_dir = tmp_path / "fixed"
+    assert not ffmpeg_children(os.getpid())
+    runs = WatchedFixRuns(settings.db_path)
+    run, _ = runs.request("video", source, "image")
+    ended: list[tuple[FixRun | None, float]] = []
+    # The worker's own task, on a thread of this process, so its ffmpeg is this process's child.
+    fixing = threading.Thread(target=lambda: ended.append((run_fix(runs, run.id, out_dir), time.monotonic())))
+    fixing.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (runs.get(run.id).progress > 0 and ffmpeg_children(os.getpid())):
+            assert time.monotonic() < deadline and fixing.is_alive(), runs.get(run.id)
+            time.sleep(0.02)
+        pressed = time.monotonic()
+        runs.stop(run.id)
+    finally:
+        fixing.join(timeout=60)
+    ((stopped, ended_at),) = ended
+    # Measured from when the fix saw Stop: how soon ffmpeg's next progress report comes depends on the load.
+    stopped_after = ended_at - runs.stop_seen_at[0]
+
+    assert stopped is not None and stopped.status is FixState.STOPPED and "stopped" in (stopped.error or "")
+    assert not ffmpeg_children(os.getpid()), "ffmpeg kept running after the fix was stopped"
+    assert stopped_after < 1.5, f"the stopped fix took {stopped_after:.1f} s to end"
+    assert ended_at - pressed < 10, "the fix did not see Stop at its next progress report"
+    assert not list(out_dir.iterdir()), list(out_dir.iterdir())
+
+
+class WatchedFixRuns(FixRuns):
+    """The store's fix runs, noting when the running fix's progress write is refused: it has seen Stop."""
+
+    def __init__(self, db_path) -> None:
+        super().__init__(db_path)
+        self.stop_seen_at: list[float] = []
+
+    def update(self, run_id: str, expect=None, **changes) -> FixRun | None:
+        written = super().update(run_id, expect, **changes)
+        if written is None and "progress" in changes:
+            self.stop_seen_at.append(time.monotonic())
+        return written

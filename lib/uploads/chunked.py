@@ -26,26 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib.errors import InputRefused
+from lib.errors import UploadBroken, UploadTooLarge
 from lib.files.atomic import USUAL_MODE, lasting_partial
-from lib.files.uploads import settle
+from lib.uploads import settle
 
 GB = 1024 * 1024 * 1024
 MAX_UPLOAD_BYTES = 2 * GB
 CHUNK_BYTES = 4 * 1024 * 1024  # one piece per message: what the app holds at once, per upload
 _ID = re.compile(r"^[0-9a-f]{8,64}$")
-
-
-class UploadTooLarge(InputRefused):
-    """The file is larger than the uploader takes."""
-
-    user_message = "This file is larger than 2 GB, the most the uploader takes. Shorten or compress it first."
-
-
-class UploadBroken(InputRefused):
-    """The pieces of an upload did not arrive in order (the page was reloaded, or the connection dropped)."""
-
-    user_message = "The upload was interrupted. Drop the file again."
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""Which service the app talks to: Novita with the configured key, or the embedded simulator.
+"""The engine's wiring: which service the app talks to (Novita with the configured key, or the embedded
+simulator), the fingerprint and service name jobs carry, and a client for them.
 
-In demo mode the worker serves one simulator on a free loopback port (never a page: pages put work
-on the queue), keeping its tasks in the data folder so that jobs survive a restart, and hosting
-motion videos from the static folder as the app would.
+The Novita client knows only a key, a base URL and timeouts; choosing live or simulator is decided here,
+above it, once for every caller. In demo mode the worker serves one simulator on a free loopback port
+(never a page: pages put work on the queue), keeping its tasks in the data folder so that jobs survive a
+restart, and hosting motion videos from the static folder as the app would.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from typing import Any
 
 from lib import simulator
 from lib.config import Settings
+from lib.jobs.models import Job
+from lib.jobs.store import JobStore
+from lib.jobs.submit import JobRequest, record_job
 from lib.novita.client import NovitaClient
 from lib.novita.keys import fingerprint
 
@@ -48,3 +53,20 @@ def client_for(settings: Settings, **options: Any) -> NovitaClient:
     if settings.demo_mode:
         return NovitaClient(DEMO_API_KEY, embedded_simulator(settings).url, **options)
     return NovitaClient(settings.api_key or "", settings.api_base_url, **options)
+
+
+def record(
+    request: JobRequest, settings: Settings, *, submission_key: str | None = None, public_base_url: str | None = None
+) -> tuple[Job, bool]:
+    """Record the job under these settings' key and service, inputs copied into the data folder:
+    (the job, whether it is new). Nothing is sent. `public_base_url`, typed on Home, is kept for its send."""
+    return record_job(
+        request,
+        store=JobStore(settings.db_path),
+        key_fingerprint=key_fingerprint(settings),
+        service=service_name(settings),
+        inputs_dir=settings.inputs_dir,
+        submission_key=submission_key,
+        allow_private_urls=settings.allow_private_urls,
+        public_base_url=public_base_url,
+    )
