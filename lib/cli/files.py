@@ -7,11 +7,14 @@ pays a fraction of a second per file to start.
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
-from lib.cli.output import OK, REFUSED, CheckView, FixView, Out, ProblemView, Refused
-from lib.errors import LinkNotWeb, MediaUnreadable
+from lib.cli.output import OK, REFUSED, AdviceView, CheckView, FixView, Out, PairCheckView, ProblemView, Refused
+from lib.config import Settings
+from lib.errors import LinkNotWeb, MediaUnreadable, MotionStudioError
 from lib.media import check_image, check_video, fix_image, fix_video, probe
+from lib.media.content import ContentReport, advise_image, advise_pair, advise_video
 from lib.media.preflight import Code, Problem, Report
 from lib.novita.rules import Model, model_for
 
@@ -40,25 +43,68 @@ def media_kind(path: Path) -> str | None:
     return "image" if facts.is_image else "video" if facts.has_video else None
 
 
-def check(args: argparse.Namespace, out: Out) -> int:
-    """Check a file against the service's rules; exit code 1 when it breaks any."""
-    path = local_file(args.file)
+def check(args: argparse.Namespace, out: Out, settings: Settings) -> int:
+    """Check a file (or an image and a video together) against the service's rules, with advice on what
+    their content shows; exit code 1 when any rule is broken. Advice never changes the exit code."""
+    if args.image or args.video:
+        if not (args.image and args.video) or args.file:
+            raise Refused("Name both --image and --video to check a pair, or one FILE alone.")
+        image = _checked(args.image, args.orientation, args.model, settings)
+        video = _checked(args.video, args.orientation, args.model, settings)
+        advice = _pair_advice(image, video)
+        out.answer(PairCheckView(image.view, video.view, image.view.ok and video.view.ok, advice))
+        return OK if image.view.ok and video.view.ok else REFUSED
+    if not args.file:
+        raise Refused(f"Name the file to check; {TAKES}.")
+    checked = _checked(args.file, args.orientation, args.model, settings)
+    out.answer(checked.view)
+    return OK if checked.view.ok else REFUSED
+
+
+@dataclass(frozen=True)
+class _Checked:
+    view: CheckView
+    content: ContentReport | None
+
+
+def _checked(given: str, orientation: str, model_word: str, settings: Settings) -> _Checked:
+    path = local_file(given)
     kind = media_kind(path)
-    model = model_for(args.model)
-    report = _report(path, kind, args.orientation, model)
-    out.answer(
-        CheckView(
-            path=str(path),
-            kind=kind,
-            orientation=args.orientation,
-            ok=report.ok,
-            problems=[ProblemView.of(problem) for problem in report.problems],
-            warnings=report.warnings,
-            facts=report.facts,
-            model=model.word,
-        )
+    model = model_for(model_word)
+    report = _report(path, kind, orientation, model)
+    content = _content(path, kind, report, settings)
+    view = CheckView(
+        path=str(path),
+        kind=kind,
+        orientation=orientation,
+        ok=report.ok,
+        problems=[ProblemView.of(problem) for problem in report.problems],
+        warnings=report.warnings,
+        facts=report.facts,
+        model=model.word,
+        advice=[AdviceView.of(advice) for advice in content.advice] if content else [],
     )
-    return OK if report.ok else REFUSED
+    return _Checked(view, content)
+
+
+def _content(path: Path, kind: str | None, report: Report, settings: Settings) -> ContentReport | None:
+    """What the content shows, when the setting allows and the file can be read at all."""
+    if not settings.content_advice or any(problem.code == Code.UNREADABLE for problem in report.problems):
+        return None
+    try:
+        if kind == "image":
+            return advise_image(path, settings.content_cache_dir)
+        if kind == "video":
+            return advise_video(path, settings.content_cache_dir)
+    except MotionStudioError:
+        pass  # advice never stands in the way of the check: a file it cannot look at gets none
+    return None
+
+
+def _pair_advice(image: _Checked, video: _Checked) -> list[AdviceView]:
+    if image.view.kind != "image" or video.view.kind != "video" or not (image.content and video.content):
+        return []
+    return [AdviceView.of(advice) for advice in advise_pair(image.content, video.content)]
 
 
 def fix(args: argparse.Namespace, out: Out) -> int:
