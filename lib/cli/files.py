@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lib.cli.output import OK, REFUSED, AdviceView, CheckView, FixView, Out, PairCheckView, ProblemView, Refused
 from lib.config import Settings
-from lib.errors import LinkNotWeb, MediaUnreadable, MotionStudioError
+from lib.errors import LinkNotWeb, MediaUnreadable
 from lib.media import check_image, check_video, fix_image, fix_video, probe
-from lib.media.content import ContentReport, advise_image, advise_pair, advise_video
+from lib.media.content import ContentReport, advise_file, advise_pair
 from lib.media.preflight import Code, Problem, Report
 from lib.novita.rules import Model, model_for
 
@@ -88,17 +88,9 @@ def _checked(given: str, orientation: str, model_word: str, settings: Settings) 
 
 
 def _content(path: Path, kind: str | None, report: Report, settings: Settings) -> ContentReport | None:
-    """What the content shows, when the setting allows and the file can be read at all."""
-    if not settings.content_advice or any(problem.code == Code.UNREADABLE for problem in report.problems):
+    if any(problem.code == Code.UNREADABLE for problem in report.problems):
         return None
-    try:
-        if kind == "image":
-            return advise_image(path, settings.content_cache_dir)
-        if kind == "video":
-            return advise_video(path, settings.content_cache_dir)
-    except MotionStudioError:
-        pass  # advice never stands in the way of the check: a file it cannot look at gets none
-    return None
+    return advise_file(path, kind, settings)
 
 
 def _pair_advice(image: _Checked, video: _Checked) -> list[AdviceView]:

@@ -5,6 +5,15 @@ report.advice   # [Advice(code=AdviceCode.CUT, message=..., confidence=0.9, at=4
 """
 
 from lib.media.content.advice import Advice, AdviceCode, Shot
-from lib.media.content.advise import ContentReport, advise_image, advise_pair, advise_video
+from lib.media.content.advise import ContentReport, advise_file, advise_image, advise_pair, advise_video
 
-__all__ = ["Advice", "AdviceCode", "ContentReport", "Shot", "advise_image", "advise_pair", "advise_video"]
+__all__ = [
+    "Advice",
+    "AdviceCode",
+    "ContentReport",
+    "Shot",
+    "advise_file",
+    "advise_image",
+    "advise_pair",
+    "advise_video",
+]

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lib.config import Settings
+from lib.errors import MotionStudioError
 from lib.files.atomic import atomic_write
 from lib.files.digest import content_digest
 from lib.media.content.advice import Advice, AdviceCode, Finding, Shot
@@ -53,6 +55,19 @@ def advise_image(path: Path, cache: Path) -> ContentReport:
 def advise_video(path: Path, cache: Path) -> ContentReport:
     """Advice on a motion video: cuts, camera motion, stillness or speed, black or frozen ends, people."""
     return _cached(path, cache, "video", _video_report)
+
+
+def advise_file(path: Path, kind: str | None, settings: Settings) -> ContentReport | None:
+    """Advice on an "image" or a "video" as the settings allow: None when CONTENT_ADVICE is off, the file
+    is neither, or it cannot be looked at (advice never stands in the way of a check)."""
+    if not settings.content_advice or kind not in ("image", "video"):
+        return None
+    try:
+        if kind == "image":
+            return advise_image(path, settings.content_cache_dir)
+        return advise_video(path, settings.content_cache_dir)
+    except MotionStudioError:
+        return None
 
 
 def advise_pair(image: ContentReport, video: ContentReport) -> list[Advice]:
