@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = _command(
-        parsers, "check", "files:check", "check a character image or motion video against the rules", settings=True
+        parsers, "check", "checking:check", "check a character image or motion video against the rules", settings=True
     )
     check.add_argument(
         "file", metavar="FILE", nargs="?", help="a character image (JPG, PNG) or a motion video (MP4, MOV)"

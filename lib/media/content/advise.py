@@ -23,7 +23,6 @@ from lib.media.content.frames import Frames, read_image, sample_video, write_sti
 from lib.media.content.motion import black_and_frozen_ends, camera_motion, movement
 from lib.media.content.people import (
     IMAGE_SEARCH_SIDE,
-    IMAGE_SEARCH_STEP,
     Framing,
     clip_people,
     find_people,
@@ -33,7 +32,7 @@ from lib.media.content.people import (
 from lib.media.content.shots import find_cuts, longest_shot
 from lib.media.fix_plan import clock
 
-VERSION = 2  # bump when the analysis changes, so older cached answers are not reused
+VERSION = 3  # bump when the analysis changes, so older cached answers are not reused
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,7 @@ def advise_pair(image: ContentReport, video: ContentReport) -> list[Advice]:
 
 def _image_report(path: Path, stem: str) -> ContentReport:
     picture = read_image(path)
-    people = find_people(picture, IMAGE_SEARCH_SIDE, IMAGE_SEARCH_STEP)
+    people = find_people(picture, IMAGE_SEARCH_SIDE)
     findings = exposure_advice(picture) + people_advice(people, picture, None, "image")
     people_frame = write_still(picture, Path(f"{stem}-people.jpg")) if people.faces else None
     return ContentReport(_written(findings, stem), people.framing, people_frame)
