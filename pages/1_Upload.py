@@ -14,7 +14,7 @@ from lib.library import LibraryKind
 from lib.media import preflight
 from lib.media.checklist import checklist
 from lib.media.content import advise_pair
-from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, plan_image, plan_video
+from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, clock, plan_image, plan_video
 from lib.media.layout import Fit
 from lib.media.preflight import Code, Report
 from lib.media.samples import samples
@@ -252,6 +252,16 @@ with video_column:
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")
         video_content = content_advice(settings, state.video_path, "video")
+        keep = video_content.keep if video_content else None
+        duration = float(video_report.facts.get("duration") or 0)
+        if keep and (start := keep.trim_start(duration, model.min_seconds)) is not None:
+            st.button(
+                f"Keep the longest shot ({clock(keep.start)}–{clock(keep.end)})",
+                key="keep_longest_shot",
+                icon=":material/content_cut:",
+                on_click=start_fix,
+                args=("video", start, Fit.SOLID, ShortClip.LOOP),
+            )
         fixed_in_use("video", video_report)
         if video_report.ok:
             offer_to_save(settings, LibraryKind.MOTION, state.video_path, key="save_video")

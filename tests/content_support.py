@@ -151,6 +151,7 @@ CLIPS = {
     "person_slow": _moving("40+30*t"),
     "person_fast": _moving("220+200*sin(t*13)", size=260),
     "cut_1_5": _joined("static", "person_slow", 1.5),
+    "cut_1_0_long": _joined("static", "person_slow", 1.0, seconds=5.0),
     "cut_2_0": _joined("pan_right", "static_other", 2.0),
     "cut_2_6": _joined("person_slow", "static_other", 2.6),
     "cut_2_4": _joined("static_other", "pan_left", 2.4),

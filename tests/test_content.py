@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.media.content import AdviceCode, advise_image, advise_pair, advise_video
+from lib.media.content import AdviceCode, Shot, advise_image, advise_pair, advise_video
 from lib.media.content.advise import ContentReport
 from tests import content_support as made
 
@@ -123,3 +123,9 @@ def test_a_second_check_of_the_same_content_reuses_the_answer(shelf: Path, tmp_p
     again = advise_video(made.clip(shelf, "cut_1_5"), cache)
     assert again.advice[0].message == "from the cache"
     assert [a.frame for a in again.advice] == [a.frame for a in first.advice]
+
+
+def test_only_a_last_shot_long_enough_can_be_kept_by_the_fix_plans_trim() -> None:
+    assert Shot(1.0, 5.0).trim_start(5.0, 3.0) == 1.0
+    assert Shot(0.0, 3.5).trim_start(5.0, 3.0) is None  # the trim keeps to the end, not to a cut
+    assert Shot(2.6, 5.0).trim_start(5.0, 3.0) is None  # shorter than the model takes

@@ -138,6 +138,19 @@ def test_upload_shows_content_advice_with_its_stills_under_the_checklist(tmp_pat
     assert "at 0:01.6 · 90% sure" in body
 
 
+def test_keep_the_longest_shot_leaves_a_clip_with_no_cut(worker, tmp_path) -> None:
+    app = at_page("pages/1_Upload.py")
+    app.session_state["video_path"] = str(content_support.clip(tmp_path, "cut_1_0_long"))
+    app.run()
+    assert not app.exception and "The clip cuts to another shot at 0:01" in texts(app)
+    app.button(key="keep_longest_shot").click().run()
+    assert not app.exception
+    run_until(app, lambda: app.session_state["video_fixed"] is not None and "The clip cuts" not in texts(app))
+    assert app.session_state["video_original"].endswith("cut_1_0_long.mp4")
+    assert ":material/cancel:" not in texts(app), "the kept shot breaks a rule"
+    assert "Undo" in [button.label for button in app.button]
+
+
 def test_upload_says_nothing_of_content_with_content_advice_off(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("CONTENT_ADVICE", "off")
     app = at_page("pages/1_Upload.py")

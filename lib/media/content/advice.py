@@ -50,6 +50,13 @@ class Shot:
     def seconds(self) -> float:
         return self.end - self.start
 
+    def trim_start(self, duration: float, shortest: float) -> float | None:
+        """The start a trim keeps to leave only this shot, or None when the fix plan's trim cannot:
+        it keeps from a start to the clip's end, so only a last shot at least `shortest` s long qualifies."""
+        if self.start <= 0 or self.end < duration - 0.05 or self.seconds < shortest:
+            return None
+        return self.start
+
 
 @dataclass(frozen=True)
 class Finding:
