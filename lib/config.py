@@ -40,6 +40,7 @@ class Settings:
     worker_threads: int = 4
     price_per_second_v3_std: float = KLING_V30_STD.default_price
     price_per_second_v3_pro: float = KLING_V30_PRO.default_price
+    content_advice: bool = True  # look at what the image and clip show (cuts, camera, people, exposure)
 
     def price_for(self, model: Model) -> float:
         """US dollars per second of output for `model`: the setting its table names (`price_per_second` for 2.6 Pro)."""
@@ -64,6 +65,11 @@ class Settings:
     @property
     def simulator_dir(self) -> Path:
         return self.data_dir / "simulator"
+
+    @property
+    def content_cache_dir(self) -> Path:
+        """Content advice and its evidence stills, kept under each file's content hash."""
+        return self.data_dir / "advice"
 
     @property
     def queue_path(self) -> Path:
@@ -91,6 +97,7 @@ class S3Settings:
 
 SECRET_FIELDS = frozenset({"api_key", "app_password", "redis_url"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def read_secrets(path: Path = APP_DIR / ".streamlit" / "secrets.toml") -> dict[str, Any]:
@@ -172,6 +179,7 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         poll_seconds=read.number("POLL_SECONDS", 2.0, "seconds before a new job is first checked, like 2", 0.05, 60),
         price_per_second_v3_std=_price(read, KLING_V30_STD),
         price_per_second_v3_pro=_price(read, KLING_V30_PRO),
+        content_advice=(read.text("CONTENT_ADVICE") or "on").lower() not in FALSE_WORDS,
         worker_threads=read.whole("WORKER_THREADS", 4, "a whole number of threads from 1 to 32, like 4", 1, 32),
     )
 

@@ -12,13 +12,15 @@ from lib.jobs.prepared import prepare_pair
 from lib.library import LibraryKind
 from lib.media import preflight
 from lib.media.checklist import checklist
-from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, plan_image, plan_video
+from lib.media.content import advise_pair
+from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, clock, plan_image, plan_video
 from lib.media.layout import Fit
 from lib.media.preflight import Code, Report
 from lib.media.samples import samples
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_fix
+from ui.advice import content_advice, show_advice
 from ui.common import page, show_checklist, video_preview
 from ui.fixing import before_and_after, fit_choice, short_choice, show_plan
 from ui.inputs import file_inputs
@@ -217,12 +219,13 @@ with image_column:
         IMAGE_UPLOAD_TYPES,
         "…or paste a link to an image",
     )
-    image_report = None
+    image_report = image_content = None
     if state.image_path and Path(state.image_path).exists():
         image_report = preflight.check_image(state.image_path, model)
         if image_report.facts.get("width"):
             show_image(state.image_path, what="character image you added", width=320)
         show_checklist(checklist(image_report, model=model))
+        image_content = content_advice(settings, state.image_path, "image")
         fixed_in_use("image", image_report)
         if image_report.ok:
             offer_to_save(settings, LibraryKind.CHARACTER, state.image_path, key="save_image")
@@ -239,7 +242,7 @@ with video_column:
         VIDEO_UPLOAD_TYPES,
         "…or paste a link to a video",
     )
-    video_report = None
+    video_report = video_content = None
     if state.video_path and Path(state.video_path).exists():
         video_report = preflight.check_video(state.video_path, orientation, model=model)
         # The trim's own player and the before-and-after pair replace the plain player.
@@ -249,6 +252,17 @@ with video_column:
         show_checklist(checklist(video_report, orientation, model))
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")
+        video_content = content_advice(settings, state.video_path, "video")
+        keep = video_content.keep if video_content else None
+        duration = float(video_report.facts.get("duration") or 0)
+        if keep and (start := keep.trim_start(duration, model.min_seconds)) is not None:
+            st.button(
+                f"Keep the longest shot ({clock(keep.start)}–{clock(keep.end)})",
+                key="keep_longest_shot",
+                icon=":material/content_cut:",
+                on_click=start_fix,
+                args=("video", start, Fit.SOLID, ShortClip.LOOP),
+            )
         fixed_in_use("video", video_report)
         if video_report.ok:
             offer_to_save(settings, LibraryKind.MOTION, state.video_path, key="save_video")
@@ -256,6 +270,8 @@ with video_column:
             fix_controls("video", video_report)
         fix_status("video")
 
+if image_content and video_content:
+    show_advice(advise_pair(image_content, video_content), "Advice on the pair")
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:
     prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link, model)

@@ -32,6 +32,7 @@ from lib.simulator import SimulatorControl
 from lib.worker.heartbeat import WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.wiring import key_fingerprint
+from tests import content_support
 from tests.fixtures_media import MediaShelf
 from tests.jobs_support import stored_job
 from tests.processes import stop
@@ -414,3 +415,39 @@ def test_submit_wait_returns_on_a_job_no_worker_can_follow(settings, capsys) -> 
     ((job, stalled),) = waited
     assert job.id == stranded.id and not stalled
     assert WAITING_FOR_KEY in capsys.readouterr().err
+
+
+# --- content advice in check ------------------------------------------------------------------------
+
+
+def test_check_gives_content_advice_with_a_still_for_a_clip_with_a_cut(tmp_path, data_dir) -> None:
+    clip = content_support.clip(tmp_path, "cut_1_5")
+    done = cli(data_dir, "--json", "check", str(clip), "--orientation", "video")
+    cuts = [item for item in answer(done)["advice"] if item["code"] == "cut"]
+    assert len(cuts) == 1, answer(done)["advice"]
+    assert set(cuts[0]) == {"code", "message", "confidence", "at", "frame"}
+    assert cuts[0]["at"] == pytest.approx(1.5, abs=0.3) and 0 <= cuts[0]["confidence"] <= 1
+    assert Path(cuts[0]["frame"]).is_file() and Path(cuts[0]["frame"]).is_relative_to(data_dir)
+    assert "Keep the longest shot (0:01.6–0:04)" in cuts[0]["message"]
+    words = cli(data_dir, "check", str(clip), "--orientation", "video")
+    assert "Advice (it passes the rules, but may waste a take):" in words.stdout
+    assert words.returncode == done.returncode  # advice never changes the exit code
+
+
+def test_check_of_an_image_and_a_video_adds_the_pairs_advice(tmp_path, data_dir) -> None:
+    image = content_support.image(tmp_path, "astronaut-close")
+    video = content_support.clip(tmp_path, "wide_one")
+    done = cli(data_dir, "--json", "check", "--image", str(image), "--video", str(video))
+    pair = answer(done)
+    assert pair["image"]["kind"] == "image" and pair["video"]["kind"] == "video"
+    assert [item["code"] for item in pair["advice"]] == ["framing_mismatch"]
+    assert pair["ok"] == (pair["image"]["ok"] and pair["video"]["ok"])
+    alone = cli(data_dir, "check", "--image", str(image))
+    assert alone.returncode == 1 and "both --image and --video" in alone.stderr
+
+
+def test_content_advice_off_leaves_the_check_as_it_was(tmp_path, data_dir) -> None:
+    clip = content_support.clip(tmp_path, "cut_1_5")
+    done = cli(data_dir, "--json", "check", str(clip), env={"CONTENT_ADVICE": "off"})
+    assert answer(done)["advice"] == []
+    assert not (data_dir / "advice").exists()

@@ -6,12 +6,10 @@ import base64
 import re
 import socket
 import time
-from dataclasses import replace
 
 import pytest
 
 from lib import errors
-from lib.config import load_settings
 from lib.novita import NovitaClient, TaskResult, TaskStatus, error_from_response
 from lib.novita.balance import live_balance
 from tests.conftest import FAST_RETRY, TEST_API_KEY
@@ -166,7 +164,7 @@ def test_a_404_says_what_was_not_found_by_its_route(sim, client, monkeypatch) ->
     with pytest.raises(errors.TaskNotFound):
         client.task_result("no-such-task")  # on the task route, a 404 is still an unknown task
     monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
-    problem = live_balance(replace(load_settings(secrets={}), api_base_url=lost)).problem or ""
+    problem = live_balance(TEST_API_KEY, lost).problem or ""
     assert problem.startswith("Novita's address answered, but not with this account's balance or bills")
     assert "does not know this job" not in problem
 

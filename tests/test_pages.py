@@ -21,6 +21,7 @@ from lib.config import load_settings
 from lib.history.gallery import download_name
 from lib.jobs import JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
+from tests import content_support
 from tests.bigfiles_support import upload_in_apptest
 from tests.jobs_support import a_job
 from tests.make_media import make_image, make_video
@@ -118,6 +119,42 @@ def test_an_uploaded_small_image_is_flagged_and_fixed(worker, tmp_path) -> None:
     assert app.get("progress"), "no progress while the fix waits or runs"
     run_until(app, lambda: "Smallest side**: 300 px" in texts(app))
     assert ":material/cancel:" not in texts(app) and not app.get("progress")
+
+
+def test_upload_shows_content_advice_with_its_stills_under_the_checklist(tmp_path) -> None:
+    app = at_page("pages/1_Upload.py")
+    app.session_state["image_path"] = str(content_support.image(tmp_path, "astronaut-close"))
+    app.session_state["video_path"] = str(content_support.clip(tmp_path, "cut_1_5"))
+    app.run()
+    assert not app.exception, app.exception
+    body = texts(app)
+    assert "**Advice** · it passes the rules, but may waste a take" in body
+    assert "The clip cuts to another shot at 0:01.6" in body and "Keep the longest shot" in body
+    # One still beside each piece of advice, the character image's preview besides.
+    advice_count = body.count(":orange[:material/lightbulb:]")
+    assert advice_count >= 2 and len(app.get("image")) == advice_count + 1
+    assert "at 0:01.6 · 90% sure" in body
+
+
+def test_keep_the_longest_shot_leaves_a_clip_with_no_cut(worker, tmp_path) -> None:
+    app = at_page("pages/1_Upload.py")
+    app.session_state["video_path"] = str(content_support.clip(tmp_path, "cut_1_0_long"))
+    app.run()
+    assert not app.exception and "The clip cuts to another shot at 0:01" in texts(app)
+    app.button(key="keep_longest_shot").click().run()
+    assert not app.exception
+    run_until(app, lambda: app.session_state["video_fixed"] is not None and "The clip cuts" not in texts(app))
+    assert app.session_state["video_original"].endswith("cut_1_0_long.mp4")
+    assert ":material/cancel:" not in texts(app), "the kept shot breaks a rule"
+    assert "Undo" in [button.label for button in app.button]
+
+
+def test_upload_says_nothing_of_content_with_content_advice_off(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CONTENT_ADVICE", "off")
+    app = at_page("pages/1_Upload.py")
+    app.session_state["video_path"] = str(content_support.clip(tmp_path, "cut_1_5"))
+    app.run()
+    assert not app.exception and "The clip cuts" not in texts(app)
 
 
 def test_the_model_chosen_on_upload_goes_to_generate_with_its_rules_and_price() -> None:

@@ -1,4 +1,4 @@
-"""`check` and `fix`: a file against the service's rules, and a file made to pass them.
+"""`fix`: a file made to pass the service's rules, and what `check` shares with it: which file, what kind.
 
 These import only the media code, not the job store, so a script that checks a folder of files
 pays a fraction of a second per file to start.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from lib.cli.output import OK, REFUSED, CheckView, FixView, Out, ProblemView, Refused
+from lib.cli.output import OK, FixView, Out, Refused
 from lib.errors import LinkNotWeb, MediaUnreadable
 from lib.media import check_image, check_video, fix_image, fix_video, probe
 from lib.media.preflight import Code, Problem, Report
@@ -40,27 +40,6 @@ def media_kind(path: Path) -> str | None:
     return "image" if facts.is_image else "video" if facts.has_video else None
 
 
-def check(args: argparse.Namespace, out: Out) -> int:
-    """Check a file against the service's rules; exit code 1 when it breaks any."""
-    path = local_file(args.file)
-    kind = media_kind(path)
-    model = model_for(args.model)
-    report = _report(path, kind, args.orientation, model)
-    out.answer(
-        CheckView(
-            path=str(path),
-            kind=kind,
-            orientation=args.orientation,
-            ok=report.ok,
-            problems=[ProblemView.of(problem) for problem in report.problems],
-            warnings=report.warnings,
-            facts=report.facts,
-            model=model.word,
-        )
-    )
-    return OK if report.ok else REFUSED
-
-
 def fix(args: argparse.Namespace, out: Out) -> int:
     """Make a file that passes every rule, in this process, with its progress on stderr."""
     path = local_file(args.file)
@@ -89,7 +68,8 @@ def fix(args: argparse.Namespace, out: Out) -> int:
     return OK
 
 
-def _report(path: Path, kind: str | None, orientation: str, model: Model) -> Report:
+def rules_report(path: Path, kind: str | None, orientation: str, model: Model) -> Report:
+    """The file checked against `model`'s rules as what it holds; a plain refusal for neither an image nor a video."""
     if kind == "image":
         return check_image(path, model)
     if kind == "video":

@@ -61,8 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = _command(parsers, "check", "files:check", "check a character image or motion video against the rules")
-    check.add_argument("file", metavar="FILE", help="a character image (JPG, PNG) or a motion video (MP4, MOV)")
+    check = _command(
+        parsers, "check", "checking:check", "check a character image or motion video against the rules", settings=True
+    )
+    check.add_argument(
+        "file", metavar="FILE", nargs="?", help="a character image (JPG, PNG) or a motion video (MP4, MOV)"
+    )
+    check.add_argument("--image", metavar="PATH", help="with --video: check the pair, and how they go together")
+    check.add_argument("--video", metavar="PATH", help="with --image: the motion video of the pair")
     _orientation(check, required=False)
     _model(check)
 

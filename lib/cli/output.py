@@ -18,6 +18,7 @@ from lib.novita.rules import DEFAULT_MODEL, model_for
 if TYPE_CHECKING:  # importing the job store costs half a second, which `check` and `fix` need not pay
     from lib.jobs.models import Job
     from lib.jobs.references import Freed
+    from lib.media.content import Advice
 
 OK, REFUSED = 0, 1
 STOPPED = 130  # what a shell reports for Ctrl-C
@@ -39,6 +40,23 @@ class ProblemView:
 
 
 @dataclass(frozen=True)
+class AdviceView:
+    """One piece of content advice: `code` (cut, camera_motion, several_people, small_subject,
+    framing_mismatch, fast_motion, still, black_frames, dark, bright, blurred), a sentence, `confidence`
+    from 0 to 1, `at` the second in the clip (None for an image or the whole clip), `frame` a still."""
+
+    code: str
+    message: str
+    confidence: float
+    at: float | None
+    frame: str | None
+
+    @classmethod
+    def of(cls, advice: Advice) -> AdviceView:
+        return cls(str(advice.code), advice.message, advice.confidence, advice.at, advice.frame)
+
+
+@dataclass(frozen=True)
 class CheckView:
     """What `check` found: `kind` is "image", "video", or None for a file that is neither."""
 
@@ -50,6 +68,7 @@ class CheckView:
     warnings: list[str]
     facts: dict[str, Any]
     model: str = DEFAULT_MODEL.word  # whose rules it was checked against
+    advice: list[AdviceView] = field(default_factory=list)  # what the content shows; never a broken rule
 
     def words(self) -> str:
         lines = [f"{self.path}: {_describe(self.kind, self.facts)}"]
@@ -65,7 +84,21 @@ class CheckView:
             lines.append(f"It breaks {_count(len(self.problems), 'rule')}:")
             lines += [f"  - {problem.message}" for problem in self.problems]
         lines += [f"Note: {warning}" for warning in self.warnings]
+        lines += _advice_lines(self.advice)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PairCheckView:
+    """What `check --image --video` found: each file's check, and `advice` on the two together."""
+
+    image: CheckView
+    video: CheckView
+    ok: bool
+    advice: list[AdviceView]
+
+    def words(self) -> str:
+        return "\n".join([self.image.words(), self.video.words(), *_advice_lines(self.advice, "Together")])
 
 
 @dataclass(frozen=True)
@@ -201,7 +234,7 @@ class Refused(Exception):
         self.refusal = Refusal(message, problems or [])
 
 
-Answer: TypeAlias = "CheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed"
+Answer: TypeAlias = "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed"
 
 
 class Out:
@@ -256,6 +289,14 @@ def _describe(kind: str | None, facts: dict[str, Any]) -> str:
     if facts.get("duration"):
         details.append(f"{facts['duration']:.1f} s")
     return f"{what} ({', '.join(details)})" if details else what
+
+
+def _advice_lines(advice: list[AdviceView], heading: str = "Advice") -> list[str]:
+    if not advice:
+        return []
+    return [f"{heading} (it passes the rules, but may waste a take):"] + [
+        f"  - {item.message}" + (f" [still: {item.frame}]" if item.frame else "") for item in advice
+    ]
 
 
 def _count(number: int, word: str) -> str:

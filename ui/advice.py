@@ -1,0 +1,36 @@
+"""Content advice under the rule checklist: what the file shows that may waste a paid take, each with
+the still that shows it. Advice never blocks; the person decides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from lib.config import Settings
+from lib.media.content import Advice, ContentReport, advise_file
+from lib.media.fix_plan import clock
+
+
+def content_advice(settings: Settings, path: str, kind: str) -> ContentReport | None:
+    """Look at the file's content and show the advice. The first look at a file decodes a few frames a
+    second (about 2 s for 10 s of 1080p); the answer is kept under the file's content hash, so reruns
+    and other visitors read it instead."""
+    with st.spinner("Looking at what the file shows…"):
+        report = advise_file(Path(path), kind, settings)
+    if report is not None:
+        show_advice(report.advice)
+    return report
+
+
+def show_advice(advice: list[Advice], heading: str = "Advice") -> None:
+    if not advice:
+        return
+    st.markdown(f"**{heading}** · it passes the rules, but may waste a take")
+    for item in advice:
+        still, words = st.columns([1, 3])
+        if item.frame and Path(item.frame).exists():
+            still.image(item.frame, width=120)
+        when = f"at {clock(item.at)} · " if item.at is not None else ""
+        words.markdown(f":orange[:material/lightbulb:] {item.message}")
+        words.caption(f"{when}{item.confidence:.0%} sure")
