@@ -238,10 +238,11 @@ def test_cli_wait_stops_when_what_is_left_can_never_be_followed_and_says_so(file
     from lib.worker.wiring import key_fingerprint
 
     plan = plan_batch([files["ana"], files["ben"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
-    # Recorded with a key this command line does not hold (a tab's typed key, a rotated server key).
     batch = run_batch(settings, Batches(settings.db_path).create(plan).id, runner(settings, Sent()))
     assert batch is not None and batch.status is BatchStatus.SENT
     first, second = batch.job_ids
+    # Made with a key this command line does not hold (a tab's typed key, a rotated server key).
+    JobStore(settings.db_path).update(second, key_fingerprint="a-closed-tabs-key")
     JobStore(settings.db_path).update(first, status=JobStatus.FAILED, failure_reason="refused", finished_at=now_iso())
     Workers(settings.db_path).beat(WorkerBeat.for_this_process(key_fingerprint(settings), 1))  # a worker runs
 

@@ -62,8 +62,12 @@ def sample_video(path: Path, fps: float = SAMPLE_FPS, width: int = SAMPLE_WIDTH)
 
 
 def read_image(path: Path, side: int = IMAGE_SIDE) -> np.ndarray:
-    """The image upright, at most `side` px a side, as a BGR array."""
-    picture = open_upright(path, draft=(side, side))
+    """The image upright, at most `side` px a side, as a BGR array; `MediaUnreadable` for a file Pillow
+    cannot read (the rule checklist already says so in words)."""
+    try:
+        picture = open_upright(path, draft=(side, side))
+    except (OSError, ValueError) as error:  # Pillow's UnidentifiedImageError is an OSError
+        raise MediaUnreadable(str(error)) from error
     picture.thumbnail((side, side))
     return cv2.cvtColor(np.asarray(picture), cv2.COLOR_RGB2BGR)
 
