@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from lib.files.object_storage import S3Hosting
 
 STATIC_ROUTE = "/app/static/"
+# The largest file Streamlit's static route serves (its MAX_APP_STATIC_FILE_SIZE); a larger one is a 404.
+STATIC_LIMIT_BYTES = 200 * 1024 * 1024
 
 
 class Hosting(Protocol):

@@ -26,16 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from lib.files.atomic import atomic_write
-from lib.files.hosting import keep_copy
 from lib.history.gallery import download_name
 from lib.history.times import local_time
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.money.estimate import PriceFor, job_estimate
 from lib.novita.rules import Orientation, model_for
-
-# The largest file Streamlit's static route serves (its MAX_APP_STATIC_FILE_SIZE); a larger one is a 404.
-STATIC_LIMIT_BYTES = 200 * 1024 * 1024
 
 # Dataclass order: stable, and a column added to `Job` later lands at the end.
 CSV_COLUMNS = (
@@ -196,15 +192,6 @@ def export_zip(
             listing = "\n".join(missing)
             archive.writestr("missing.txt", f"These files were recorded but no longer exist:\n{listing}\n")
     return final
-
-
-def served_export(
-    store: JobStore, data_dir: Path, static_dir: Path, progress: Callable[[float], None], price_for: PriceFor
-) -> Path:
-    """Write the zip (as `export_zip`, `progress` hearing the fraction done) and link it into the static
-    folder under its content hash, for the browser to stream from `/app/static/` without the app reading it."""
-    zipped = export_zip(store, data_dir, lambda done, total: progress(done / total), price_for=price_for)
-    return keep_copy(zipped, static_dir, link=True)
 
 
 def export_zips(data_dir: Path) -> list[Path]:

@@ -23,7 +23,7 @@ from lib.batches.sweep import orphaned_batches, zip_ended_batches
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
-from lib.history.export import served_export
+from lib.history.export import export_zip
 from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
 from lib.jobs.models import JobStatus
@@ -171,8 +171,10 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     @huey.task(name="run_export")
     def export(run_id: str) -> None:
         def write(_run: FixRun, progress: Callable[[float], None]) -> Path:
-            store = JobStore(settings.db_path)
-            return served_export(store, settings.data_dir, settings.static_dir, progress, settings.price_for)
+            def moved(done: int, total: int) -> None:
+                progress(done / total)
+
+            return export_zip(JobStore(settings.db_path), settings.data_dir, moved, price_for=settings.price_for)
 
         run_work(FixRuns(settings.db_path), run_id, write)
 
