@@ -538,7 +538,7 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
     app.button(key="prepare_zip").click().run()
     assert not app.exception
     # The page only queues the zip: the worker writes it, and the page follows its progress.
-    assert "Waiting for a worker" in app.get("progress")[-1].proto.text
+    assert app.get("progress")[-1].proto.text == "Writing the zip… waiting for a worker"
     assert not list(exports_dir(settings.data_dir).glob("*.zip")), "the page wrote the zip itself"
     static = {"MOTION_STUDIO_STATIC_DIR": str(settings.static_dir)}
     with worker_process(settings.data_dir, settings.data_dir / "worker.log", static):
@@ -575,7 +575,7 @@ def test_the_history_zip_downloads_in_a_real_browser_without_the_app_reading_it(
         main_area(page).get_by_text("Export and backup").click()
         main_area(page).get_by_role("button", name="Prepare a zip with all videos").click()
         link = main_area(page).get_by_role("link", name="Download the zip")
-        expect(link).to_be_visible()
+        expect(link).to_be_visible(timeout=120_000)  # the worker writes the zip first
         wait_until_idle(page)
         before = memory_mib(pid, "VmRSS")
         with page.expect_download() as download_info:

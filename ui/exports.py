@@ -13,32 +13,20 @@ from lib.history.export import all_jobs, history_csv, history_json
 from lib.jobs import JobStore
 from lib.jobs.fix_runs import FixRun, FixRuns, FixState
 from lib.worker import queue_export
+from ui.fixing import run_progress
 from ui.media import zip_link
 
 
 def zip_status(run: FixRun, settings: Settings) -> None:
     """The zip the worker writes: its progress and Stop while under way, then its link, or what happened."""
     if run.status.active:
-        _writing(run.id, settings.db_path)
+        run_progress(run.id, settings.db_path, "Writing the zip")
     elif run.status is FixState.DONE and run.result_path and Path(run.result_path).exists():
         zip_link(Path(run.result_path), settings.static_dir, Path(run.result_path).name, "Download the zip")
     elif run.status is FixState.STOPPED:
         st.caption("The zip was stopped and nothing was kept. Press Prepare a zip with all videos to start again.")
     elif run.status is FixState.FAILED:
         st.error(f"The zip could not be written: {run.error}", icon=":material/error:")
-
-
-@st.fragment(run_every=1.0)
-def _writing(run_id: str, db_path: Path) -> None:
-    """Progress and Stop while the worker writes the zip; once it ends the whole page reruns and shows how."""
-    runs = FixRuns(db_path)
-    run = runs.get(run_id)
-    if run is None or not run.status.active:
-        st.rerun()
-        return
-    waiting = run.status is FixState.WAITING
-    st.progress(run.progress, text="Waiting for a worker…" if waiting else f"Writing the zip… {run.progress:.0%}")
-    st.button("Stop", key=f"stop_zip_{run_id}", icon=":material/stop:", on_click=runs.stop, args=(run_id,))
 
 
 def export_and_backup(settings: Settings, store: JobStore) -> None:

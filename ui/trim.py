@@ -6,8 +6,6 @@ and a Stop button, and a fragment picks the strip up when it lands.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from lib.config import Settings
@@ -16,6 +14,7 @@ from lib.media.fix_plan import clock, latest_start
 from lib.media.frame_strip import made_strip, strips_dir
 from lib.worker import queue_strip
 from ui.common import video_preview
+from ui.fixing import run_progress
 
 
 def trim_window(path: str, duration: float, longest: float, settings: Settings, key: str) -> float:
@@ -57,7 +56,7 @@ def timeline(path: str, settings: Settings, key: str) -> None:
         run = queue_strip(settings, path)  # a second visitor, or a rerun, joins the strip under way
         st.session_state[asked] = run.id
     if run.status.active:
-        _making(run.id, settings.db_path)
+        run_progress(run.id, settings.db_path, "Making the timeline")
         return
     if run.status is FixState.STOPPED:
         st.caption("The timeline was stopped. The slider below still chooses the part to keep.")
@@ -70,16 +69,3 @@ def timeline(path: str, settings: Settings, key: str) -> None:
         on_click=st.session_state.pop,
         args=(asked, None),
     )
-
-
-@st.fragment(run_every=1.0)
-def _making(run_id: str, db_path: Path) -> None:
-    """The placeholder while the strip is made; once it ends the whole page reruns and shows how."""
-    runs = FixRuns(db_path)
-    run = runs.get(run_id)
-    if run is None or not run.status.active:
-        st.rerun()
-        return
-    waiting = " (waiting for a worker)" if run.status is FixState.WAITING else ""
-    st.caption(f"Making the timeline…{waiting}")
-    st.button("Stop", key=f"stop_strip_{run_id}", icon=":material/stop:", on_click=runs.stop, args=(run_id,))
