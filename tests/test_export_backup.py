@@ -35,6 +35,7 @@ from lib.history.export import (
 )
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
+from lib.jobs.fix_runs import FixRuns, FixState
 from lib.novita.rules import model_for
 from tests.bigfiles_support import memory_mib, pid_listening_on
 from tests.browser_support import ROOT, main_area, streamlit_server, wait_until_idle
@@ -555,6 +556,18 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
     assert zipped.name not in downloads
     with zipfile.ZipFile(zipped) as archive:
         assert len(archive.namelist()) == 5
+
+
+def test_a_second_prepare_joins_the_zip_being_written_and_a_finished_one_is_never_reused(settings) -> None:
+    runs = FixRuns(settings.db_path)
+    first, is_new = runs.request_export(settings.data_dir)
+    assert is_new and runs.request_export(settings.data_dir) == (first, False)
+    zipped = settings.data_dir / "old.zip"
+    zipped.write_bytes(b"PK")
+    runs.update(first.id, status=FixState.DONE, result_path=str(zipped))
+    # The history may have changed since that zip: the next press writes a new one.
+    again, is_new = runs.request_export(settings.data_dir)
+    assert is_new and again.status is FixState.WAITING and again.result_path is None
 
 
 @pytest.mark.browser
