@@ -169,7 +169,7 @@ def fix_controls(kind: str, report: Report) -> None:
         if 0 < duration < model.min_seconds:
             short = short_choice("video_short_choice")
         if duration > longest:
-            start = trim_window(state.video_path, duration, longest, settings.data_dir / "strips", "video_window")
+            start = trim_window(state.video_path, duration, longest, settings, "video_window")
     try:
         if kind == "video":
             plan = plan_video(state.video_path, orientation, start, fit, short, model)

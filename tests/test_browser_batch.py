@@ -78,7 +78,7 @@ def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(
         expect(main_area(page).get_by_text("2 of 2 done")).to_be_visible(timeout=60_000)
 
         with page.expect_download() as download_info:
-            main_area(page).get_by_role("button", name=re.compile(r"Download 2 results \(zip\)$")).click()
+            main_area(page).get_by_role("link", name=re.compile(r"Download 2 results \(zip\)$")).click()
         zipped = tmp_path / "batch.zip"
         download_info.value.save_as(zipped)
         with zipfile.ZipFile(zipped) as archive:

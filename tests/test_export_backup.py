@@ -19,6 +19,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.history.backup import back_up, backups_dir
@@ -34,10 +35,14 @@ from lib.history.export import (
 )
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
+from lib.jobs.fix_runs import FixRuns, FixState
 from lib.novita.rules import model_for
+from tests.bigfiles_support import memory_mib, pid_listening_on
+from tests.browser_support import ROOT, main_area, streamlit_server, wait_until_idle
 from tests.conftest import TEST_API_KEY
 from tests.jobs_support import a_job, follow_until
 from tests.pages_support import at_page
+from tests.worker_support import worker_process
 
 AWKWARD_PROMPTS = [
     "Tänzerin am Strand, 夕焼け, 💃🏽 — «ça va»",
@@ -533,9 +538,72 @@ def test_the_history_page_exports_backs_up_and_zips_from_its_expander(
 
     app.button(key="prepare_zip").click().run()
     assert not app.exception
-    zip_button = app.get("download_button")[-1]
-    assert zip_button.proto.label == "Download the zip"
+    # The page only queues the zip: the worker writes it, and the page follows its progress.
+    assert app.get("progress")[-1].proto.text == "Writing the zip… waiting for a worker"
+    assert not list(exports_dir(settings.data_dir).glob("*.zip")), "the page wrote the zip itself"
+    static = {"MOTION_STUDIO_STATIC_DIR": str(settings.static_dir)}
+    with worker_process(settings.data_dir, settings.data_dir / "worker.log", static):
+        deadline = time.monotonic() + 60
+        while not (links := [m.value for m in app.markdown if "Download the zip" in m.value]):
+            assert time.monotonic() < deadline, [m.value for m in app.markdown]
+            time.sleep(0.2)
+            app.run()
     zipped = next(exports_dir(settings.data_dir).glob("*.zip"))
-    assert data_of(downloads, zipped.name) == zipped.read_bytes()
+    # The browser fetches it from the static route; the app never reads it (no download button holds it).
+    served = settings.static_dir / links[0].split('href="/app/static/')[1].split('"')[0]
+    assert served.read_bytes() == zipped.read_bytes() and served.stat().st_ino == zipped.stat().st_ino
+    assert [b.proto.label for b in app.get("download_button")] == labels
+    assert zipped.name not in downloads
     with zipfile.ZipFile(zipped) as archive:
         assert len(archive.namelist()) == 5
+
+
+def test_a_second_prepare_joins_the_zip_being_written_and_a_finished_one_is_never_reused(settings) -> None:
+    runs = FixRuns(settings.db_path)
+    first, is_new = runs.request_export(settings.data_dir)
+    assert is_new and runs.request_export(settings.data_dir) == (first, False)
+    zipped = settings.data_dir / "old.zip"
+    zipped.write_bytes(b"PK")
+    runs.update(first.id, status=FixState.DONE, result_path=str(zipped))
+    # The history may have changed since that zip: the next press writes a new one.
+    again, is_new = runs.request_export(settings.data_dir)
+    assert is_new and again.status is FixState.WAITING and again.result_path is None
+
+
+@pytest.mark.browser
+def test_the_history_zip_downloads_in_a_real_browser_without_the_app_reading_it(
+    browser, settings, store, character_png, motion_mp4, tmp_path
+) -> None:
+    job = media_job(settings, character_png, motion_mp4, "big")
+    with Path(job.result_path).open("ab") as result:  # tens of MB that do not compress, as videos do
+        for _ in range(ZIP_TEST_MIB):
+            result.write(os.urandom(1024 * 1024))
+    store.add(job)
+    with streamlit_server(ROOT / "app.py", settings.data_dir, tmp_path / "streamlit.log") as app:
+        pid = pid_listening_on(int(app.url.rsplit(":", 1)[1]))
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app.url}/History")
+        main_area(page).get_by_text("Export and backup").click()
+        main_area(page).get_by_role("button", name="Prepare a zip with all videos").click()
+        link = main_area(page).get_by_role("link", name="Download the zip")
+        expect(link).to_be_visible(timeout=120_000)  # the worker writes the zip first
+        wait_until_idle(page)
+        before = memory_mib(pid, "VmRSS")
+        with page.expect_download() as download_info:
+            link.click()
+        zipped = tmp_path / "downloaded.zip"
+        download_info.value.save_as(zipped)
+        wait_until_idle(page)
+        grown = memory_mib(pid, "VmRSS") - before
+        size_mib = zipped.stat().st_size / 2**20
+        print(f"History zip of {size_mib:.0f} MiB downloaded: the app's RSS grew by {grown:.1f} MiB")
+        context.close()
+    assert download_info.value.suggested_filename.startswith("motion_studio-history-")
+    with zipfile.ZipFile(zipped) as archive:
+        assert archive.testzip() is None and len(archive.namelist()) == 5
+    assert size_mib > ZIP_TEST_MIB and grown < size_mib / 4, (grown, size_mib)
+
+
+ZIP_TEST_MIB = 60

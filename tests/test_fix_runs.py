@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from lib.config import Settings
-from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix
+from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix, run_strip
 from lib.media import preflight
-from lib.worker import queue_fix
+from lib.worker import queue_fix, queue_strip
 from tests.make_media import make_video
 from tests.processes import ffmpeg_children
 from tests.worker_support import worker_process
@@ -102,6 +102,34 @@ def test_a_stopped_video_fix_kills_ffmpeg_and_leaves_no_partial_file(settings, t
     assert stopped_after < 1.5, f"the stopped fix took {stopped_after:.1f} s to end"
     assert ended_at - pressed < 10, "the fix did not see Stop at its next progress report"
     assert not list(out_dir.iterdir()), list(out_dir.iterdir())
+
+
+def test_a_stopped_trim_strip_kills_its_ffmpeg_and_leaves_no_frame(settings, tmp_path) -> None:
+    # Long and large enough that decoding it for the strip takes a few seconds on two cores.
+    source = make_video(tmp_path / "long.mp4", 1920, 1080, seconds=24.0, fps=24, audio=False)
+    strips = tmp_path / "strips"
+    runs = FixRuns(settings.db_path)
+    run, is_new = runs.request("strip", source)
+    assert is_new and runs.request("strip", source) == (run, False), "a second ask started another strip"
+    ended: list[FixRun | None] = []
+    making = threading.Thread(target=lambda: ended.append(run_strip(runs, run.id, strips)))
+    making.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (runs.get(run.id).progress > 0 and ffmpeg_children(os.getpid())):
+            assert time.monotonic() < deadline and making.is_alive(), runs.get(run.id)
+            time.sleep(0.02)
+        runs.stop(run.id)
+    finally:
+        making.join(timeout=60)
+    assert ended[0] is not None and ended[0].status is FixState.STOPPED
+    assert not ffmpeg_children(os.getpid()), "ffmpeg kept running after the strip was stopped"
+    assert not list(strips.glob("**/*.jpg")), "a stopped strip left frames"
+    # Stopped is not final: the page's "Make the timeline" asks again, and this time it is made.
+    again = queue_strip(settings, source)
+    assert again.id == run.id and again.status is FixState.WAITING
+    made = run_strip(runs, run.id, strips)
+    assert made is not None and made.status is FixState.DONE and len(list(strips.glob("strip-*.jpg"))) == 6
 
 
 class WatchedFixRuns(FixRuns):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,11 @@ def run_until(app: AppTest, done: Callable[[], bool], timeout: float = 60.0) -> 
         time.sleep(0.1)
         app.run()
         assert not app.exception, app.exception
+
+
+def strip_captions(app: AppTest) -> list[str]:
+    """The captions of the trim strip's frames on the page, empty while it is not shown."""
+    return [caption for image in app.get("image") for caption in image.captions if caption.startswith("0:")]
 
 
 def wait_for_final(job_id: str, timeout: float = 40.0):
@@ -207,6 +214,29 @@ def test_a_too_long_video_gets_a_window_slider_and_a_fix(worker, tmp_path, chara
     assert app.get("progress"), "no progress while the fix waits or runs"
     run_until(app, lambda: ":material/cancel:" not in texts(app))
     assert "Length**: 10.0 s" in texts(app)
+
+
+def test_the_trim_strip_is_made_on_the_worker_once_per_clip_and_shows_when_ready(tmp_path, character_png) -> None:
+    settings = load_settings()
+    long_clip = make_video(tmp_path / "long.mp4", 480, 360, seconds=12.0, fps=12)
+    pages = []
+    for _ in range(2):  # a second visitor with the same clip joins the strip asked for by the first
+        app = run("pages/1_Upload.py")
+        app.session_state.image_path = str(character_png)
+        upload_in_apptest(app, "video", "dance.mp4", long_clip.read_bytes())
+        assert app.get("progress")[-1].proto.text == "Making the timeline… waiting for a worker"
+        assert strip_captions(app) == []
+        pages.append(app)
+    strips = settings.data_dir / "strips"
+    assert not strips.exists() or not list(strips.iterdir()), "the page thread made the strip itself"
+    with closing(sqlite3.connect(settings.db_path)) as db:
+        assert db.execute("select count(*) from fix_runs where kind = 'strip'").fetchone() == (1,)
+
+    with worker_process(settings.data_dir, tmp_path / "worker.log"):
+        run_until(pages[0], lambda: strip_captions(pages[0]) != [])
+    assert strip_captions(pages[0]) == ["0:00", "0:02", "0:04", "0:06", "0:08", "0:10"]
+    assert len(list(strips.glob("strip-*.jpg"))) == 6
+    assert not [bar for bar in pages[0].get("progress") if "timeline" in bar.proto.text]
 
 
 # Generate ---------------------------------------------------------------------------------------

@@ -3,15 +3,13 @@ of posters that play when clicked, one zip of every result, and a link to Compar
 Batch page and in History.
 
 Nothing here reads a video: each plays from the static route (`/app/static/...`), the zip is the one the
-worker wrote to disk, read only when the button is pressed, and a file that is gone shows what is missing.
+worker wrote to disk, streamed from the static route too, and a file that is gone shows what is missing.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import streamlit as st
 
@@ -22,6 +20,7 @@ from lib.history.compare import served_url
 from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.novita.rules import model_for
+from ui.media import zip_link
 
 # A 10 x 10 grid of these fits a laptop screen (1400 x 900) beside the sidebar.
 CELL_HEIGHT_PX = 60
@@ -78,14 +77,8 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
         zipped = ready_zip(batch, jobs, zips_dir(settings.data_dir))
         label = f"Download {progress.done} result{'s' if progress.done != 1 else ''} (zip)"
         if zipped is not None:
-            actions[0].download_button(
-                label,
-                data=_opener(zipped),
-                file_name=f"motion_batch_{batch.created_at[:10]}_{batch.id[:6]}.zip",
-                mime="application/zip",
-                icon=":material/download:",
-                key=f"{key}_zip_{zipped.name}",
-            )
+            with actions[0]:
+                zip_link(zipped, settings.static_dir, f"motion_batch_{batch.created_at[:10]}_{batch.id[:6]}.zip", label)
         else:
             actions[0].caption("The zip of every result is made on the worker once every job has ended.")
     picks = compare_link(batch, jobs)
@@ -94,11 +87,6 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
             "pages/4_Compare.py", label="Compare", icon=":material/compare:", query_params={"jobs": ",".join(picks)}
         )
     return progress.under_way(batch)
-
-
-def _opener(path: Path) -> Callable[[], BinaryIO]:
-    """The zip is opened only when the button is pressed, never on a refresh."""
-    return lambda: path.open("rb")
 
 
 def _grid(batch: Batch, jobs: dict[str, Job], static_dir: Path) -> str:

@@ -9,8 +9,24 @@ import streamlit as st
 from lib.config import Settings
 from lib.errors import BackupFailed
 from lib.history.backup import back_up, backups_dir
-from lib.history.export import all_jobs, export_zip, history_csv, history_json
+from lib.history.export import all_jobs, history_csv, history_json
 from lib.jobs import JobStore
+from lib.jobs.fix_runs import FixRun, FixRuns, FixState
+from lib.worker import queue_export
+from ui.fixing import run_progress
+from ui.media import zip_link
+
+
+def zip_status(run: FixRun, settings: Settings) -> None:
+    """The zip the worker writes: its progress and Stop while under way, then its link, or what happened."""
+    if run.status.active:
+        run_progress(run.id, settings.db_path, "Writing the zip")
+    elif run.status is FixState.DONE and run.result_path and Path(run.result_path).exists():
+        zip_link(Path(run.result_path), settings.static_dir, Path(run.result_path).name, "Download the zip")
+    elif run.status is FixState.STOPPED:
+        st.caption("The zip was stopped and nothing was kept. Press Prepare a zip with all videos to start again.")
+    elif run.status is FixState.FAILED:
+        st.error(f"The zip could not be written: {run.error}", icon=":material/error:")
 
 
 def export_and_backup(settings: Settings, store: JobStore) -> None:
@@ -36,26 +52,10 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
             icon=":material/data_object:",
         )
         if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
-            bar = st.progress(0.0, text="Collecting the videos and images…")
-
-            def moved(done: int, total: int) -> None:
-                bar.progress(done / total, text=f"{done} of {total} files")
-
-            with st.spinner("Writing the zip…"):
-                zipped = export_zip(store, settings.data_dir, progress=moved, price_for=settings.price_for)
-            bar.empty()
-            state.export_zip_path = str(zipped)
-        zip_path = state.get("export_zip_path")
-        if zip_path and Path(zip_path).exists():
-            st.download_button(
-                "Download the zip",
-                data=lambda: Path(zip_path).read_bytes(),
-                key="export_zip_download",
-                file_name=Path(zip_path).name,
-                mime="application/zip",
-                icon=":material/download:",
-                type="primary",
-            )
+            state.export_run = queue_export(settings).id  # a second click joins the zip being written
+        run = FixRuns(settings.db_path).get(state.get("export_run") or "")
+        if run is not None:
+            zip_status(run, settings)
         if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):
             try:
                 backup = back_up(settings.db_path, backups_dir(settings.data_dir))

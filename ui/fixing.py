@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from lib.errors import FixFailed
+from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media.fix_plan import FIT_WORDS, SHORT_WORDS, ImagePlan, ShortClip, VideoPlan
 from lib.media.layout import Fit
 from lib.media.preflight import Report
@@ -68,3 +71,17 @@ def before_and_after(kind: str, original: str, fixed: str, before: Report, after
                 show_image(path, what=f"{title.lower()} character image", width=160)
             else:
                 video_preview(path, what=f"{title.lower()} motion video")
+
+
+@st.fragment(run_every=1.0)
+def run_progress(run_id: str, db_path: Path, doing: str) -> None:
+    """Progress and Stop while a worker runs a fix run (`doing` it, in words); only this part of the page
+    reruns until it ends, then the whole page does, and shows how it ended."""
+    runs = FixRuns(db_path)
+    run = runs.get(run_id)
+    if run is None or not run.status.active:
+        st.rerun()
+        return
+    waiting = run.status is FixState.WAITING
+    st.progress(run.progress, text=f"{doing}… waiting for a worker" if waiting else f"{doing}… {run.progress:.0%}")
+    st.button("Stop", key=f"stop_{run_id}", icon=":material/stop:", on_click=runs.stop, args=(run_id,))

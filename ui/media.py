@@ -9,13 +9,17 @@ range requests; `st.video(path)` would read the whole file into the app's memory
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
 from streamlit.runtime.media_file_storage import MediaFileStorageError
 
 from lib.config import load_settings
+from lib.files.hosting import STATIC_LIMIT_BYTES, STATIC_ROUTE, keep_copy
 from lib.history.compare import served_url
+from lib.novita.rules import MB
 
 Width = int | Literal["stretch", "content"]
 
@@ -35,6 +39,25 @@ def show_video(path: str | None, what: str, **options: Any) -> None:
         missing(what)
     else:
         st.video(url, **options)
+
+
+def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
+    """A link the browser downloads the zip `path` by, streamed from the static route (linked there, not
+    copied): the app never reads the zip into its memory. A zip over the route's limit is named instead."""
+    size = path.stat().st_size
+    if size > STATIC_LIMIT_BYTES:
+        st.info(
+            f"The zip is {size / MB:,.0f} MB, more than the {STATIC_LIMIT_BYTES / MB:.0f} MB the page can hand to"
+            f" your browser. It is on the server at `{path}`.",
+            icon=":material/info:",
+        )
+        return
+    url = f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}"
+    st.markdown(
+        f'<a href="{url}" download="{html.escape(file_name, quote=True)}">:material/download: {label}</a>'
+        f" ({size / MB:,.1f} MB)",
+        unsafe_allow_html=True,
+    )
 
 
 def show_image(path: str | None, what: str, width: Width = "content", caption: str | None = None) -> None:

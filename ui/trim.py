@@ -1,22 +1,26 @@
-"""Trim on a timeline: a strip of frames, the part kept as "0:20–0:30", and a player looping that part."""
+"""Trim on a timeline: a strip of frames, the part kept as "0:20–0:30", and a player looping that part.
+
+The strip is made on the worker, once per clip content; until it is there the page shows a placeholder
+and a Stop button, and a fragment picks the strip up when it lands.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
+from lib.config import Settings
+from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media.fix_plan import clock, latest_start
-from lib.media.frame_strip import frame_strip
+from lib.media.frame_strip import made_strip, strips_dir
+from lib.worker import queue_strip
 from ui.common import video_preview
+from ui.fixing import run_progress
 
 
-def trim_window(path: str, duration: float, longest: float, strips_dir: Path, key: str) -> float:
+def trim_window(path: str, duration: float, longest: float, settings: Settings, key: str) -> float:
     """The start of the `longest` seconds to keep from a `duration` s clip, chosen over its frames; the
     player below plays the chosen part in a loop."""
-    strip = frame_strip(path, strips_dir)
-    if strip:
-        st.image([str(frame) for _, frame in strip], caption=[clock(at) for at, _ in strip], width=72)
+    timeline(path, settings, key)
     latest = latest_start(duration, longest)
     start = (
         st.slider(
@@ -35,3 +39,33 @@ def trim_window(path: str, duration: float, longest: float, strips_dir: Path, ke
     st.markdown(f"Keeping **{clock(start)}–{clock(end)}** of the {clock(duration)} clip")
     video_preview(path, start_time=int(start), end_time=int(end + 0.999), loop=True)
     return float(start)
+
+
+def timeline(path: str, settings: Settings, key: str) -> None:
+    """The strip of frames over the clip, or while the worker makes it, a placeholder; the slider below
+    works either way."""
+    strip = made_strip(path, strips_dir(settings.data_dir))
+    if strip is not None:
+        if strip:
+            st.image([str(frame) for _, frame in strip], caption=[clock(at) for at, _ in strip], width=72)
+        return
+    runs = FixRuns(settings.db_path)
+    asked = f"{key}_strip_run"
+    run = runs.get(st.session_state.get(asked) or "")
+    if run is None or run.source_path != path or run.status is FixState.DONE:
+        run = queue_strip(settings, path)  # a second visitor, or a rerun, joins the strip under way
+        st.session_state[asked] = run.id
+    if run.status.active:
+        run_progress(run.id, settings.db_path, "Making the timeline")
+        return
+    if run.status is FixState.STOPPED:
+        st.caption("The timeline was stopped. The slider below still chooses the part to keep.")
+    elif run.status is FixState.FAILED:
+        st.warning(f"The timeline could not be made: {run.error}", icon=":material/warning:")
+    st.button(
+        "Make the timeline",
+        key=f"{key}_strip_again",
+        icon=":material/view_timeline:",
+        on_click=st.session_state.pop,
+        args=(asked, None),
+    )

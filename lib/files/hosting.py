@@ -9,6 +9,7 @@ simulator fetches it from this machine.
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from lib.files.object_storage import S3Hosting
 
 STATIC_ROUTE = "/app/static/"
+# The largest file Streamlit's static route serves (its MAX_APP_STATIC_FILE_SIZE); a larger one is a 404.
+STATIC_LIMIT_BYTES = 200 * 1024 * 1024
 
 
 class Hosting(Protocol):
@@ -32,14 +35,25 @@ class Hosting(Protocol):
     def url_for(self, video: Path | str) -> str: ...
 
 
-def keep_copy(path: Path, folder: Path) -> Path:
-    """A content-addressed copy of `path` in `folder` (made once; the name never comes from the user)."""
+def keep_copy(path: Path, folder: Path, link: bool = False) -> Path:
+    """A content-addressed copy of `path` in `folder` (made once; the name never comes from the user).
+
+    With `link`, a hard link where the file system allows one: a zip of hundreds of MB is not kept twice.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{content_digest(Path(path))}{Path(path).suffix.lower()}"
     if not target.exists():
         with atomic_write(target) as partial:
-            shutil.copyfile(path, partial)
+            (_link_or_copy if link else shutil.copyfile)(path, partial)
     return target
+
+
+def _link_or_copy(path: Path, partial: Path) -> None:
+    try:
+        partial.unlink()
+        os.link(path, partial)
+    except OSError:  # another file system, or one without links
+        shutil.copyfile(path, partial)
 
 
 @dataclass(frozen=True)

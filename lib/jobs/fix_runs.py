@@ -1,5 +1,8 @@
 """Fixes as work on the queue: "Fix it" records a fix run, a worker runs it, the page reads its progress.
 
+The trim strip of a clip (kind "strip") and History's zip of all videos (kind "export") are runs of the
+same kind of work, kept in the same table: made once on the worker, followed from the page, stoppable.
+
 A fix run is named by what it does (which file, which kind, orientation and start), so a second
 click on the same fix joins the run already under way instead of starting another. Progress and
 the outcome live in the store, so a page switch or a reload finds them; "Stop" is a flag in the
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import Enum
 from pathlib import Path
@@ -22,6 +26,7 @@ from lib.jobs.database import Database
 from lib.jobs.models import now_iso
 from lib.media.fix_plan import ShortClip
 from lib.media.fixes import fix_image, fix_video
+from lib.media.frame_strip import frame_strip
 from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model, model_for
 
@@ -46,7 +51,7 @@ class FixRun:
     """One fix of one file: `kind` is "image" or "video"; `start` is where a kept video window starts."""
 
     id: str
-    kind: str
+    kind: str  # "image" or "video" (a fix), "strip" (a trim strip), "export" (History's zip)
     source_path: str
     status: FixState
     created_at: str
@@ -112,30 +117,55 @@ class FixRuns(Database):
         if short_clip is not ShortClip.LOOP:
             parts["short_clip"] = short_clip.value
         run_id = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+        return self._claim(
+            run_id,
+            kind,
+            source,
+            stale_seconds,
+            orientation=orientation,
+            start=start,
+            model=model.word,
+            fit=fit.value,
+            short_clip=short_clip.value,
+            keep_done=True,
+        )
+
+    def request_export(self, data_dir: Path, stale_seconds: float = STALE_SECONDS) -> tuple[FixRun, bool]:
+        """The zip of all videos being written, or a new one: (the run, whether the caller should queue it).
+        A finished zip is never reused, since the history may have changed since."""
+        run_id = "export-" + hashlib.sha256(str(Path(data_dir).resolve()).encode()).hexdigest()[:17]
+        return self._claim(run_id, "export", data_dir, stale_seconds, keep_done=False)
+
+    def _claim(
+        self, run_id: str, kind: str, source: Path | str, stale_seconds: float, *, keep_done: bool, **choices: Any
+    ) -> tuple[FixRun, bool]:
+        """Join run `run_id` if under way (or finished with its file there, when `keep_done`), else start it."""
         now = now_iso()
         with self._write() as db:
             rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
             if rows:
                 run = FixRun.from_row(rows[0])
                 alive = run.status.active and run.updated_at > now_iso(-stale_seconds)
-                if alive or (run.status is FixState.DONE and Path(run.result_path or "").exists()):
+                finished = keep_done and run.status is FixState.DONE and Path(run.result_path or "").exists()
+                if alive or finished:
                     return run, False
             row = {
                 "id": run_id,
                 "kind": kind,
                 "source_path": str(source),
-                "orientation": orientation,
-                "start": start,
+                "orientation": None,
+                "start": 0.0,
                 "status": FixState.WAITING.value,
                 "progress": 0.0,
                 "result_path": None,
                 "error": None,
                 "stop_requested": 0,
-                "model": model.word,
-                "fit": fit.value,
-                "short_clip": short_clip.value,
+                "model": DEFAULT_MODEL.word,
+                "fit": Fit.SOLID.value,
+                "short_clip": ShortClip.LOOP.value,
                 "created_at": now,
                 "updated_at": now,
+                **choices,
             }
             db.table("fix_runs").upsert(row, pk="id")
         return FixRun.from_row(row), True
@@ -157,6 +187,41 @@ class FixRuns(Database):
 def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0.3) -> FixRun | None:
     """Run a waiting fix, writing its progress to the store; the run as it ended, or None if someone
     else runs it."""
+
+    def fix(run: FixRun, progress: Callable[[float], None]) -> Path:
+        if run.kind == "image":
+            return fix_image(run.source_path, out_dir, run.fit, on_progress=progress, model=model_for(run.model))
+        return fix_video(
+            run.source_path,
+            out_dir,
+            run.orientation or "image",
+            start=run.start,
+            fit=run.fit,
+            short=run.short_clip,
+            on_progress=progress,
+            model=model_for(run.model),
+        )
+
+    return run_work(runs, run_id, fix, progress_every)
+
+
+def run_strip(runs: FixRuns, run_id: str, strips_dir: Path) -> FixRun | None:
+    """Make a clip's trim strip in `strips_dir`; its result is the strip's first frame (the folder for a
+    file that is not a readable video, so the page stops waiting)."""
+
+    def strip(run: FixRun, progress: Callable[[float], None]) -> Path:
+        frames = frame_strip(run.source_path, strips_dir, on_progress=progress)
+        return frames[0][1] if frames else strips_dir
+
+    return run_work(runs, run_id, strip)
+
+
+def run_work(
+    runs: FixRuns, run_id: str, work: Callable[[FixRun, Callable[[float], None]], Path], progress_every: float = 0.3
+) -> FixRun | None:
+    """Run a waiting run with `work(run, progress)`, which returns the file it made, writing its progress
+    to the store; `progress` raises `FixStopped` once Stop is pressed. The run as it ended, or None if
+    someone else runs it."""
     run = runs.update(run_id, expect={"status": FixState.WAITING, "stop_requested": False}, status=FixState.RUNNING)
     if run is None:
         return runs.update(run_id, expect={"status": FixState.WAITING}, status=FixState.STOPPED)
@@ -172,23 +237,11 @@ def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0
             raise FixStopped()  # ffmpeg is killed as this goes up through it
 
     try:
-        if run.kind == "image":
-            result = fix_image(run.source_path, out_dir, run.fit, on_progress=progress, model=model_for(run.model))
-        else:
-            result = fix_video(
-                run.source_path,
-                out_dir,
-                run.orientation or "image",
-                start=run.start,
-                fit=run.fit,
-                short=run.short_clip,
-                on_progress=progress,
-                model=model_for(run.model),
-            )
+        result = work(run, progress)
     except FixStopped as stopped:
         return runs.update(run_id, status=FixState.STOPPED, error=str(stopped))
     except MotionStudioError as error:
         return runs.update(run_id, status=FixState.FAILED, error=str(error))
-    except Exception as error:  # a fix must end in words the page can show, whatever broke
+    except Exception as error:  # a run must end in words the page can show, whatever broke
         return runs.update(run_id, status=FixState.FAILED, error=str(FixFailed(type(error).__name__)))
     return runs.update(run_id, status=FixState.DONE, progress=1.0, result_path=str(result))

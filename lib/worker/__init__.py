@@ -54,6 +54,22 @@ def queue_fix(
     return run
 
 
+def queue_strip(settings: Settings, source: Path | str) -> FixRun:
+    """Queue the trim strip of the clip `source`, or join the one already made or under way for its content."""
+    run, is_new = FixRuns(settings.db_path).request("strip", source)
+    if is_new:
+        queue_for(settings).tasks.strip(run.id)
+    return run
+
+
+def queue_export(settings: Settings) -> FixRun:
+    """Queue History's zip of all videos, or join the one being written."""
+    run, is_new = FixRuns(settings.db_path).request_export(settings.data_dir)
+    if is_new:
+        queue_for(settings).tasks.export(run.id)
+    return run
+
+
 def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_url: str | None = None) -> Batch:
     """Record a confirmed batch and queue it: a worker fixes its files, then queues a job per cell.
 
@@ -94,8 +110,10 @@ __all__ = [
     "followers",
     "live_workers",
     "queue_batch",
+    "queue_export",
     "queue_fix",
     "queue_job",
+    "queue_strip",
     "record",
     "submit",
 ]

@@ -1,4 +1,5 @@
-"""The worker's tasks on the queue: send a job, look at a job, sweep, run a fix, run a batch.
+"""The worker's tasks on the queue: send a job, look at a job, sweep, run a fix, run a batch, make a trim
+strip, write History's zip.
 
 Tasks carry ids and leases only, never a key: the queue is on disk (or in Redis), and a key must not
 be. Each task reads the job from the store and acts only if it is still as the task expects, so a
@@ -12,6 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, crontab
@@ -21,11 +23,13 @@ from lib.batches.sweep import orphaned_batches, zip_ended_batches
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
-from lib.jobs.fix_runs import STALE_SECONDS, FixRuns, run_fix
+from lib.history.export import export_zip
+from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
 from lib.jobs.models import JobStatus
 from lib.jobs.store import JobStore
 from lib.jobs.submit import send_job
+from lib.media.frame_strip import strips_dir
 from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
 from lib.worker.clean_up import clean_up
@@ -46,6 +50,8 @@ class Tasks:
     fix: Any
     batch: Any = None
     clean_up: Any = None
+    strip: Any = None
+    export: Any = None
 
 
 def timing_for(settings: Settings) -> PollTiming:
@@ -158,6 +164,20 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     def fix(run_id: str) -> None:
         run_fix(FixRuns(settings.db_path), run_id, settings.inputs_dir / "fixed")
 
+    @huey.task(name="run_strip")
+    def strip(run_id: str) -> None:
+        run_strip(FixRuns(settings.db_path), run_id, strips_dir(settings.data_dir))
+
+    @huey.task(name="run_export")
+    def export(run_id: str) -> None:
+        def write(_run: FixRun, progress: Callable[[float], None]) -> Path:
+            def moved(done: int, total: int) -> None:
+                progress(done / total)
+
+            return export_zip(JobStore(settings.db_path), settings.data_dir, moved, price_for=settings.price_for)
+
+        run_work(FixRuns(settings.db_path), run_id, write)
+
     @huey.task(name="run_batch")
     def batch(batch_id: str, public_base_url: str | None = None) -> None:
         # The batch keeps the address it was sent with; a task queued before batches kept it carries it.
@@ -167,7 +187,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     def clean_up_hourly() -> None:
         clean_up(settings)
 
-    return Tasks(send, look_at, sweep_jobs, fix, batch, clean_up_hourly)
+    return Tasks(send, look_at, sweep_jobs, fix, batch, clean_up_hourly, strip, export)
 
 
 def batch_runner(settings: Settings, send: Callable[[str, str | None], None]) -> BatchRunner:
