@@ -48,7 +48,8 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     if size > STATIC_LIMIT_BYTES:
         st.info(
             f"The zip is {size / MB:,.0f} MB, more than the {STATIC_LIMIT_BYTES / MB:.0f} MB the page can hand to"
-            f" your browser. It is on the server at `{path}`.",
+            f" your browser. Each video still downloads on its own from History (Download video), and the zip"
+            f" is on the server at `{path}`.",
             icon=":material/info:",
         )
         return
