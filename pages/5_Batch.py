@@ -13,6 +13,7 @@ from lib.library import Library, LibraryKind
 from lib.novita.rules import Orientation
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_batch
+from ui.advice import batch_advice
 from ui.batch import batch_group, under_way
 from ui.common import model_and_way, page
 from ui.inputs import file_inputs
@@ -136,6 +137,7 @@ st.subheader("Before you send")
 st.markdown(plan.summary())
 for file in plan.files_to_fix:
     st.caption(f"To fix: {file.name}: {'; '.join(file.problems)}")
+batch_advice(settings, images, videos)
 st.button(
     f"Send {len(plan.cells)} job{'s' if len(plan.cells) != 1 else ''} for about ${plan.total_cost:.2f}",
     type="primary",
