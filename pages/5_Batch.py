@@ -137,7 +137,6 @@ st.subheader("Before you send")
 st.markdown(plan.summary())
 for file in plan.files_to_fix:
     st.caption(f"To fix: {file.name}: {'; '.join(file.problems)}")
-batch_advice(settings, images, videos)
 st.button(
     f"Send {len(plan.cells)} job{'s' if len(plan.cells) != 1 else ''} for about ${plan.total_cost:.2f}",
     type="primary",
@@ -146,3 +145,5 @@ st.button(
     args=(plan,),
     key="batch_send",
 )
+# Below the button, so a first look at many clips (a few seconds each) never keeps it from being pressed.
+batch_advice(settings, images, videos)
