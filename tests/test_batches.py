@@ -523,23 +523,26 @@ def test_the_batch_page_gives_content_advice_per_file_and_per_pair_once_per_file
     monkeypatch.setattr(advise, "sample_video", lambda path: looks.append(path) or sample_video(path))
     close, dark = made.image(tmp_path, "astronaut-close"), made.image(tmp_path, "astronaut-dark")
     cut, wide = made.clip(tmp_path, "cut_1_5"), made.clip(tmp_path, "wide_one")
+    also_wide = Path(shutil.copy(wide, tmp_path / "also-wide.mp4"))  # the same content: looked at once
     page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("pages/5_Batch.py")
     page.session_state["batch_files"] = {
         "batch_image": {str(close): "Ana close", str(dark): "Ana dark"},
-        "batch_video": {str(cut): "cut.mp4", str(wide): "wide.mp4"},
+        "batch_video": {str(cut): "cut.mp4", str(wide): "wide.mp4", str(also_wide): "also wide.mp4"},
     }
     page.run()
     assert not page.exception, page.exception
 
     popovers = {block.proto.popover.label: block for block in page.get("popover")}
-    assert {"Ana dark · 1", "Ana close x wide.mp4"} <= set(popovers)
+    # The pairs of one character image under one button, each pair's advice inside.
+    assert {"Ana dark · 1", "Ana close x 2 motion videos"} <= set(popovers)
     assert not [label for label in popovers if label.startswith("Ana close ·")]  # nothing to say: not shown
     cut_label = next(label for label in popovers if label.startswith("cut.mp4 · "))
     opened = " ".join(markdown.value for markdown in popovers[cut_label].get("markdown"))
     assert "The clip cuts to another shot at 0:01.6" in opened and "Keep the longest shot" in opened
     assert popovers[cut_label].get("image"), "the cut's still is not in its popover"
-    pair = " ".join(markdown.value for markdown in popovers["Ana close x wide.mp4"].get("markdown"))
-    assert "framed" in pair.lower()
+    pairs = " ".join(markdown.value for markdown in popovers["Ana close x 2 motion videos"].get("markdown"))
+    assert "**Ana close x wide.mp4**" in pairs and "**Ana close x also wide.mp4**" in pairs
+    assert pairs.count("The image is framed") == 2
     assert sorted(looks) == sorted([cut, wide])
 
     page.run()  # a rerun reads each file's answer; it decodes nothing again

@@ -37,8 +37,9 @@ def show_advice(advice: list[Advice], heading: str = "Advice") -> None:
 
 
 def batch_advice(settings: Settings, images: dict[str, str], videos: dict[str, str]) -> None:
-    """Advice on a batch's files and pairs, one small button each that opens the sentences and stills,
-    so a 10 x 10 batch stays a line or two. Files and pairs with nothing to say are not shown."""
+    """Advice on a batch's files and pairs, one small button each that opens the sentences and stills;
+    pairs go under one button per character image, so even a 10 x 10 batch is at most 30 buttons. Files and
+    pairs with nothing to say are not shown."""
     with st.spinner("Looking at what the files show…"):
         found = advise_batch(list(images), list(videos), settings)
     if not found.count:
@@ -49,7 +50,11 @@ def batch_advice(settings: Settings, images: dict[str, str], videos: dict[str, s
         for path, advice in found.files.items():
             with st.popover(f"{names[path]} · {len(advice)}", icon=":material/lightbulb:", key=f"advice_{path}"):
                 show_advice(advice, names[path])
-        for (image, video), advice in found.pairs.items():
-            label = f"{names[image]} x {names[video]}"
-            with st.popover(label, icon=":material/lightbulb:", key=f"advice_{image}_{video}"):
-                show_advice(advice, label)
+        for image in images:
+            pairs = {video: advice for (seen, video), advice in found.pairs.items() if seen == image}
+            if not pairs:
+                continue
+            with_what = names[next(iter(pairs))] if len(pairs) == 1 else f"{len(pairs)} motion videos"
+            with st.popover(f"{names[image]} x {with_what}", icon=":material/lightbulb:", key=f"advice_{image}_pairs"):
+                for video, advice in pairs.items():
+                    show_advice(advice, f"{names[image]} x {names[video]}")
