@@ -13,6 +13,7 @@ from lib.library import Library, LibraryKind
 from lib.novita.rules import Orientation
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_batch
+from ui.advice import batch_advice
 from ui.batch import batch_group, under_way
 from ui.common import model_and_way, page
 from ui.inputs import file_inputs
@@ -144,3 +145,5 @@ st.button(
     args=(plan,),
     key="batch_send",
 )
+# Below the button, so a first look at many clips (a few seconds each) never keeps it from being pressed.
+batch_advice(settings, images, videos)

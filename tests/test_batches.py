@@ -41,6 +41,7 @@ from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
 from lib.worker import queue_batch
 from lib.worker.tasks import batch_runner
+from tests import content_support as made
 from tests.fixtures_media import MediaShelf
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, start_worker, wait_until, worker_process
@@ -511,3 +512,54 @@ def test_a_result_that_is_gone_shows_what_is_missing_never_a_traceback(files, se
     grid = "".join(element.proto.body for element in page.get("html"))
     assert grid.count("<video ") == 1 and "/app/static/" in grid
     assert "its video is missing from the data folder" in grid and ">Video missing<" in grid
+
+
+def test_the_batch_page_gives_content_advice_per_file_and_per_pair_once_per_file(tmp_path, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from lib.media.content import advise
+
+    looks: list[Path] = []
+    sample_video = advise.sample_video
+    monkeypatch.setattr(advise, "sample_video", lambda path: looks.append(path) or sample_video(path))
+    close, dark = made.image(tmp_path, "astronaut-close"), made.image(tmp_path, "astronaut-dark")
+    cut, wide = made.clip(tmp_path, "cut_1_5"), made.clip(tmp_path, "wide_one")
+    also_wide = Path(shutil.copy(wide, tmp_path / "also-wide.mp4"))  # the same content: looked at once
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(close): "Ana close", str(dark): "Ana dark"},
+        "batch_video": {str(cut): "cut.mp4", str(wide): "wide.mp4", str(also_wide): "also wide.mp4"},
+    }
+    page.run()
+    assert not page.exception, page.exception
+
+    popovers = {block.proto.popover.label: block for block in page.get("popover")}
+    # The pairs of one character image under one button, each pair's advice inside.
+    assert {"Ana dark · 1", "Ana close x 2 motion videos"} <= set(popovers)
+    assert not [label for label in popovers if label.startswith("Ana close ·")]  # nothing to say: not shown
+    cut_label = next(label for label in popovers if label.startswith("cut.mp4 · "))
+    opened = " ".join(markdown.value for markdown in popovers[cut_label].get("markdown"))
+    assert "The clip cuts to another shot at 0:01.6" in opened and "Keep the longest shot" in opened
+    assert popovers[cut_label].get("image"), "the cut's still is not in its popover"
+    pairs = " ".join(markdown.value for markdown in popovers["Ana close x 2 motion videos"].get("markdown"))
+    assert "**Ana close x wide.mp4**" in pairs and "**Ana close x also wide.mp4**" in pairs
+    assert pairs.count("The image is framed") == 2
+    assert sorted(looks) == sorted([cut, wide])
+
+    page.run()  # a rerun reads each file's answer; it decodes nothing again
+    assert not page.exception and sorted(looks) == sorted([cut, wide])
+    assert {block.proto.popover.label for block in page.get("popover")} == set(popovers)
+
+
+def test_the_batch_page_says_nothing_of_content_with_content_advice_off(tmp_path, monkeypatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CONTENT_ADVICE", "off")
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(made.image(tmp_path, "astronaut-dark")): "Ana dark"},
+        "batch_video": {str(made.clip(tmp_path, "cut_1_5")): "cut.mp4"},
+    }
+    page.run()
+    assert not page.exception, page.exception
+    assert not page.get("popover") and "Advice" not in " ".join(markdown.value for markdown in page.markdown)

@@ -19,11 +19,13 @@ from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.jobs.store import JobStore
 from lib.media.thumbnails import poster_for
 from lib.novita.rules import DEFAULT_MODEL, Orientation
+from tests import content_support
 from tests.bigfiles_support import drop_zone, memory_mib, pid_listening_on
 from tests.browser_support import (
     ROOT,
     SCREENSHOTS,
     VIEWPORT,
+    app_in_browser,
     main_area,
     readme_screenshot,
     streamlit_server,
@@ -33,6 +35,32 @@ from tests.fixtures_media import MediaShelf
 from tests.worker_support import wait_until
 
 pytestmark = pytest.mark.browser
+
+
+def test_the_batch_page_shows_each_file_and_pair_advice_behind_a_small_button(browser: Browser, tmp_path: Path) -> None:
+    image = content_support.framed(tmp_path, "astronaut")  # close: a half-body portrait
+    cut, wide = content_support.clip(tmp_path, "cut_1_5"), content_support.clip(tmp_path, "wide_one")
+    started = time.monotonic()
+    with app_in_browser(browser, tmp_path / "data", "batch-advice", worker=False) as (page, shots):
+        page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(r"Batch$")).click()
+        main = main_area(page)
+        drop_zone(page, 0).set_input_files(str(image))
+        expect(main.get_by_role("button", name=f"Remove {image.name}")).to_be_visible()
+        for video in (cut, wide):
+            drop_zone(page, 1).set_input_files(str(video))
+            expect(main.get_by_role("button", name=f"Remove {video.name}")).to_be_visible(timeout=60_000)
+            wait_until_idle(page, timeout=60_000)  # the first look at a clip takes a few seconds
+
+        pair = main.get_by_role("button", name=re.compile(rf"{image.name} x {wide.name}"))
+        expect(pair).to_be_visible(timeout=60_000)  # a close portrait and a wide clip: framed unlike
+        expect(main.get_by_text(re.compile(r"^Advice \(\d+\)"))).to_be_visible()
+        main.get_by_role("button", name=re.compile(rf"{cut.name} · \d+")).click()
+        opened = page.get_by_test_id("stPopoverBody")
+        expect(opened.get_by_text(re.compile(r"The clip cuts to another shot at 0:01"))).to_be_visible()
+        still = opened.get_by_test_id("stImage").locator("img").first
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=still.element_handle())
+        shots("cut")
+    print(f"batch advice in the browser: {time.monotonic() - started:.1f} s")
 
 
 def test_a_2_by_1_batch_confirms_its_cost_first_and_its_zip_holds_both(

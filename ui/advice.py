@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib.config import Settings
-from lib.media.content import Advice, ContentReport, advise_file
+from lib.media.content import Advice, ContentReport, advise_batch, advise_file
 from lib.media.fix_plan import clock
 
 
@@ -34,3 +34,27 @@ def show_advice(advice: list[Advice], heading: str = "Advice") -> None:
         when = f"at {clock(item.at)} · " if item.at is not None else ""
         words.markdown(f":orange[:material/lightbulb:] {item.message}")
         words.caption(f"{when}{item.confidence:.0%} sure")
+
+
+def batch_advice(settings: Settings, images: dict[str, str], videos: dict[str, str]) -> None:
+    """Advice on a batch's files and pairs, one small button each that opens the sentences and stills;
+    pairs go under one button per character image, so even a 10 x 10 batch is at most 30 buttons. Files and
+    pairs with nothing to say are not shown."""
+    with st.spinner("Looking at what the files show…"):
+        found = advise_batch(list(images), list(videos), settings)
+    if not found.count:
+        return
+    names = {**images, **videos}
+    st.markdown(f"**Advice** ({found.count}) · the files pass the rules, but may waste a take")
+    with st.container(horizontal=True):
+        for path, advice in found.files.items():
+            with st.popover(f"{names[path]} · {len(advice)}", icon=":material/lightbulb:", key=f"advice_{path}"):
+                show_advice(advice, names[path])
+        for image in images:
+            pairs = {video: advice for (seen, video), advice in found.pairs.items() if seen == image}
+            if not pairs:
+                continue
+            with_what = names[next(iter(pairs))] if len(pairs) == 1 else f"{len(pairs)} motion videos"
+            with st.popover(f"{names[image]} x {with_what}", icon=":material/lightbulb:", key=f"advice_{image}_pairs"):
+                for video, advice in pairs.items():
+                    show_advice(advice, f"{names[image]} x {names[video]}")
