@@ -127,16 +127,16 @@ def register(huey: Huey, settings: Settings) -> Tasks:
         if job is None or job.status is not JobStatus.SUBMITTING or job.lease is not None:
             return
         try:
-            client = client_for(settings)
-            if fail_if_over_balance(job, store, client, settings.price_for):
-                return
-            sent = send_job(
-                job,
-                store=store,
-                client=client,
-                hosting=worker_hosting(settings, job.public_base_url or public_base_url),
-                lease_seconds=timing.submit_lease,
-            )
+            with client_for(settings) as client:
+                if fail_if_over_balance(job, store, client, settings.price_for):
+                    return
+                sent = send_job(
+                    job,
+                    store=store,
+                    client=client,
+                    hosting=worker_hosting(settings, job.public_base_url or public_base_url),
+                    lease_seconds=timing.submit_lease,
+                )
         except MotionStudioError as error:
             log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why
             return
