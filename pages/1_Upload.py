@@ -22,7 +22,7 @@ from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_fix
 from ui.advice import content_advice, show_advice
 from ui.common import page, show_checklist, video_preview
-from ui.fixing import before_and_after, fit_choice, short_choice, show_plan
+from ui.fixing import before_and_after, fit_choice, run_progress, short_choice, show_plan
 from ui.inputs import file_inputs
 from ui.library import offer_to_save
 from ui.media import show_image
@@ -118,7 +118,7 @@ def fix_status(kind: str) -> None:
         return
     if run.status.active:
         st.query_params[f"{kind}_fix"] = run.id  # a page switch clears the address; a reload needs it
-        fix_progress(run.id)
+        run_progress(run.id, settings.db_path, "Fixing")
     elif run.status is FixState.DONE and run.result_path:
         if run.result_path != run.source_path:
             state[f"{kind}_original"], state[f"{kind}_fixed"] = run.source_path, run.result_path
@@ -128,18 +128,6 @@ def fix_status(kind: str) -> None:
         st.rerun()  # the checklist now checks the fixed file
     else:
         st.error(run.error or "The fix did not finish.", icon=":material/error:")
-
-
-@st.fragment(run_every=0.5)
-def fix_progress(run_id: str) -> None:
-    """Progress and Stop while a fix runs; only this part of the page reruns until it ends."""
-    run = fix_runs.get(run_id)
-    if run is None or not run.status.active:
-        st.rerun()  # the whole page, which shows how it ended
-        return
-    waiting = run.status is FixState.WAITING
-    st.progress(run.progress, text="Waiting for a worker…" if waiting else f"Fixing… {run.progress:.0%}")
-    st.button("Stop", key=f"stop_{run.id}", icon=":material/stop:", on_click=fix_runs.stop, args=(run.id,))
 
 
 def restore_fix(kind: str) -> None:

@@ -217,7 +217,7 @@ def test_too_long_video_is_flagged_fixed_and_generated(page: Page, browser_media
 
     main_area(page).get_by_role("button", name=re.compile("Fix it$")).click()
     expect(main_area(page).get_by_test_id("stProgress")).to_contain_text(
-        re.compile(r"Waiting for a worker…|Fixing… \d+%")
+        re.compile(r"Fixing… (waiting for a worker|\d+%)")
     )
     expect(main_area(page).get_by_role("button", name=re.compile("Stop$"))).to_be_visible()
     shot("upload-fixing")

@@ -31,7 +31,7 @@ def test_a_fix_waits_for_a_worker_through_a_page_switch_and_a_reload(browser: Br
         expect(checklist_line(page, "video", "Length")).to_be_visible(timeout=30_000)
         wait_until_idle(page)
         main_area(page).get_by_role("button", name="Fix it").click()
-        waiting = main_area(page).get_by_text("Waiting for a worker…")
+        waiting = main_area(page).get_by_text("Fixing… waiting for a worker")
         expect(waiting).to_be_visible(timeout=30_000)
         wait_until_idle(page)
         shots("fix-waiting")
