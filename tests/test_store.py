@@ -139,6 +139,12 @@ def test_a_history_made_before_alembic_keeps_its_rows_and_takes_new_revisions(se
     assert store.get(job.id) == job
 
 
+def test_a_path_is_a_sqlite_file_and_a_postgresql_url_speaks_psycopg(tmp_path) -> None:
+    assert database_url(tmp_path / "h.db") == f"sqlite:///{tmp_path / 'h.db'}"
+    for given in ("postgresql://u:p@db:5432/history", "postgres://u:p@db:5432/history"):
+        assert database_url(given) == "postgresql+psycopg://u:p@db:5432/history"
+
+
 def test_a_database_server_that_does_not_answer_says_so_in_words() -> None:
     port = free_port()
     with pytest.raises(DatabaseUnreachable) as raised:
