@@ -39,7 +39,7 @@ from tests.jobs_support import a_job, follow_until, stored_job
 
 
 def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
-    store, client, hosting, settings, request_for, follow_for
+    database, store, client, hosting, settings, request_for, follow_for
 ) -> None:
     job = submit_job(
         request_for(prompt="a dancer on a beach"),
@@ -351,11 +351,11 @@ class PausingStore(JobStore):
 
 
 def test_a_sweep_that_read_a_slow_submit_cannot_bury_it_once_it_is_sent(
-    settings, sim, client, hosting, request_for
+    database, settings, sim, client, hosting, request_for
 ) -> None:
     """Found in review: the sweep read SUBMITTING jobs, a submit finished, and the sweep then wrote
     maybe_submitted over a job with a task id, which was never polled again."""
-    store = PausingStore(settings.db_path)
+    store = PausingStore(database)
     job, _ = record_job(request_for(prompt="slow submit"), store=store, key_fingerprint=client.key_fingerprint)
     # The submit's lease is already over when the sweep reads: it looks like a process that died mid-send.
     store.update(job.id, lease="stale", due_at=now_iso(-1))
@@ -509,9 +509,11 @@ def test_a_job_never_goes_backwards_whatever_order_updates_come_in(
     assert store.update(job.id, expect={"lease": "someone else's"}, note="lost") is None
 
 
-def test_two_followers_with_the_same_look_poll_once(settings, sim, client, control, hosting, request_for) -> None:
+def test_two_followers_with_the_same_look_poll_once(
+    database, settings, sim, client, control, hosting, request_for
+) -> None:
     """A look delivered twice (two workers, a restart) is claimed by one; the other steps back."""
-    store = JobStore(settings.db_path)
+    store = JobStore(database)
     job = submit_job(request_for(prompt="twice"), store=store, client=client, hosting=hosting)
     follow = follower(store, sim.url, settings.results_dir)
     before = control.request_count("task-result")
