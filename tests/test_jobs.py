@@ -16,8 +16,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from huey import MemoryHuey
+from sqlalchemy import select
 
 from lib import errors
 from lib.config import load_settings
@@ -28,6 +28,8 @@ from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
 from lib.novita import NovitaClient
+from lib.store import tables
+from lib.store.engine import open_store
 from lib.worker import followers, live_workers, queue_job
 from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.tasks import register
@@ -37,7 +39,7 @@ from tests.jobs_support import a_job, follow_until, stored_job
 
 
 def test_happy_path_from_submit_to_a_playable_mp4_on_disk(
-    store, client, hosting, settings, request_for, follow_for
+    database, store, client, hosting, settings, request_for, follow_for
 ) -> None:
     job = submit_job(
         request_for(prompt="a dancer on a beach"),
@@ -263,9 +265,10 @@ def test_it_was_made_follows_the_given_task_to_its_result(store, client, hosting
         resolve_with_task(store, stored_job(store).id, "   ")
 
 
-def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, settings) -> None:
+def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(database, settings, store) -> None:
+    assert settings.database == database  # PostgreSQL's test database is DATABASE_URL before the settings load
     deployment = key_fingerprint(settings)
-    workers = Workers(settings.db_path)
+    workers = Workers(database)
     workers.beat(WorkerBeat.for_this_process(deployment, threads=2))
     ours = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint=deployment)
     closed_tab = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint="typed-key")
@@ -279,9 +282,11 @@ def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, s
     long_closed = WorkerBeat(
         "tab-0", TAB_HOST, 1, "older-key", 0, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"
     )
-    sqlite_utils.Database(settings.db_path)["workers"].insert(asdict(long_closed))
+    with open_store(database).begin() as conn:
+        conn.execute(tables.workers.insert(), asdict(long_closed))
     workers.tab_holds("tab-1", "typed-key")
-    assert "tab-0" not in [row["id"] for row in sqlite_utils.Database(settings.db_path)["workers"].rows]
+    with open_store(database).connect() as conn:
+        assert "tab-0" not in conn.execute(select(tables.workers.c.id)).scalars().all()
     assert [w.threads for w in live_workers(settings)] == [2]  # a tab is not counted as a worker
 
 
@@ -346,11 +351,11 @@ class PausingStore(JobStore):
 
 
 def test_a_sweep_that_read_a_slow_submit_cannot_bury_it_once_it_is_sent(
-    settings, sim, client, hosting, request_for
+    database, settings, sim, client, hosting, request_for
 ) -> None:
     """Found in review: the sweep read SUBMITTING jobs, a submit finished, and the sweep then wrote
     maybe_submitted over a job with a task id, which was never polled again."""
-    store = PausingStore(settings.db_path)
+    store = PausingStore(database)
     job, _ = record_job(request_for(prompt="slow submit"), store=store, key_fingerprint=client.key_fingerprint)
     # The submit's lease is already over when the sweep reads: it looks like a process that died mid-send.
     store.update(job.id, lease="stale", due_at=now_iso(-1))
@@ -504,9 +509,11 @@ def test_a_job_never_goes_backwards_whatever_order_updates_come_in(
     assert store.update(job.id, expect={"lease": "someone else's"}, note="lost") is None
 
 
-def test_two_followers_with_the_same_look_poll_once(settings, sim, client, control, hosting, request_for) -> None:
+def test_two_followers_with_the_same_look_poll_once(
+    database, settings, sim, client, control, hosting, request_for
+) -> None:
     """A look delivered twice (two workers, a restart) is claimed by one; the other steps back."""
-    store = JobStore(settings.db_path)
+    store = JobStore(database)
     job = submit_job(request_for(prompt="twice"), store=store, client=client, hosting=hosting)
     follow = follower(store, sim.url, settings.results_dir)
     before = control.request_count("task-result")

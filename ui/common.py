@@ -18,7 +18,7 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
-from lib.errors import MotionStudioError, SettingInvalid, TooManySignIns
+from lib.errors import DatabaseUnreachable, MotionStudioError, SettingInvalid, TooManySignIns
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.history.times import local_time
@@ -79,6 +79,11 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     if settings.app_password and not st.session_state.get("signed_in"):
         sign_in(settings.app_password)
         st.stop()
+    try:
+        store = JobStore(settings.database)
+    except DatabaseUnreachable as error:  # nothing on any page works without the history: say so, in words
+        st.error(str(error), icon=":material/cloud_off:")
+        st.stop()
     with st.sidebar:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
@@ -87,7 +92,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
             follow_in_this_tab(settings)
         else:
             worker_status(settings)
-    return settings, JobStore(settings.db_path)
+    return settings, store
 
 
 def session_key_in_use(settings: Settings) -> bool:
@@ -114,7 +119,7 @@ def follow_in_this_tab(settings: Settings) -> None:
     """Follow the jobs of a key typed into this tab: no worker holds it, and it is never written anywhere."""
     with one_round(settings) as follow:
         # Said on every round, so everyone can tell this key's jobs still have a follower (`Followers`).
-        Workers(settings.db_path).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
+        Workers(settings.database).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
 
         def send(job: Job) -> None:
             with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
@@ -251,7 +256,7 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
         if job.status is JobStatus.MAYBE_SUBMITTED:
             settings = configured_settings()
             settle_maybe_sent(
-                JobStore(settings.db_path), job, send_again, lambda settled: follow_now(settings, settled)
+                JobStore(settings.database), job, send_again, lambda settled: follow_now(settings, settled)
             )
     elif movers is not None and movers.label(job) == WAITING_FOR_KEY:
         st.info(
