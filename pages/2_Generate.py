@@ -207,7 +207,12 @@ with form_column:
     for problem in video_report.problems + prompt_report.problems:
         st.error(problem.message, icon=":material/error:")
     if not video_report.ok:
-        st.page_link("pages/1_Upload.py", label="Fix it on the Upload page", icon=":material/build:")
+        st.page_link(
+            "pages/1_Upload.py",
+            label="Fix it on the Upload page",
+            icon=":material/build:",
+            query_params={"pair": prepared.id, "way": orientation, "model": model.word},
+        )
 
     one_take = estimate(model, orientation, float(video_report.facts.get("duration") or 0), settings.price_for(model))
     seconds, price, cost = one_take.seconds or 0.0, one_take.price_per_second, one_take.usd or 0.0

@@ -143,3 +143,13 @@ def test_every_user_facing_error_lives_in_lib_errors() -> None:
             found.append(error)
             waiting.append(error)
     assert [f"{e.__module__}.{e.__name__}" for e in found if not e.__module__.startswith("lib.errors")] == []
+
+
+def test_a_fresh_clone_has_the_static_folder_streamlit_serves() -> None:
+    """Without it, `streamlit run` greets a newcomer with "Static file serving is enabled, but no static folder
+    found", which reads like an error."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(["git", "ls-files", "static"], cwd=root, capture_output=True, text=True, check=True)
+    assert tracked.stdout.split(), "nothing under static/ is tracked: a fresh clone has no static folder"
