@@ -30,6 +30,7 @@ from ui.common import (
 )
 from ui.library import pick_pair
 from ui.media import show_image, show_video
+from ui.pairs import earlier_pairs
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -66,13 +67,7 @@ if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared
     recent = drafts.recent_pairs()
     if recent:
         st.caption("Or open a pair prepared earlier:")
-        for pair in recent:
-            st.page_link(
-                "pages/2_Generate.py",
-                label=f"Pair prepared {when(pair.created_at)} ({model_for(pair.model).label})",
-                icon=":material/folder_open:",
-                query_params={"pair": pair.id},
-            )
+        earlier_pairs(settings, recent)
     st.subheader("Pick from the library")
     library_picker()
     st.stop()

@@ -376,6 +376,19 @@ def test_generate_without_prepared_inputs_points_to_upload() -> None:
     assert any(link.proto.label == "Go to Upload" and link.proto.page == "Upload" for link in app.get("page_link"))
 
 
+def test_pairs_prepared_earlier_show_both_files_and_their_names_newest_first(tmp_path, character_png) -> None:
+    store = JobStore(load_settings().db_path)
+    older = make_video(tmp_path / "salsa.mp4", seconds=3)
+    newer = make_video(tmp_path / "tango.mp4", 400, 300, seconds=3)
+    store.save_prepared(PreparedInputs("pair-old", str(character_png), str(older), "image", "2026-12-04T20:13:01Z"))
+    store.save_prepared(PreparedInputs("pair-new", str(character_png), str(newer), "video", "2026-12-04T20:13:40Z"))
+    app = run("pages/2_Generate.py")
+    links = [link.proto.label for link in app.get("page_link") if "pair=" in link.proto.query_string]
+    assert links == [f"{character_png.stem} with tango", f"{character_png.stem} with salsa"]
+    stills = [image for image in app.get("image") if image.proto.imgs]
+    assert len(stills) == 4, "each pair shows a still of both its files"
+
+
 def test_generate_queues_a_take_without_blocking_and_shows_its_result(worker, character_png, motion_mp4) -> None:
     prepare(character_png, motion_mp4)
     app = run("pages/2_Generate.py", pair="pair-1")
