@@ -276,6 +276,18 @@ def test_upload_keeps_the_way_the_fix_and_the_trim_window_across_a_page_switch_a
     assert "Keeping **0:03–0:13**" in texts(again)
 
 
+def test_a_reload_during_a_fix_keeps_both_files(tmp_path, character_png) -> None:
+    long_clip = make_video(tmp_path / "long.mp4", 320, 320, seconds=12, fps=8)
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "me.png", character_png.read_bytes())
+    upload_in_apptest(app, "video", "long.mp4", long_clip.read_bytes())
+    app.button(key="fix_video").click().run()  # no worker here: the fix waits
+    again = run("pages/1_Upload.py", **app.query_params)
+    assert again.session_state.image_path == app.session_state.image_path, "the reload lost the image"
+    assert again.session_state.video_path == app.session_state.video_path
+    assert "Fixing… waiting for a worker" in [bar.proto.text for bar in again.get("progress")]
+
+
 def test_fix_it_on_upload_from_generate_opens_upload_with_that_pair(character_png, long_motion_mp4) -> None:
     prepare(character_png, long_motion_mp4, orientation="video")
     generate = run("pages/2_Generate.py", pair="pair-1")
