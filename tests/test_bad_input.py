@@ -669,3 +669,17 @@ def test_refusal_reasons_are_plain() -> None:
     assert safe_fetch.refusal("::ffff:192.168.0.1") == "a private-network address"
     assert safe_fetch.refusal("100.64.0.1") == "not a public address"
     assert all(safe_fetch.refusal(str(ipaddress.ip_address(a))) for a in ("0.0.0.0", "::", "ff02::1"))
+
+
+def test_an_address_names_only_files_inside_the_data_folder(tmp_path) -> None:
+    from lib.uploads.address import from_address, in_address
+
+    data = tmp_path / "data"
+    kept = data / "inputs" / "ab.mp4"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"x")
+    (tmp_path / "secret.txt").write_text("no")
+    assert in_address(kept, data) == "inputs/ab.mp4" and from_address("inputs/ab.mp4", data) == kept.resolve()
+    assert in_address(tmp_path / "secret.txt", data) is None
+    for hostile in ("../secret.txt", str(tmp_path / "secret.txt"), "inputs/../../secret.txt", "inputs", "", None):
+        assert from_address(hostile, data) is None, hostile
