@@ -17,16 +17,17 @@ from lib.media.fix_plan import ImagePlan, ShortClip, VideoPlan, clock, plan_imag
 from lib.media.layout import Fit
 from lib.media.preflight import Code, Report
 from lib.media.samples import samples
-from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
+from lib.novita.rules import MODEL_WORDS, model_for
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_fix
 from ui.advice import content_advice, show_advice
-from ui.common import page, show_checklist, video_preview
+from ui.common import page, show_checklist
 from ui.fixing import before_and_after, fit_choice, run_progress, short_choice, show_plan
 from ui.inputs import file_inputs
 from ui.library import offer_to_save
-from ui.media import show_image
+from ui.previews import preview_image, preview_video, preview_width
 from ui.trim import trim_window
+from ui.upload_state import follow_choice, keep_in_address, restore, start_choices
 
 settings, store = page("Upload", ":material/upload:")
 state = st.session_state
@@ -34,8 +35,6 @@ for key, default in {
     "image_path": None,
     "video_path": None,
     "video_link": None,
-    "orientation": "image",
-    "model": DEFAULT_MODEL.word,
     # The file a fix started from, kept while its fixed copy is in use, so Undo and a new plan start there.
     "image_original": None,
     "video_original": None,
@@ -43,6 +42,10 @@ for key, default in {
     "video_fixed": None,
 }.items():
     state.setdefault(key, default)
+fix_runs = FixRuns(settings.database)
+restore(settings, store, fix_runs)
+start_choices()
+keep_in_address(settings)
 
 st.title("Upload and check")
 st.write(
@@ -57,21 +60,17 @@ if st.button(
 ):
     pair = samples(settings.data_dir / "samples")
     state.image_path, state.video_path, state.video_link = str(pair.image), str(pair.video), None
+    state.image_name = state.video_name = None
 
 
 def undo(kind: str) -> None:
-    """Back to the original file: its checklist and a fresh plan from it."""
+    """Back to the original file: its checklist, and a fresh plan from it that keeps the window chosen."""
+    run = fix_runs.get(state.get(f"{kind}_fix") or "")
     if state[f"{kind}_original"]:
         state[f"{kind}_path"] = state[f"{kind}_original"]
     state[f"{kind}_original"] = state[f"{kind}_fixed"] = state[f"{kind}_fix"] = None
-    st.query_params.pop(f"{kind}_fix", None)
-
-
-def plan_again() -> None:
-    """A fix fits one orientation and model: after a change, plan again from the originals."""
-    for kind in ("image", "video"):
-        if state[f"{kind}_original"]:
-            undo(kind)
+    if kind == "video" and run is not None:
+        state.video_window = run.start
 
 
 orientation_column, model_column = st.columns([3, 1])
@@ -82,7 +81,7 @@ with model_column:
         format_func=lambda word: model_for(word).label,
         key="model",
         help="Every rule below, the fixes and the cost follow the model chosen here.",
-        on_change=plan_again,
+        on_change=follow_choice,
     )
 model = model_for(state.model)
 with orientation_column:
@@ -96,10 +95,9 @@ with orientation_column:
         ],
         horizontal=True,
         key="orientation",
-        on_change=plan_again,
+        on_change=follow_choice,
     )
 orientation = state.orientation
-fix_runs = FixRuns(settings.database)
 
 
 def start_fix(kind: str, start: float, fit: Fit, short: ShortClip) -> None:
@@ -108,7 +106,6 @@ def start_fix(kind: str, start: float, fit: Fit, short: ShortClip) -> None:
         settings, kind, state[f"{kind}_path"], orientation if kind == "video" else None, start, model, fit, short
     )
     state[f"{kind}_fix"] = run.id
-    st.query_params[f"{kind}_fix"] = run.id
 
 
 def fix_status(kind: str) -> None:
@@ -117,9 +114,10 @@ def fix_status(kind: str) -> None:
     if run is None or run.source_path != state[f"{kind}_path"]:
         return
     if run.status.active:
-        st.query_params[f"{kind}_fix"] = run.id  # a page switch clears the address; a reload needs it
         run_progress(run.id, settings.database, "Fixing")
     elif run.status is FixState.DONE and run.result_path:
+        if run.result_path in (state[f"{kind}_fixed"], state[f"{kind}_path"]):
+            return  # taken already: the original may be in use again, for a way the fixed file does not fit
         if run.result_path != run.source_path:
             state[f"{kind}_original"], state[f"{kind}_fixed"] = run.source_path, run.result_path
         state[f"{kind}_path"] = run.result_path
@@ -130,24 +128,25 @@ def fix_status(kind: str) -> None:
         st.error(run.error or "The fix did not finish.", icon=":material/error:")
 
 
-def restore_fix(kind: str) -> None:
-    """After a reload, the fix the URL names brings back its file and its progress."""
-    run_id = st.query_params.get(f"{kind}_fix")
-    if run_id and not state.get(f"{kind}_fix") and (run := fix_runs.get(run_id)) is not None:
-        state[f"{kind}_fix"] = run.id
-        if not state[f"{kind}_path"]:
-            state[f"{kind}_path"] = run.result_path if run.status is FixState.DONE else run.source_path
+def named(kind: str) -> str | None:
+    """What the person calls the file in use: the name it was uploaded under, without its extension."""
+    name = state.get(f"{kind}_name")
+    return Path(name).stem if name else None
 
 
 def forget_original(kind: str) -> None:
     """A new file in the uploader is a new original: the old one and its fix no longer apply."""
-    if state[f"{kind}_original"] and state[f"{kind}_path"] != state[f"{kind}_fixed"]:
-        state[f"{kind}_original"] = state[f"{kind}_fixed"] = None
+    if state[f"{kind}_original"] and state[f"{kind}_path"] not in (state[f"{kind}_original"], state[f"{kind}_fixed"]):
+        state[f"{kind}_original"] = state[f"{kind}_fixed"] = state[f"{kind}_fix"] = None
 
 
 def fix_controls(kind: str, report: Report) -> None:
     """The choices a fix needs, its plan in steps, and the button that starts it."""
     codes = {problem.code for problem in report.problems}
+    if Code.UNREADABLE in codes:  # the checklist says why; no fix can read it either
+        again = "an image: export it as JPG or PNG" if kind == "image" else "a video: export it as MP4 or MOV"
+        st.warning(f"This file is not {again} and upload that.", icon=":material/warning:")
+        return
     fit = fit_choice(f"{kind}_fit_choice") if Code.ASPECT_RATIO in codes else Fit.SOLID
     short, start = ShortClip.LOOP, 0.0
     plan: ImagePlan | VideoPlan | FixFailed
@@ -157,7 +156,9 @@ def fix_controls(kind: str, report: Report) -> None:
         if 0 < duration < model.min_seconds:
             short = short_choice("video_short_choice")
         if duration > longest:
-            start = trim_window(state.video_path, duration, longest, settings, "video_window")
+            start = trim_window(
+                state.video_path, duration, longest, settings, "video_window", width=preview_width(report)
+            )
     try:
         if kind == "video":
             plan = plan_video(state.video_path, orientation, start, fit, short, model)
@@ -180,7 +181,10 @@ def fix_controls(kind: str, report: Report) -> None:
 def fixed_in_use(kind: str, report: Report) -> None:
     """Which file is in use, the original beside the fixed one, and Undo."""
     original = state[f"{kind}_original"]
-    if not original or state[f"{kind}_path"] != state[f"{kind}_fixed"] or not Path(original).exists():
+    if not original or not Path(original).exists():
+        return
+    if state[f"{kind}_path"] != state[f"{kind}_fixed"]:
+        st.caption(":material/info: The fixed copy does not pass with this choice: the original is in use again.")
         return
     st.info("Using the fixed file; the original is kept.", icon=":material/build_circle:")
     before = (
@@ -192,8 +196,6 @@ def fixed_in_use(kind: str, report: Report) -> None:
     st.button("Undo", key=f"undo_{kind}", icon=":material/undo:", on_click=undo, args=(kind,))
 
 
-restore_fix("image")
-restore_fix("video")
 forget_original("image")
 forget_original("video")
 image_column, video_column = st.columns(2, gap="large")
@@ -211,12 +213,12 @@ with image_column:
     if state.image_path and Path(state.image_path).exists():
         image_report = preflight.check_image(state.image_path, model)
         if image_report.facts.get("width"):
-            show_image(state.image_path, what="character image you added", width=320)
+            preview_image(state.image_path, image_report, what="character image you added")
         show_checklist(checklist(image_report, model=model))
         image_content = content_advice(settings, state.image_path, "image")
         fixed_in_use("image", image_report)
         if image_report.ok:
-            offer_to_save(settings, LibraryKind.CHARACTER, state.image_path, key="save_image")
+            offer_to_save(settings, LibraryKind.CHARACTER, state.image_path, key="save_image", name=named("image"))
         else:
             fix_controls("image", image_report)
         fix_status("image")
@@ -236,7 +238,7 @@ with video_column:
         # The trim's own player and the before-and-after pair replace the plain player.
         trimming = float(video_report.facts.get("duration") or 0) > model.max_video_seconds(orientation)
         if video_report.facts.get("width") and not trimming and not (video_report.ok and state.video_original):
-            video_preview(state.video_path, what="motion video you added")
+            preview_video(state.video_path, video_report, what="motion video you added")
         show_checklist(checklist(video_report, orientation, model))
         for warning in video_report.warnings:
             st.caption(f":material/info: {warning}")
@@ -253,7 +255,7 @@ with video_column:
             )
         fixed_in_use("video", video_report)
         if video_report.ok:
-            offer_to_save(settings, LibraryKind.MOTION, state.video_path, key="save_video")
+            offer_to_save(settings, LibraryKind.MOTION, state.video_path, key="save_video", name=named("video"))
         else:
             fix_controls("video", video_report)
         fix_status("video")
@@ -271,5 +273,11 @@ if image_report and video_report and image_report.ok and video_report.ok:
         icon=":material/arrow_forward:",
         query_params={"pair": prepared.id},
     )
+elif image_report and video_report:
+    st.warning(
+        "Fix what fails above (Fix it, or add another file); once every rule passes, you can continue to Generate.",
+        icon=":material/build:",
+    )
 else:
     st.info("Add both files; when every rule passes, you can continue to Generate.", icon=":material/info:")
+keep_in_address(settings)

@@ -30,6 +30,7 @@ from ui.common import (
 )
 from ui.library import pick_pair
 from ui.media import show_image, show_video
+from ui.pairs import earlier_pairs
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -66,13 +67,7 @@ if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared
     recent = drafts.recent_pairs()
     if recent:
         st.caption("Or open a pair prepared earlier:")
-        for pair in recent:
-            st.page_link(
-                "pages/2_Generate.py",
-                label=f"Pair prepared {when(pair.created_at)} ({model_for(pair.model).label})",
-                icon=":material/folder_open:",
-                query_params={"pair": pair.id},
-            )
+        earlier_pairs(settings, recent)
     st.subheader("Pick from the library")
     library_picker()
     st.stop()
@@ -207,7 +202,12 @@ with form_column:
     for problem in video_report.problems + prompt_report.problems:
         st.error(problem.message, icon=":material/error:")
     if not video_report.ok:
-        st.page_link("pages/1_Upload.py", label="Fix it on the Upload page", icon=":material/build:")
+        st.page_link(
+            "pages/1_Upload.py",
+            label="Fix it on the Upload page",
+            icon=":material/build:",
+            query_params={"pair": prepared.id, "way": orientation, "model": model.word},
+        )
 
     one_take = estimate(model, orientation, float(video_report.facts.get("duration") or 0), settings.price_for(model))
     seconds, price, cost = one_take.seconds or 0.0, one_take.price_per_second, one_take.usd or 0.0

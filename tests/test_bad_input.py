@@ -631,9 +631,9 @@ def test_the_host_is_looked_up_once_and_only_checked_addresses_are_used(server, 
 
 
 def test_size_caps_hold_with_and_without_a_declared_length(server, tmp_path) -> None:
-    with pytest.raises(LinkTooLarge, match="larger than 1 MB"):
-        fetch(f"{server}/huge", tmp_path / "download", max_bytes=1024 * 1024, allow_private=True)
-    with pytest.raises(LinkTooLarge, match="larger than 4,096 bytes"):
+    with pytest.raises(LinkTooLarge, match=r"larger than 1\.0 MB"):  # in the decimal MB of docs/models.md
+        fetch(f"{server}/huge", tmp_path / "download", max_bytes=1_000_000, allow_private=True)
+    with pytest.raises(LinkTooLarge, match="larger than 4 KB"):
         fetch(f"{server}/unsized", tmp_path / "download", max_bytes=4096, allow_private=True)
     assert fetch(f"{server}/unsized", tmp_path / "download", max_bytes=5000, allow_private=True).size_bytes == 5000
     assert (tmp_path / "download").stat().st_size == 5000
@@ -669,3 +669,17 @@ def test_refusal_reasons_are_plain() -> None:
     assert safe_fetch.refusal("::ffff:192.168.0.1") == "a private-network address"
     assert safe_fetch.refusal("100.64.0.1") == "not a public address"
     assert all(safe_fetch.refusal(str(ipaddress.ip_address(a))) for a in ("0.0.0.0", "::", "ff02::1"))
+
+
+def test_an_address_names_only_files_inside_the_data_folder(tmp_path) -> None:
+    from lib.uploads.address import from_address, in_address
+
+    data = tmp_path / "data"
+    kept = data / "inputs" / "ab.mp4"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"x")
+    (tmp_path / "secret.txt").write_text("no")
+    assert in_address(kept, data) == "inputs/ab.mp4" and from_address("inputs/ab.mp4", data) == kept.resolve()
+    assert in_address(tmp_path / "secret.txt", data) is None
+    for hostile in ("../secret.txt", str(tmp_path / "secret.txt"), "inputs/../../secret.txt", "inputs", "", None):
+        assert from_address(hostile, data) is None, hostile

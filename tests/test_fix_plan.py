@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR
 from lib.errors import FixFailed
+from lib.files.sizes import file_size
 from lib.jobs.fix_runs import FixRuns, FixState, run_fix
 from lib.media import Fit, check_image, fix_image, fix_video
 from lib.media.fix_plan import ShortClip, clock, latest_start, plan_image, plan_video
@@ -187,24 +188,24 @@ def test_a_trim_is_planned_shown_undone_and_planned_again_from_the_original(sett
     assert fixed != str(original) and probe(fixed).duration == pytest.approx(10, abs=0.2)
     assert [info.value for info in app.info][0] == "Using the fixed file; the original is kept."
     assert [caption.value for caption in app.caption if caption.value.startswith("**")] == [
-        "**Before** · " + f"{original.stat().st_size / 1e6:.1f} MB · 14.0 s · 400 x 300 px",
-        "**After** · " + f"{Path(fixed).stat().st_size / 1e6:.1f} MB · 10.0 s · 400 x 300 px",
+        "**Before** · " + f"{file_size(original.stat().st_size)} · 14.0 s · 400 x 300 px",
+        "**After** · " + f"{file_size(Path(fixed).stat().st_size)} · 10.0 s · 400 x 300 px",
     ]
 
-    # "As in the motion video" takes 30 s: the original 14 s clip comes back and passes as it is.
+    # "As in the motion video" takes 30 s: the 10 s fix passes that way too, so it stays in use.
     app.radio(key="orientation").set_value("video").run()
     assert not app.exception, app.exception
-    assert app.session_state["video_path"] == str(original)
-    assert not app.info or "Using the fixed file" not in app.info[0].value
-    assert not any(button.key == "fix_video" for button in app.button)
+    assert app.session_state["video_path"] == fixed
+    assert app.info and "Using the fixed file" in app.info[0].value
 
-    # Back to "As in the image", fixed again, then Undo: the original is in use.
-    app.radio(key="orientation").set_value("image").run()
-    fix_on_the_page(app, settings)
-    assert app.session_state["video_path"] != str(original)
+    # Undo: the original 14 s passes this way as it is; back to "As in the image", it is planned again
+    # from the window the fix used.
     app.button(key="undo_video").click().run()
     assert app.session_state["video_path"] == str(original)
+    assert not any(button.key == "fix_video" for button in app.button)
+    app.radio(key="orientation").set_value("image").run()
     assert any(button.key == "fix_video" for button in app.button)
+    assert "Keeping **0:02–0:12** of the 0:14 clip" in markdown(app)
 
 
 def test_the_latest_start_leaves_the_slider_room_or_none() -> None:

@@ -158,3 +158,13 @@ def test_every_repository_opens_the_history_where_the_settings_say() -> None:
         if opened_on_the_file.search(line)
     ]
     assert found == []
+
+
+def test_a_fresh_clone_has_the_static_folder_streamlit_serves() -> None:
+    """Without it, `streamlit run` greets a newcomer with "Static file serving is enabled, but no static folder
+    found", which reads like an error."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    tracked = subprocess.run(["git", "ls-files", "static"], cwd=root, capture_output=True, text=True, check=True)
+    assert tracked.stdout.split(), "nothing under static/ is tracked: a fresh clone has no static folder"

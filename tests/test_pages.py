@@ -239,6 +239,146 @@ def test_the_trim_strip_is_made_on_the_worker_once_per_clip_and_shows_when_ready
     assert not [bar for bar in pages[0].get("progress") if "timeline" in bar.proto.text]
 
 
+def test_upload_keeps_the_way_the_fix_and_the_trim_window_across_a_page_switch_and_a_reload(
+    worker, tmp_path, character_png
+) -> None:
+    clip = make_video(tmp_path / "fourteen.mp4", 400, 300, seconds=14, fps=10)
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "me.png", character_png.read_bytes())
+    upload_in_apptest(app, "video", "dance.mp4", clip.read_bytes())
+    original = app.session_state.video_path
+    app.slider(key="video_window").set_value(3.0).run()
+    app.button(key="fix_video").click().run()
+    run_until(app, lambda: app.session_state["video_fixed"] is not None and "Length**: 10.0 s" in texts(app))
+    fixed = app.session_state.video_path
+
+    # The fixed 10 s clip passes either way: "As in the motion video" keeps it, and so does coming back.
+    app.radio(key="orientation").set_value("video").run()
+    assert (app.session_state.video_path, app.radio(key="orientation").value) == (fixed, "video")
+    app.query_params.clear()  # a sidebar link clears the address, as in a browser
+    app.switch_page("pages/3_History.py").run()
+    app.switch_page("pages/1_Upload.py").run()
+    assert not app.exception, app.exception
+    assert app.radio(key="orientation").value == "video", "the way was forgotten on a page switch"
+    assert app.session_state.video_path == fixed and "Using the fixed file" in texts(app)
+
+    again = run("pages/1_Upload.py", **app.query_params)  # a reload: a new session on the same address
+    assert again.radio(key="orientation").value == "video"
+    assert (again.session_state.image_path, again.session_state.video_path) == (app.session_state.image_path, fixed)
+    assert "Using the fixed file" in texts(again) and "Both files pass every rule" in texts(again)
+
+    # Undo brings the original back with the window that was chosen, not the first 10 s.
+    again.radio(key="orientation").set_value("image").run()
+    assert again.session_state.video_path == fixed
+    again.button(key="undo_video").click().run()
+    assert again.session_state.video_path == original
+    assert again.slider(key="video_window").value == 3.0
+    assert "Keeping **0:03–0:13**" in texts(again)
+
+
+def test_a_reload_during_a_fix_keeps_both_files(tmp_path, character_png) -> None:
+    long_clip = make_video(tmp_path / "long.mp4", 320, 320, seconds=12, fps=8)
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "me.png", character_png.read_bytes())
+    upload_in_apptest(app, "video", "long.mp4", long_clip.read_bytes())
+    app.button(key="fix_video").click().run()  # no worker here: the fix waits
+    again = run("pages/1_Upload.py", **app.query_params)
+    assert again.session_state.image_path == app.session_state.image_path, "the reload lost the image"
+    assert again.session_state.video_path == app.session_state.video_path
+    assert "Fixing… waiting for a worker" in [bar.proto.text for bar in again.get("progress")]
+
+
+def test_fix_it_on_upload_from_generate_opens_upload_with_that_pair(character_png, long_motion_mp4) -> None:
+    prepare(character_png, long_motion_mp4, orientation="video")
+    generate = run("pages/2_Generate.py", pair="pair-1")
+    generate.radio(key="gen_orientation").set_value("image").run()
+    (link,) = [link for link in generate.get("page_link") if link.proto.label == "Fix it on the Upload page"]
+    query = dict(pair.split("=", 1) for pair in link.proto.query_string.split("&") if pair)
+    assert query, "the link to Upload carries nothing of the pair"
+    upload = run("pages/1_Upload.py", **query)
+    assert (upload.session_state.image_path, upload.session_state.video_path) == (
+        str(character_png),
+        str(long_motion_mp4),
+    )
+    assert upload.radio(key="orientation").value == "image"
+    assert ":material/cancel:] **Length**" in texts(upload)
+
+
+def test_the_drop_zones_size_is_the_checklists(tmp_path) -> None:
+    base = make_video(tmp_path / "base.mp4", 320, 320, seconds=3)
+    padded = tmp_path / "landscape15.mp4"
+    padded.write_bytes(base.read_bytes() + bytes(10_123_456 - base.stat().st_size))
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "video", "landscape15.mp4", padded.read_bytes())
+    shown = json.loads(app.get("component_instance")[1].proto.json_args)["shown"]
+    assert "**File size**: The motion video is 10.1 MB;" in texts(app)
+    assert shown == "Uploaded landscape15.mp4 (10.1 MB)"
+
+
+def test_a_failed_link_says_which_file_is_in_use_and_goes_once_another_is_added(tmp_path, motion_mp4) -> None:
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "video", "fake.mp4", motion_mp4.read_bytes())
+    app.text_input(key="video_link_input").set_value("ftp://example.com/dance.mp4").run()
+    errors = [e.value for e in app.error]
+    assert errors and "still fake.mp4" in errors[0], errors
+    app.text_input(key="video_link_input").set_value("").run()
+    assert not [e for e in app.error if "link" in e.value], "the link's error stayed after the box was cleared"
+    app.text_input(key="video_link_input").set_value("ftp://example.com/dance.mp4").run()
+    upload_in_apptest(app, "video", "other.mp4", make_video(tmp_path / "other.mp4", seconds=3).read_bytes())
+    assert not app.error, "the link's error stayed after another file was uploaded"
+
+
+def test_a_text_file_named_mp4_is_said_not_to_be_a_video_once(tmp_path) -> None:
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "video", "notes.mp4", b"just some notes\n" * 100)
+    body = texts(app)
+    assert "JPG/PNG" not in body
+    assert body.count("no picture or sound was found") == 1, body
+    assert "not a video" in body
+
+
+def test_with_both_files_added_and_one_failing_upload_says_what_to_do(tmp_path, character_png) -> None:
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "me.png", character_png.read_bytes())
+    long_clip = make_video(tmp_path / "long.mp4", 320, 320, seconds=12, fps=8)
+    upload_in_apptest(app, "video", "long.mp4", long_clip.read_bytes())
+    body = texts(app)
+    assert "Add both files" not in body
+    assert "Fix what fails above" in body
+
+
+def test_saving_to_the_library_with_an_empty_name_uses_the_files_name(character_png) -> None:
+    from lib.library import Library
+
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "Ana dancing.png", character_png.read_bytes())
+    name = next(box for box in app.text_input if box.label == "Name")
+    assert name.value == "Ana dancing"
+    name.set_value("").run()
+    next(button for button in app.button if button.label == "Save").click().run()
+    assert [item.name for item in Library(load_settings().db_path).items()] == ["Ana dancing"]
+
+
+def test_upload_previews_are_compact(tmp_path, monkeypatch) -> None:
+    import streamlit
+
+    widths: dict[str, list[object]] = {"image": [], "video": []}
+    for name in widths:
+        drawn = getattr(streamlit, name)
+
+        def record(*args, name=name, drawn=drawn, **options):
+            widths[name].append(options.get("width", "stretch"))
+            return drawn(*args, **options)
+
+        monkeypatch.setattr(streamlit, name, record)
+    app = run("pages/1_Upload.py")
+    upload_in_apptest(app, "image", "tall.png", make_image(tmp_path / "tall.png", 720, 1280).read_bytes())
+    upload_in_apptest(app, "video", "tall.mp4", make_video(tmp_path / "tall.mp4", 360, 640, seconds=3).read_bytes())
+    # A 720 x 1280 picture drawn 320 px wide is 569 px tall; a stretched portrait video taller still.
+    assert widths["image"] and all(isinstance(w, int) and w * 1280 / 720 <= 300 for w in widths["image"]), widths
+    assert widths["video"] and all(isinstance(w, int) and w * 640 / 360 <= 300 for w in widths["video"]), widths
+
+
 # Generate ---------------------------------------------------------------------------------------
 
 
@@ -246,6 +386,19 @@ def test_generate_without_prepared_inputs_points_to_upload() -> None:
     app = run("pages/2_Generate.py")
     assert "Nothing prepared in this tab yet" in texts(app)
     assert any(link.proto.label == "Go to Upload" and link.proto.page == "Upload" for link in app.get("page_link"))
+
+
+def test_pairs_prepared_earlier_show_both_files_and_their_names_newest_first(tmp_path, character_png) -> None:
+    store = JobStore(load_settings().db_path)
+    older = make_video(tmp_path / "salsa.mp4", seconds=3)
+    newer = make_video(tmp_path / "tango.mp4", 400, 300, seconds=3)
+    store.save_prepared(PreparedInputs("pair-old", str(character_png), str(older), "image", "2026-12-04T20:13:01Z"))
+    store.save_prepared(PreparedInputs("pair-new", str(character_png), str(newer), "video", "2026-12-04T20:13:40Z"))
+    app = run("pages/2_Generate.py")
+    links = [link.proto.label for link in app.get("page_link") if "pair=" in link.proto.query_string]
+    assert links == [f"{character_png.stem} with tango", f"{character_png.stem} with salsa"]
+    stills = [image for image in app.get("image") if image.proto.imgs]
+    assert len(stills) == 4, "each pair shows a still of both its files"
 
 
 def test_generate_queues_a_take_without_blocking_and_shows_its_result(worker, character_png, motion_mp4) -> None:
@@ -533,19 +686,19 @@ def test_history_settles_may_have_been_sent_and_opens_generate_to_send_it_again(
     assert app.text_area(key="prompt").value == "moonwalk"  # Generate, filled in: one press sends it again
 
 
-def test_a_file_no_fix_can_read_says_why_before_the_click_until_another_replaces_it(settings, tmp_path) -> None:
+def test_a_file_no_fix_can_read_says_what_to_do_until_another_replaces_it(settings, tmp_path) -> None:
     app = at_page("pages/1_Upload.py").run()
     assert not app.exception, app.exception
     upload_in_apptest(app, "image", "broken.png", os.urandom(4096))
     assert not app.exception, app.exception
 
-    reasons = [w.value for w in app.warning if "could not be converted automatically" in w.value]
-    assert reasons and "JPG/PNG" in reasons[0], "the plan says why before anything is queued"
-    assert app.button(key="fix_image").disabled
+    said = [w.value for w in app.warning if "not an image" in w.value]
+    assert said and "JPG or PNG" in said[0], "nothing says what to do before anything is queued"
+    assert not [b for b in app.button if b.key == "fix_image"], "a fix that cannot read the file is offered"
 
     upload_in_apptest(app, "image", "small.png", make_image(tmp_path / "small.png", 200, 260).read_bytes())
     assert not app.exception, app.exception
-    assert not [w for w in app.warning if "could not be converted" in w.value], "the reason stayed after another file"
+    assert not [w for w in app.warning if "not an image" in w.value], "the words stayed after another file"
     assert not app.button(key="fix_image").disabled
 
 

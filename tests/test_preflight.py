@@ -266,3 +266,22 @@ def test_reports_are_cached_by_content_not_by_name(media, tmp_path, monkeypatch)
     shutil.copy(media.video("cached-longer.mp4", width=320, height=320, seconds=12, fps=10), copy)
     assert codes(check_video(copy, "image")) == ["duration"], "new content under an old name is checked again"
     assert len(probes) == 3
+
+
+def test_every_size_is_in_the_decimal_units_of_docs_models() -> None:
+    from lib.files.sizes import file_size
+
+    assert file_size(10_123_456) == "10.1 MB"  # not 9.7, as counting MiB says
+    assert file_size(48_200) == "48 KB"  # a small image is never "0.0 MB"
+    assert file_size(999_600) == "1.0 MB"
+    assert file_size(640) == "640 bytes"
+    assert file_size(2_000_000_000) == "2 GB"
+
+
+def test_a_clip_too_long_and_too_big_is_not_called_accepted_as_it_is(media) -> None:
+    twelve = media.video("twelve-big.mp4", width=320, height=320, seconds=12, fps=10)
+    report = check_video(media.padded(twelve, MAX_BYTES + 100_000), "image")
+    assert codes(report) == ["file_size", "duration"] or codes(report) == ["duration", "file_size"]
+    said = " ".join(report.warnings)
+    assert 'With "As in the motion video"' in said and "accepted as it is" not in said
+    assert "accepted as it is" in " ".join(check_video(twelve, "image").warnings)

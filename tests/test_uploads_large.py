@@ -122,7 +122,7 @@ def test_upload_takes_a_file_sent_in_pieces_and_checks_it(settings, tmp_path: Pa
     app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/1_Upload.py").run()
     zones = [json.loads(zone.proto.json_args) for zone in app.get("component_instance")]
     assert [zone["limits"] for zone in zones] == [
-        "Up to 2 GB. The model takes at most 10 MB: Fix it makes a larger file fit."
+        "Up to 2 GB. The model takes at most 10.0 MB: Fix it makes a larger file fit."
     ] * 2  # the real limits, no "200MB per file" above "at most 10 MB"
     assert {"heic", "avif", "webp"} <= set(zones[0]["types"]) and {"webm", "mkv", "m4v"} <= set(zones[1]["types"])
     upload_in_apptest(app, "image", "my photo.png", png, piece_bytes=1500)

@@ -7,13 +7,12 @@ from pathlib import Path
 import streamlit as st
 
 from lib.errors import FixFailed
+from lib.files.sizes import file_size
 from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media.fix_plan import FIT_WORDS, SHORT_WORDS, ImagePlan, ShortClip, VideoPlan
 from lib.media.layout import Fit
 from lib.media.preflight import Report
-from lib.novita.rules import MB
-from ui.common import video_preview
-from ui.media import show_image
+from ui.previews import preview_image, preview_video
 
 
 def fit_choice(key: str) -> Fit:
@@ -53,7 +52,7 @@ def show_plan(plan: ImagePlan | VideoPlan | FixFailed) -> None:
 def numbers(report: Report) -> str:
     """Size, length and resolution of a checked file, in the checklist's units."""
     facts = report.facts
-    parts = [f"{int(facts.get('size_bytes') or 0) / MB:.1f} MB"]
+    parts = [file_size(int(facts.get("size_bytes") or 0))]
     if facts.get("duration"):
         parts.append(f"{float(facts['duration']):.1f} s")
     if facts.get("width"):
@@ -68,9 +67,9 @@ def before_and_after(kind: str, original: str, fixed: str, before: Report, after
         with column:
             st.caption(f"**{title}** · {numbers(report)}")
             if kind == "image":
-                show_image(path, what=f"{title.lower()} character image", width=160)
+                preview_image(path, report, what=f"{title.lower()} character image", widest=160)
             else:
-                video_preview(path, what=f"{title.lower()} motion video")
+                preview_video(path, report, what=f"{title.lower()} motion video")
 
 
 @st.fragment(run_every=1.0)

@@ -18,13 +18,14 @@ import streamlit.components.v1 as components
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.links import is_url
+from lib.files.sizes import file_size
 from lib.novita.rules import MAX_BYTES
 from lib.uploads import MAX_DOWNLOAD_BYTES, fetch_link
 from lib.uploads.chunked import CHUNK_BYTES, MAX_UPLOAD_BYTES, PartialUpload, parse_piece
 
 _big_upload = components.declare_component("big_upload", path=str(Path(__file__).parent / "big_upload"))
 LIMITS = (
-    f"Up to {MAX_UPLOAD_BYTES // 1024**3} GB. The model takes at most {MAX_BYTES // 1_000_000} MB: "
+    f"Up to {file_size(MAX_UPLOAD_BYTES)}. The model takes at most {file_size(MAX_BYTES)}: "
     "Fix it makes a larger file fit."
 )
 
@@ -55,7 +56,7 @@ def _drop_zone(settings: Settings, kind: str, label: str, types: list[str]) -> N
         types=types,
         types_hint=f"this kind of file is not taken here. Use {', '.join(t.upper() for t in types)}.",
         max_bytes=MAX_UPLOAD_BYTES,
-        max_text=f"{MAX_UPLOAD_BYTES // 1024**3} GB",
+        max_text=file_size(MAX_UPLOAD_BYTES),
         chunk_bytes=CHUNK_BYTES,
         ack=state.get(f"{kind}_ack"),
         shown=state.get(f"{kind}_shown"),
@@ -83,7 +84,9 @@ def _receive(settings: Settings, kind: str, message: Any) -> bool:
             upload = PartialUpload.begin(settings.inputs_dir, piece)
             state[f"{kind}_partial"] = upload
         received = upload.append(piece.offset, piece.data)
-        state[f"{kind}_ack"] = {"id": piece.upload_id, "received": received}
+        # Every size the drop zone shows is worded here, by the app's one formatter.
+        said = f"Uploading {upload.name}… {file_size(received)} of {file_size(upload.total)}"
+        state[f"{kind}_ack"] = {"id": piece.upload_id, "received": received, "text": said}
         if not upload.complete:
             return False
         state[f"{kind}_path"] = str(upload.finish())
@@ -94,7 +97,8 @@ def _receive(settings: Settings, kind: str, message: Any) -> bool:
         return False
     state[f"{kind}_upload_id"] = upload.upload_id
     state[f"{kind}_partial"] = None
-    state[f"{kind}_shown"] = f"Uploaded {upload.name} ({upload.total / 1024**2:,.1f} MB)"
+    state[f"{kind}_shown"] = state[f"{kind}_ack"]["text"] = f"Uploaded {upload.name} ({file_size(upload.total)})"
+    state[f"{kind}_link_error"] = None  # a file dropped here replaces whatever a link failed to bring
     if kind == "video":
         state.video_link = None
     return True
@@ -108,8 +112,11 @@ def _id_of(message: Any) -> str | None:
 
 
 def _ask_link(kind: str) -> None:
-    """The link is fetched in the page's run rather than here, so its progress bar shows where the input is."""
+    """The link is fetched in the page's run rather than here, so its progress bar shows where the input is.
+    A box emptied takes its link's error with it."""
     st.session_state[f"{kind}_link_asked"] = True
+    if not (st.session_state.get(f"{kind}_link_input") or "").strip():
+        st.session_state[f"{kind}_link_error"] = None
 
 
 def _take_link(settings: Settings, kind: str) -> None:
@@ -120,17 +127,17 @@ def _take_link(settings: Settings, kind: str) -> None:
     if not link:
         return
     bar = st.progress(0.0, text="Downloading…")
-    shown_mb = [-1]
+    shown = [""]
 
     def show(done: int, total: int | None) -> None:
-        if done // 1024**2 == shown_mb[0]:
-            return  # one update per megabyte, not per read
-        shown_mb[0] = done // 1024**2
-        megabytes = f"{done / 1024**2:,.0f} MB"
+        said = file_size(done)
+        if said == shown[0]:
+            return  # one update per change of the words, not per read
+        shown[0] = said
         if total:
-            bar.progress(min(done / total, 1.0), text=f"Downloading… {megabytes} of {total / 1024**2:,.0f} MB")
+            bar.progress(min(done / total, 1.0), text=f"Downloading… {said} of {file_size(total)}")
         else:
-            bar.progress(0.0, text=f"Downloading… {megabytes}")
+            bar.progress(0.0, text=f"Downloading… {said}")
 
     try:
         path = fetch_link(
@@ -143,9 +150,13 @@ def _take_link(settings: Settings, kind: str) -> None:
         state[f"{kind}_path"] = str(path)
         state[f"{kind}_name"] = link.rstrip("/").rsplit("/", 1)[-1].split("?")[0] or link
         state[f"{kind}_link_error"] = None
+        state[f"{kind}_shown"] = f"Using {state[f'{kind}_name']} from the link ({file_size(path.stat().st_size)})"
         if kind == "video":
             state.video_link = link if is_url(link) else None
     except MotionStudioError as error:
-        state[f"{kind}_link_error"] = str(error)
+        # Say plainly which file the checks below are of: the one added before, not the link's.
+        earlier = state.get(f"{kind}_name") or "the file added before"
+        still = f" The file in use is still {earlier}." if state.get(f"{kind}_path") else ""
+        state[f"{kind}_link_error"] = f"{error}{still}"
     finally:
         bar.empty()

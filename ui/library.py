@@ -70,8 +70,8 @@ def pick_from_library(library: Library, kind: LibraryKind, key: str, multiple: b
 
 
 def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, name: str | None = None) -> None:
-    """A small "Save to library" control for a file that passes: its name (prefilled), tags, and Save.
-    A file saved already says under which name."""
+    """A small "Save to library" control for a file that passes: its name (prefilled with `name`, the file's
+    own, when known), tags, and Save. A file saved already says under which name."""
     state = st.session_state
     library = Library(settings.database, settings.data_dir / "library")
     kind = LibraryKind(kind)
@@ -87,11 +87,14 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
         return
     # Keys follow the file: a new file gets a fresh name and tags.
     slot = f"{key}_{content_digest(path)[:12]}"
-    state.setdefault(f"{slot}_name", name or f"{kind.label} {len(library.items(kind)) + 1}")
+    prefilled = name or f"{kind.label} {len(library.items(kind)) + 1}"
+    state.setdefault(f"{slot}_name", prefilled)
 
     def save() -> None:
+        # A name left empty is the file's own, never the content hash the file is stored under.
+        named = (state.get(f"{slot}_name") or "").strip() or prefilled
         try:
-            item = library.add(kind, path, state[f"{slot}_name"], clean_tags([state.get(f"{slot}_tags") or ""]))
+            item = library.add(kind, path, named, clean_tags([state.get(f"{slot}_tags") or ""]))
         except MotionStudioError as error:
             state[f"{key}_library_note"] = ("error", str(error))
             return

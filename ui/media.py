@@ -18,8 +18,8 @@ from streamlit.runtime.media_file_storage import MediaFileStorageError
 
 from lib.config import load_settings
 from lib.files.hosting import STATIC_LIMIT_BYTES, STATIC_ROUTE, keep_copy
+from lib.files.sizes import file_size
 from lib.history.compare import served_url
-from lib.novita.rules import MB
 
 Width = int | Literal["stretch", "content"]
 
@@ -47,7 +47,7 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     size = path.stat().st_size
     if size > STATIC_LIMIT_BYTES:
         st.info(
-            f"The zip is {size / MB:,.0f} MB, more than the {STATIC_LIMIT_BYTES / MB:.0f} MB the page can hand to"
+            f"The zip is {file_size(size)}, more than the {file_size(STATIC_LIMIT_BYTES)} the page can hand to"
             f" your browser. Each video still downloads on its own from History (Download video), and the zip"
             f" is on the server at `{path}`.",
             icon=":material/info:",
@@ -56,7 +56,7 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     url = f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}"
     st.markdown(
         f'<a href="{url}" download="{html.escape(file_name, quote=True)}">:material/download: {label}</a>'
-        f" ({size / MB:,.1f} MB)",
+        f" ({file_size(size)})",
         unsafe_allow_html=True,
     )
 

@@ -6,6 +6,8 @@ and a Stop button, and a fragment picks the strip up when it lands.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from lib.config import Settings
@@ -17,11 +19,16 @@ from ui.common import video_preview
 from ui.fixing import run_progress
 
 
-def trim_window(path: str, duration: float, longest: float, settings: Settings, key: str) -> float:
+def trim_window(
+    path: str, duration: float, longest: float, settings: Settings, key: str, width: int | None = None
+) -> float:
     """The start of the `longest` seconds to keep from a `duration` s clip, chosen over its frames; the
-    player below plays the chosen part in a loop."""
+    player below (`width` px wide, or the column's width) plays the chosen part in a loop. A start kept from
+    before (Undo sets the fix's) is kept, within this clip's range."""
     timeline(path, settings, key)
     latest = latest_start(duration, longest)
+    if isinstance(st.session_state.get(key), float | int):
+        st.session_state[key] = min(float(st.session_state[key]), latest)
     start = (
         st.slider(
             f"Which {longest:g} seconds to keep",
@@ -37,7 +44,8 @@ def trim_window(path: str, duration: float, longest: float, settings: Settings, 
     )
     end = min(duration, start + longest)
     st.markdown(f"Keeping **{clock(start)}–{clock(end)}** of the {clock(duration)} clip")
-    video_preview(path, start_time=int(start), end_time=int(end + 0.999), loop=True)
+    sized: dict[str, Any] = {"width": width} if width else {}
+    video_preview(path, start_time=int(start), end_time=int(end + 0.999), loop=True, **sized)
     return float(start)
 
 

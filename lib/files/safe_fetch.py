@@ -33,6 +33,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
 from lib.errors import LinkNotWeb, LinkPrivate, LinkTooLarge, LinkTooSlow, LinkUnreachable, LinkUnusable
+from lib.files.sizes import file_size
 
 MB = 1024 * 1024
 SCHEMES = ("http", "https")
@@ -208,7 +209,7 @@ def _save(
 ) -> Download:
     if response.status_code != 200:
         raise LinkUnusable(f"the link answered HTTP {response.status_code}")
-    too_large = f"the file is larger than {_size(max_bytes)}"
+    too_large = f"the file is larger than {file_size(max_bytes)}"
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise LinkTooLarge(too_large)
@@ -255,10 +256,6 @@ def _limit_next_read(response: requests.Response, seconds: float) -> None:
 def _plain(error: BaseException) -> str:
     """A short reason without the URL's query string or a stack of wrapped exceptions."""
     return type(error).__name__
-
-
-def _size(size: int) -> str:
-    return f"{size // MB} MB" if size >= MB else f"{size:,} bytes"
 
 
 class _PinnedConnectionMixin(HTTPConnection):

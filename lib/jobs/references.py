@@ -26,6 +26,7 @@ from sqlalchemy import ColumnClause, ColumnElement, CompoundSelect, select, unio
 from sqlalchemy.engine import Connection
 
 from lib.files.digest import content_digest
+from lib.files.sizes import file_size
 from lib.store.door import Database
 from lib.store.tables import metadata
 
@@ -74,11 +75,11 @@ class Freed:
     def words(self) -> str:
         """'Freed 12.4 MB: 2 stored files (12.0 MB), 1 static copy (0.4 MB).'"""
         parts = [
-            f"{removed.files} {_NAMES[f.name][removed.files != 1]} ({_megabytes(removed.bytes)})"
+            f"{removed.files} {_NAMES[f.name][removed.files != 1]} ({file_size(removed.bytes)})"
             for f in fields(self)
             if (removed := getattr(self, f.name)).files
         ]
-        return f"Freed {_megabytes(self.total.bytes)}: {', '.join(parts)}." if parts else "Nothing to remove."
+        return f"Freed {file_size(self.total.bytes)}: {', '.join(parts)}." if parts else "Nothing to remove."
 
 
 def remove(paths: Iterable[Path]) -> Removed:
@@ -209,7 +210,3 @@ def _static_copy(path: Path, static_dir: Path) -> Path | None:
     """Where a copy of `path` served from `static_dir` would be (`hosting.keep_copy` names it so)."""
     digest = _digest(path)
     return static_dir / f"{digest}{path.suffix.lower()}" if digest else None
-
-
-def _megabytes(count: int) -> str:
-    return f"{count / 1_000_000:.1f} MB"

@@ -8,6 +8,7 @@ import requests
 
 from lib import errors
 from lib.files.atomic import atomic_write
+from lib.files.sizes import file_size
 from lib.media.probe import probe
 
 MAX_RESULT_BYTES = 2 * 1024**3
@@ -48,7 +49,7 @@ def _stream(url: str, partial: Path, timeout: tuple[float, float], max_bytes: in
                 for chunk in response.iter_content(1024 * 1024):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise errors.ResultInvalid(f"larger than {max_bytes // 1024**2} MB")
+                        raise errors.ResultInvalid(f"larger than {file_size(max_bytes)}")
                     out.write(chunk)
     except requests.ConnectionError as error:
         raise errors.CouldNotConnect(type(error).__name__) from None

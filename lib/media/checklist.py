@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lib.files.sizes import file_size
 from lib.media.preflight import Code, Report
-from lib.novita.rules import DEFAULT_MODEL, IMAGE_FORMATS, MB, VIDEO_FORMATS, Model
+from lib.novita.rules import DEFAULT_MODEL, IMAGE_FORMATS, VIDEO_FORMATS, Model
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def checklist(report: Report, orientation: str | None = None, model: Model = DEF
     formats = VIDEO_FORMATS if orientation else IMAGE_FORMATS
     rows = [
         (Code.FORMAT, "Format", str(facts.get("format", "?")).upper(), " or ".join(f.upper() for f in formats)),
-        (Code.FILE_SIZE, "File size", _size(facts.get("size_bytes", 0)), f"at most {model.max_bytes // MB} MB"),
+        (Code.FILE_SIZE, "File size", file_size(facts.get("size_bytes", 0)), f"at most {file_size(model.max_bytes)}"),
         (Code.MIN_SIDE, "Smallest side", f"{min(width, height)} px", f"at least {model.min_side} px"),
         (
             Code.ASPECT_RATIO,
@@ -55,7 +56,3 @@ def _ratio(width: int, height: int) -> str:
     if not width or not height:
         return "?"
     return f"{width / height:.2f}:1" if width >= height else f"1:{height / width:.2f}"
-
-
-def _size(size_bytes: int) -> str:
-    return f"{size_bytes / MB:.1f} MB" if size_bytes >= MB // 10 else f"{max(1, round(size_bytes / 1024))} KB"

@@ -23,11 +23,11 @@ from typing import Any
 
 from lib.errors import MediaUnreadable
 from lib.files.digest import content_digest, forget_digests
+from lib.files.sizes import file_size
 from lib.media.probe import ImageFacts, MediaFacts, VideoFacts, probe
 from lib.novita.rules import (
     DEFAULT_MODEL,
     IMAGE_FORMATS,
-    MB,
     ORIENTATIONS,
     VIDEO_FORMATS,
     Model,
@@ -193,9 +193,11 @@ def _check_video(path: Path, orientation: str, keep_original_sound: bool, model:
             )
         )
         if facts.duration <= model.max_video_seconds("video"):
+            # "Accepted as it is" only when the length is all that fails: a clip too big stays too big.
+            taken = "clip is accepted as it is" if len(problems) == 1 else "clip's length is accepted"
             warnings.append(
-                f'With "As in the motion video" this {_seconds(facts.duration, longest)} clip is accepted '
-                f"as it is (up to {model.max_video_seconds('video'):g} s); the character then faces as in the video."
+                f'With "As in the motion video" this {_seconds(facts.duration, longest)} {taken} '
+                f"(up to {model.max_video_seconds('video'):g} s); the character then faces as in the video."
             )
     if keep_original_sound and not facts.has_audio:
         warnings.append("The motion video has no sound, so keeping the original sound will give a silent result.")
@@ -266,8 +268,8 @@ def _common_rules(facts: ImageFacts | VideoFacts, what: str, model: Model) -> li
 
 def _megabytes(size: int, cap: int) -> str:
     """'12.4 MB', with the exact bytes when one decimal would hide how close the size is to the cap."""
-    text = f"{size / MB:.1f} MB"
-    return f"{text} ({size:,} bytes)" if round(size / MB, 1) == cap / MB else text
+    text = file_size(size)
+    return f"{text} ({size:,} bytes)" if text == file_size(cap) else text
 
 
 def _seconds(duration: float, limit: float) -> str:

@@ -14,10 +14,11 @@ from pathlib import Path
 from lib.errors import MediaUnreadable
 from lib.files.atomic import new_file
 from lib.files.safe_fetch import fetch
+from lib.files.sizes import GB
 from lib.media.probe import probe
 
 # Links take what the uploader takes: phone clips run to a gigabyte and more, and "Fix it" makes them fit.
-MAX_DOWNLOAD_BYTES = 2 * 1024 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 2 * GB
 # Long enough for 2 GB at about 2 MB/s; a stalled server is still stopped by the read timeout.
 DOWNLOAD_SECONDS = 20 * 60
 EXTENSIONS = {

@@ -28,10 +28,10 @@ from typing import Any
 
 from lib.errors import UploadBroken, UploadTooLarge
 from lib.files.atomic import USUAL_MODE, lasting_partial
+from lib.files.sizes import GB, file_size
 from lib.uploads import settle
 
-GB = 1024 * 1024 * 1024
-MAX_UPLOAD_BYTES = 2 * GB
+MAX_UPLOAD_BYTES = 2 * GB  # "up to 2 GB", in the decimal units every size is shown in
 CHUNK_BYTES = 4 * 1024 * 1024  # one piece per message: what the app holds at once, per upload
 _ID = re.compile(r"^[0-9a-f]{8,64}$")
 
@@ -77,7 +77,7 @@ class PartialUpload:
     def begin(cls, inputs_dir: Path, piece: Piece, max_bytes: int = MAX_UPLOAD_BYTES) -> PartialUpload:
         """Start receiving the upload `piece` belongs to, refusing it at once if it is too large."""
         if piece.total > max_bytes:
-            raise UploadTooLarge(f"{piece.total / GB:.1f} GB")
+            raise UploadTooLarge(file_size(piece.total))
         upload = cls(piece.upload_id, piece.name, piece.total, inputs_dir)
         inputs_dir.mkdir(parents=True, exist_ok=True)
         with upload.path.open("wb"):
