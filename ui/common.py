@@ -48,6 +48,7 @@ NAVIGATION = [
     ("pages/1_Upload.py", "Upload", ":material/upload:"),
     ("pages/2_Generate.py", "Generate", ":material/movie:"),
     ("pages/3_History.py", "History", ":material/video_library:"),
+    ("pages/4_Compare.py", "Compare", ":material/compare:"),
     ("pages/5_Batch.py", "Batch", ":material/grid_view:"),
     ("pages/6_Library.py", "Library", ":material/photo_library:"),
 ]

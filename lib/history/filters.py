@@ -1,0 +1,63 @@
+"""History's filters in the page's address (`?status=failed&faces=video&search=beach&favorites=1`), so they
+stay when the person leaves History and comes back, survive a reload and can be shared."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lib.jobs.models import JobStatus
+
+ADDRESS_KEYS = ("status", "faces", "search", "favorites")
+ORIENTATIONS = ("image", "video")
+
+
+@dataclass(frozen=True)
+class HistoryFilters:
+    """What narrows the gallery down: statuses, the way the character faces, words, favourites only."""
+
+    statuses: tuple[JobStatus, ...] = ()
+    orientation: str | None = None
+    search: str = ""
+    favorites_only: bool = False
+
+    @classmethod
+    def from_address(cls, params: Mapping[str, str]) -> HistoryFilters:
+        """The filters an address names; a word it does not know is left out, never an error."""
+        known = {status.value: status for status in JobStatus}
+        statuses = tuple(known[word] for word in (params.get("status") or "").split(",") if word in known)
+        faces = params.get("faces")
+        return cls(
+            statuses=tuple(dict.fromkeys(statuses)),
+            orientation=faces if faces in ORIENTATIONS else None,
+            search=params.get("search") or "",
+            favorites_only=params.get("favorites") == "1",
+        )
+
+    def address(self) -> dict[str, str]:
+        """The address parameters of these filters; none for a filter that is not set."""
+        words = {
+            "status": ",".join(status.value for status in self.statuses),
+            "faces": self.orientation or "",
+            "search": self.search.strip(),
+            "favorites": "1" if self.favorites_only else "",
+        }
+        return {key: value for key, value in words.items() if value}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.address())
+
+
+def nothing_shown(filters: HistoryFilters, has_jobs: bool) -> str:
+    """What History says when its gallery is empty: no job at all, or none that the filters let through."""
+    if not has_jobs:
+        return "No jobs yet: your generations will appear here."
+    if filters.search.strip():
+        return f"No job matches “{filters.search.strip()}” with these filters. Press Clear the filters to see them all."
+    return "No job matches these filters. Press Clear the filters to see them all."
+
+
+def counted(number: int, word: str) -> str:
+    """`1 job`, `2 jobs`: a count with its word in the right number."""
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
