@@ -18,7 +18,7 @@ from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.money import job_estimate
 from lib.novita.rules import Orientation, model_for
 from lib.worker.heartbeat import Followers
-from ui.batch import batch_group, under_way
+from ui.batch import batch_group, batch_title, under_way
 from ui.common import job_followers, job_outcome, page, status_badge, when
 from ui.compare import compare_tray
 from ui.exports import export_and_backup
@@ -206,18 +206,18 @@ st.write("Every generation you made, newest first. Open one to watch, download, 
 
 batches = Batches(settings.db_path).recent(BATCHES_SHOWN)
 if batches:
-    # A batch is one group: its progress, its grid of results, one zip and a link to Compare.
-    with st.expander(f"Batches ({len(batches)} most recent)", icon=":material/grid_view:", expanded=True):
+    # A batch is one group, folded to one line so the gallery starts on the first screen: open it for its
+    # progress, its grid of posters, one zip and a link to Compare.
+    @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
+    def batch_groups() -> None:
+        for shown in batches:
+            batch = Batches(settings.db_path).get(shown.id)
+            if batch is None:
+                continue
+            with st.expander(batch_title(store, batch), icon=":material/grid_view:", key=f"fold_{batch.id}"):
+                batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
 
-        @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
-        def batch_groups() -> None:
-            for shown in batches:
-                batch = Batches(settings.db_path).get(shown.id)
-                if batch is not None:
-                    with st.container(border=True):
-                        batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
-
-        batch_groups()
+    batch_groups()
 # The filters live in the address; coming back through the sidebar (an address without them) finds them again.
 if not any(key in st.query_params for key in ADDRESS_KEYS):
     st.query_params.update(state.get("history_address", {}))

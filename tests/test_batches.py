@@ -386,7 +386,8 @@ def test_history_shows_a_batch_as_one_group_and_the_batch_page_follows_it(files,
     history = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/3_History.py")
     history.run()
     assert not history.exception, history.exception
-    assert any("Batches (1 most recent)" in expander.label for expander in history.expander)
+    folded = [expander for expander in history.expander if expander.label.startswith("Batch of 2 x 1, ")]
+    assert len(folded) == 1 and folded[0].label.endswith(": Fixing files on the worker: 0 of 1 done.")
     shown = [markdown.value for markdown in history.markdown]
     assert "**Fixing files on the worker: 0 of 1 done.**" in shown
     assert any("2 x 1 on Kling 2.6 Pro" in caption.value for caption in history.caption)
