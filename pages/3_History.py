@@ -9,7 +9,7 @@ import streamlit as st
 from lib.batches import Batches
 from lib.errors import DeleteRefused
 from lib.history.deleting import Deletion, deletion_for, remove_job
-from lib.history.filters import ADDRESS_KEYS, HistoryFilters, counted, nothing_shown
+from lib.history.filters import ADDRESS_KEYS, address_of, counted, from_address, nothing_shown
 from lib.history.gallery import (
     can_rerun,
     first_page_if_filtered,
@@ -221,10 +221,10 @@ if batches:
 # The filters live in the address; coming back through the sidebar (an address without them) finds them again.
 if not any(key in st.query_params for key in ADDRESS_KEYS):
     st.query_params.update(state.get("history_address", {}))
-asked = HistoryFilters.from_address(st.query_params)
+asked = from_address(st.query_params)
 labels = {s.label: s for s in JobStatus}
 state.setdefault("filter_status", [status.label for status in asked.statuses])
-state.setdefault("filter_orientation", asked.orientation or "Any")
+state.setdefault("filter_orientation", asked.character_orientation or "Any")
 state.setdefault("filter_search", asked.search)
 state.setdefault("filter_favorites", asked.favorites_only)
 
@@ -243,28 +243,25 @@ orientation = filters[1].selectbox(
 )
 search = filters[2].text_input("Search prompts and notes", key="filter_search", placeholder="e.g. beach")
 favorites = filters[3].toggle("Favorites only", key="filter_favorites")
-chosen = HistoryFilters(
-    tuple(labels[s] for s in statuses), None if orientation == "Any" else orientation, search, favorites
-)
-state.history_address = chosen.address()
-for key in ADDRESS_KEYS:
-    st.query_params.pop(key, None)
-st.query_params.update(state.history_address)
 query = GalleryQuery(
-    statuses=chosen.statuses,
-    character_orientation=chosen.orientation,
-    search=chosen.search,
-    favorites_only=chosen.favorites_only,
+    statuses=tuple(labels[s] for s in statuses),
+    character_orientation=None if orientation == "Any" else orientation,
+    search=search,
+    favorites_only=favorites,
     page=state.history_page,
     page_size=PAGE_SIZE,
 )
+state.history_address = address_of(query)
+for key in ADDRESS_KEYS:
+    st.query_params.pop(key, None)
+st.query_params.update(state.history_address)
 query = first_page_if_filtered(query, state.get("history_filters"))
 state.history_filters, state.history_page = query.filters, query.page
 jobs, total = store.gallery(query)
 
 if not total:
     has_jobs = bool(store.count())
-    st.info(nothing_shown(chosen, has_jobs), icon=":material/info:")
+    st.info(nothing_shown(query, has_jobs), icon=":material/info:")
     if has_jobs:
         st.button("Clear the filters", icon=":material/filter_alt_off:", on_click=clear_filters)
     else:

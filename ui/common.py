@@ -243,6 +243,7 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
             icon=":material/download:",
             type="primary",
             key=f"download_{job.id}",  # takes of one pair can share a file name; each needs its own button
+            on_click="ignore",  # a rerun while a fragment refreshes could lose the download (see ui/exports.py)
         )
     elif job.status is JobStatus.SUCCEEDED:
         missing("result video of this take")

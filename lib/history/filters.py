@@ -4,57 +4,43 @@ stay when the person leaves History and comes back, survive a reload and can be 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from lib.jobs.models import JobStatus
+from lib.jobs.models import GalleryQuery, JobStatus
 
 ADDRESS_KEYS = ("status", "faces", "search", "favorites")
 ORIENTATIONS = ("image", "video")
 
 
-@dataclass(frozen=True)
-class HistoryFilters:
-    """What narrows the gallery down: statuses, the way the character faces, words, favourites only."""
-
-    statuses: tuple[JobStatus, ...] = ()
-    orientation: str | None = None
-    search: str = ""
-    favorites_only: bool = False
-
-    @classmethod
-    def from_address(cls, params: Mapping[str, str]) -> HistoryFilters:
-        """The filters an address names; a word it does not know is left out, never an error."""
-        known = {status.value: status for status in JobStatus}
-        statuses = tuple(known[word] for word in (params.get("status") or "").split(",") if word in known)
-        faces = params.get("faces")
-        return cls(
-            statuses=tuple(dict.fromkeys(statuses)),
-            orientation=faces if faces in ORIENTATIONS else None,
-            search=params.get("search") or "",
-            favorites_only=params.get("favorites") == "1",
-        )
-
-    def address(self) -> dict[str, str]:
-        """The address parameters of these filters; none for a filter that is not set."""
-        words = {
-            "status": ",".join(status.value for status in self.statuses),
-            "faces": self.orientation or "",
-            "search": self.search.strip(),
-            "favorites": "1" if self.favorites_only else "",
-        }
-        return {key: value for key, value in words.items() if value}
-
-    @property
-    def active(self) -> bool:
-        return bool(self.address())
+def from_address(params: Mapping[str, str]) -> GalleryQuery:
+    """The gallery query an address names; a word it does not know is left out, never an error."""
+    known = {status.value: status for status in JobStatus}
+    statuses = tuple(known[word] for word in (params.get("status") or "").split(",") if word in known)
+    faces = params.get("faces")
+    return GalleryQuery(
+        statuses=tuple(dict.fromkeys(statuses)),
+        character_orientation=faces if faces in ORIENTATIONS else None,
+        search=params.get("search") or "",
+        favorites_only=params.get("favorites") == "1",
+    )
 
 
-def nothing_shown(filters: HistoryFilters, has_jobs: bool) -> str:
+def address_of(query: GalleryQuery) -> dict[str, str]:
+    """The address parameters of a query's filters; none for a filter that is not set (nor for the page)."""
+    words = {
+        "status": ",".join(status.value for status in query.statuses),
+        "faces": query.character_orientation or "",
+        "search": query.search.strip(),
+        "favorites": "1" if query.favorites_only else "",
+    }
+    return {key: value for key, value in words.items() if value}
+
+
+def nothing_shown(query: GalleryQuery, has_jobs: bool) -> str:
     """What History says when its gallery is empty: no job at all, or none that the filters let through."""
     if not has_jobs:
         return "No jobs yet: your generations will appear here."
-    if filters.search.strip():
-        return f"No job matches “{filters.search.strip()}” with these filters. Press Clear the filters to see them all."
+    if query.search.strip():
+        return f"No job matches “{query.search.strip()}” with these filters. Press Clear the filters to see them all."
     return "No job matches these filters. Press Clear the filters to see them all."
 
 
