@@ -16,6 +16,9 @@ from ui.common import (
     status_badge,
     when,
 )
+from ui.media import show_image
+
+POSTER_WIDTH = 72  # small enough that five recent jobs fit under the steps
 
 settings, store = page("Home", ":material/movie:")
 
@@ -43,13 +46,17 @@ if st.button("Check my set-up", key="check_setup", icon=":material/fact_check:")
         else:
             st.error(f"**{check.part}**: {check.said}", icon=":material/cancel:")
 
-steps = st.columns(3)
+steps = st.columns(5)
 steps[0].page_link("pages/1_Upload.py", label="1. Upload and check", icon=":material/upload:")
 steps[0].caption("Add a character image and a motion video; fix what the model would refuse.")
 steps[1].page_link("pages/2_Generate.py", label="2. Generate", icon=":material/movie:")
 steps[1].caption("Describe the scene, see the cost, and follow the job live.")
 steps[2].page_link("pages/3_History.py", label="3. History", icon=":material/video_library:")
 steps[2].caption("Watch, download, re-run or delete past generations.")
+steps[3].page_link("pages/5_Batch.py", label="Batch", icon=":material/grid_view:")
+steps[3].caption("Several characters x several motion videos, one job each, at a cost shown first.")
+steps[4].page_link("pages/6_Library.py", label="Library", icon=":material/photo_library:")
+steps[4].caption("Characters and motion clips saved for everyone, ready to use.")
 
 st.subheader("Recent jobs")
 recent = store.recent(limit=5)
@@ -57,7 +64,10 @@ if not recent:
     st.caption("No jobs yet.")
 movers = job_followers()
 for job in recent:
-    text, badge = st.columns([5, 1])
+    poster, text, badge = st.columns([1, 6, 1], vertical_alignment="center")
+    if job.poster_path:  # a job still under way has no picture yet
+        with poster:
+            show_image(job.poster_path, what="poster of this take", width=POSTER_WIDTH)
     text.page_link(
         "pages/3_History.py",
         label=f"{when(job.created_at)} · {job.prompt[:80] or 'No prompt'}",

@@ -8,21 +8,22 @@ import streamlit as st
 
 from lib.batches import Batches
 from lib.errors import DeleteRefused
-from lib.history.compare import pick_problem
 from lib.history.deleting import Deletion, deletion_for, remove_job
+from lib.history.filters import ADDRESS_KEYS, address_of, counted, from_address, nothing_shown
 from lib.history.gallery import (
     can_rerun,
     first_page_if_filtered,
-    set_up_rerun,
 )
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.money import job_estimate
 from lib.novita.rules import Orientation, model_for
 from lib.worker.heartbeat import Followers
-from ui.batch import batch_group, under_way
+from ui.batch import batch_group, batch_title, under_way
 from ui.common import job_followers, job_outcome, page, status_badge, when
+from ui.compare import compare_tray
 from ui.exports import export_and_backup
 from ui.media import show_image, show_video
+from ui.rerun import rerun_in_generate
 from ui.spending import spending
 
 PAGE_SIZE = 12
@@ -55,23 +56,13 @@ def save_note(job_id: str) -> None:
 def pick_for_compare(job_id: str) -> None:
     picks = [p for p in state.compare_picks if p != job_id]
     state.compare_picks = [*picks, job_id] if state[f"compare_{job_id}"] else picks
+    state.picks_changed = True  # the tray sits in the sidebar, outside the grid's fragment
 
 
 def rerun_job(job: Job) -> None:
     """Open Generate with this job's inputs and settings."""
-    rerun = set_up_rerun(store, job)
-    state.prepared_id = rerun.prepared_id
-    state.gen_orientation = rerun.character_orientation
-    state.gen_model = rerun.model
-    state.prompt, state.negative_prompt, state.keep_sound = (
-        rerun.prompt,
-        rerun.negative_prompt,
-        rerun.keep_original_sound,
-    )
-    state.pop("current_job", None)
-    open_job(None)  # coming back to History shows the gallery, not this job
-    st.query_params.clear()
-    st.switch_page("pages/2_Generate.py")
+    open_job(None)
+    rerun_in_generate(store, job)
 
 
 def detail(job: Job, movers: Followers) -> None:
@@ -192,23 +183,6 @@ def card(job: Job, take: int | None, movers: Followers) -> None:
             st.rerun()  # the whole page, not only this fragment
 
 
-def compare_bar() -> None:
-    """The link to compare what is picked, or why the picks cannot be compared."""
-    picks = state.compare_picks
-    if not picks:
-        return
-    problem = pick_problem(len(picks))
-    link, words = st.columns([1, 2], vertical_alignment="center")
-    link.page_link(
-        "pages/4_Compare.py",
-        label=f"Compare selected ({len(picks)})",
-        icon=":material/compare:",
-        query_params={"jobs": ",".join(picks)},
-        disabled=problem is not None,
-    )
-    words.caption(problem or "Plays them side by side, in sync.")
-
-
 opened = store.get(state.open_job) if state.get("open_job") else None
 if opened is not None:
     live = job_followers().can_move(opened)
@@ -226,25 +200,40 @@ if opened is not None:
     live_detail()
     st.stop()
 
+compare_tray(state.compare_picks)
 st.title("History")
 st.write("Every generation you made, newest first. Open one to watch, download, re-run or delete it.")
 
 batches = Batches(settings.database).recent(BATCHES_SHOWN)
 if batches:
-    # A batch is one group: its progress, its grid of results, one zip and a link to Compare.
-    with st.expander(f"Batches ({len(batches)} most recent)", icon=":material/grid_view:", expanded=True):
+    # A batch is one group, folded to one line so the gallery starts on the first screen: open it for its
+    # progress, its grid of posters, one zip and a link to Compare.
+    @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
+    def batch_groups() -> None:
+        for shown in batches:
+            batch = Batches(settings.database).get(shown.id)
+            if batch is None:
+                continue
+            with st.expander(batch_title(store, batch), icon=":material/grid_view:", key=f"fold_{batch.id}"):
+                batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
 
-        @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
-        def batch_groups() -> None:
-            for shown in batches:
-                batch = Batches(settings.database).get(shown.id)
-                if batch is not None:
-                    with st.container(border=True):
-                        batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
-
-        batch_groups()
-filters = st.columns([2, 1, 2, 1])
+    batch_groups()
+# The filters live in the address; coming back through the sidebar (an address without them) finds them again.
+if not any(key in st.query_params for key in ADDRESS_KEYS):
+    st.query_params.update(state.get("history_address", {}))
+asked = from_address(st.query_params)
 labels = {s.label: s for s in JobStatus}
+state.setdefault("filter_status", [status.label for status in asked.statuses])
+state.setdefault("filter_orientation", asked.character_orientation or "Any")
+state.setdefault("filter_search", asked.search)
+state.setdefault("filter_favorites", asked.favorites_only)
+
+
+def clear_filters() -> None:
+    state.filter_status, state.filter_orientation, state.filter_search, state.filter_favorites = [], "Any", "", False
+
+
+filters = st.columns([2, 1, 2, 1])
 statuses = filters[0].multiselect("Status", list(labels), key="filter_status", placeholder="Any status")
 orientation = filters[1].selectbox(
     "Character faces",
@@ -262,15 +251,21 @@ query = GalleryQuery(
     page=state.history_page,
     page_size=PAGE_SIZE,
 )
+state.history_address = address_of(query)
+for key in ADDRESS_KEYS:
+    st.query_params.pop(key, None)
+st.query_params.update(state.history_address)
 query = first_page_if_filtered(query, state.get("history_filters"))
 state.history_filters, state.history_page = query.filters, query.page
 jobs, total = store.gallery(query)
 
 if not total:
-    st.info(
-        "No jobs match." if store.count() else "No jobs yet: your generations will appear here.", icon=":material/info:"
-    )
-    st.page_link("pages/1_Upload.py", label="Make your first video", icon=":material/upload:")
+    has_jobs = bool(store.count())
+    st.info(nothing_shown(query, has_jobs), icon=":material/info:")
+    if has_jobs:
+        st.button("Clear the filters", icon=":material/filter_alt_off:", on_click=clear_filters)
+    else:
+        st.page_link("pages/1_Upload.py", label="Make your first video", icon=":material/upload:")
     st.stop()
 
 movers = job_followers()
@@ -285,7 +280,8 @@ def grid() -> None:
         for column, job in zip(st.columns(3), fresh[row : row + 3], strict=False):  # the last row may be short
             with column:
                 card(job, takes.get(job.id), movers)
-    compare_bar()
+    if state.pop("picks_changed", False):
+        st.rerun()  # the whole page, so the sidebar's tray shows the picks
 
 
 grid()
@@ -295,7 +291,7 @@ if back.button("Newer", icon=":material/chevron_left:", disabled=state.history_p
     state.history_page -= 1
     st.rerun()
 where.markdown(
-    f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {total} jobs</div>",
+    f"<div style='text-align:center'>Page {state.history_page + 1} of {pages} · {counted(total, 'job')}</div>",
     unsafe_allow_html=True,
 )
 if forward.button("Older", icon=":material/chevron_right:", disabled=state.history_page >= pages - 1, width="stretch"):

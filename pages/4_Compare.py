@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from lib.history.compare import job_ids_from, motion_clip, pick_problem, take_clips
+from lib.history.gallery import can_rerun, download_name
+from lib.jobs import Job
 from ui.common import page
 from ui.compare import synced_player
+from ui.rerun import rerun_in_generate
 
 settings, store = page("Compare", ":material/compare:")
+state = st.session_state
+state.setdefault("compare_picks", [])
 
 st.title("Compare takes")
-# The picks live in the URL (`?jobs=a,b,c`), so a comparison can be shared and survives a reload.
-picked = job_ids_from(st.query_params.get("jobs"))
+# The picks live in the URL (`?jobs=a,b,c`), so a comparison can be shared and survives a reload; the
+# sidebar's link (no picks in it) opens those picked in History.
+picked = job_ids_from(st.query_params.get("jobs")) or list(state.compare_picks)
 found = [job_id for job_id in picked if store.get(job_id) is not None]
 problem = pick_problem(len(found))
 if problem:
@@ -23,13 +31,53 @@ if problem:
     st.page_link("pages/3_History.py", label="Pick takes in History", icon=":material/video_library:")
     st.stop()
 
-with_motion = st.toggle("Show the motion video too", key="compare_with_motion")
 clips = take_clips(store, found, settings.static_dir)
 if len(clips) < len(found):
     st.caption(f"{len(found) - len(clips)} of the picked jobs have no result video yet, so they are not shown.")
-motion = motion_clip(store, found, settings.static_dir) if with_motion else None
 if len(clips) < 2:
     st.info("There is not enough to compare until at least two of these takes have finished.", icon=":material/info:")
-else:
-    synced_player([motion, *clips] if motion else clips)
+    st.page_link("pages/3_History.py", label="Back to History", icon=":material/arrow_back:")
+    st.stop()
+
+
+def keep(job: Job) -> None:
+    store.update(job.id, favorite=not job.favorite)
+
+
+synced_player(clips, motion_clip(store, found, settings.static_dir))
+# Each take's actions under its own video, in the same columns.
+for column, clip in zip(st.columns(len(clips)), clips, strict=True):
+    job = store.get(clip.job_id or "")
+    if job is None or not job.result_path:
+        continue
+    with column:
+        st.button(
+            "Kept" if job.favorite else "Keep this one",
+            key=f"keep_{job.id}",
+            icon=":material/star:",
+            type="primary" if job.favorite else "secondary",
+            help="Kept takes are your favourites in History. Press again to unmark it.",
+            on_click=keep,
+            args=(job,),
+            width="stretch",
+        )
+        st.download_button(
+            "Download",
+            data=Path(job.result_path).read_bytes,  # read when clicked, not on every run
+            file_name=download_name(job),
+            mime="video/mp4",
+            key=f"download_{job.id}",
+            icon=":material/download:",
+            on_click="ignore",
+            width="stretch",
+        )
+        if st.button(
+            "Re-run with changes",
+            key=f"rerun_{job.id}",
+            icon=":material/replay:",
+            disabled=not can_rerun(job),
+            help="Opens Generate with this take's files and settings, to change and send again.",
+            width="stretch",
+        ):
+            rerun_in_generate(store, job)
 st.page_link("pages/3_History.py", label="Back to History", icon=":material/arrow_back:")

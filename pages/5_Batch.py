@@ -138,7 +138,7 @@ except MotionStudioError as error:
 st.subheader("Before you send")
 st.markdown(plan.summary())
 for file in plan.files_to_fix:
-    st.caption(f"To fix: {file.name}: {'; '.join(file.problems)}")
+    st.caption(file.to_fix)
 st.button(
     f"Send {len(plan.cells)} job{'s' if len(plan.cells) != 1 else ''} for about ${plan.total_cost:.2f}",
     type="primary",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import MotionStudioError
-from lib.library import Library, LibraryItem, LibraryKind, clean_tags
+from lib.library import Library, LibraryItem, LibraryKind, clean_tags, clip_length
 from ui.common import page, when
-from ui.library import GRID_COLUMNS, show_still
+from ui.library import GRID_COLUMNS, hover_previews, show_preview, use_in_generate
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
@@ -70,12 +70,16 @@ if "library_note" in state:
     ok, message = state.pop("library_note")
     (st.success if ok else st.error)(message)
 
+hover_previews()
 for start in range(0, len(items), GRID_COLUMNS):
     for column, item in zip(st.columns(GRID_COLUMNS), items[start : start + GRID_COLUMNS], strict=False):
         with column, st.container(border=True, key=f"item_{item.id}"):
-            show_still(item)
+            show_preview(item, settings.static_dir)
             st.markdown(f"**{item.name}**")
-            st.caption(" · ".join([*item.tags, f"saved {when(item.created_at)}"]))
+            length = clip_length(item)
+            st.caption(" · ".join([*([length] if length else []), *item.tags, f"saved {when(item.created_at)}"]))
+            if st.button("Use this", key=f"use_{item.id}", icon=":material/movie:", type="primary"):
+                use_in_generate(item)
             state.setdefault(f"name_{item.id}", item.name)
             state.setdefault(f"tags_{item.id}", ", ".join(item.tags))
             with st.popover("Edit", icon=":material/edit:"):

@@ -43,6 +43,7 @@ from lib.worker import queue_batch
 from lib.worker.tasks import batch_runner
 from tests import content_support as made
 from tests.fixtures_media import MediaShelf
+from tests.make_media import make_video
 from tests.processes import stop
 from tests.worker_support import ROOT, child_environment, start_worker, wait_until, worker_process
 
@@ -391,7 +392,8 @@ def test_history_shows_a_batch_as_one_group_and_the_batch_page_follows_it(files,
     history = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/3_History.py")
     history.run()
     assert not history.exception, history.exception
-    assert any("Batches (1 most recent)" in expander.label for expander in history.expander)
+    folded = [expander for expander in history.expander if expander.label.startswith("Batch of 2 x 1, ")]
+    assert len(folded) == 1 and folded[0].label.endswith(": Fixing files on the worker: 0 of 1 done.")
     shown = [markdown.value for markdown in history.markdown]
     assert "**Fixing files on the worker: 0 of 1 done.**" in shown
     assert any("2 x 1 on Kling 2.6 Pro" in caption.value for caption in history.caption)
@@ -568,3 +570,21 @@ def test_the_batch_page_says_nothing_of_content_with_content_advice_off(tmp_path
     page.run()
     assert not page.exception, page.exception
     assert not page.get("popover") and "Advice" not in " ".join(markdown.value for markdown in page.markdown)
+
+
+def test_the_batch_summary_names_each_file_to_fix_in_plain_words(tmp_path, character_png) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    # Too long and too small: two fixes, each said in its own sentence.
+    stored = make_video(tmp_path / f"{'3f' * 32}.mp4", 240, 180, seconds=11.0, fps=12)
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(character_png): "ana.png"},
+        "batch_video": {str(stored): "dance.mp4"},
+    }
+    page.run()
+    assert not page.exception, page.exception
+    said = " ".join(e.value for e in [*page.markdown, *page.caption])
+    assert "dance.mp4" in said and "3f3f" not in said and ".;" not in said
+    # Both drop zones are Upload's, with its sizes and words.
+    assert sum("Up to 2 GB" in str(zone.proto) for zone in page.get("component_instance")) == 2

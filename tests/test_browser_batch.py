@@ -122,30 +122,31 @@ LAPTOP = {"width": 1400, "height": 900}
 MAX_GROWTH_MIB = 100
 
 
-def ten_by_ten_of_20_mb(media: MediaShelf, data: Path) -> str:
-    """A batch recorded as done: 100 succeeded jobs, each with its own 20 MB result (hard links of one
-    real MP4) and a poster; the batch's id."""
-    video = media.padded(media.video("batch-result.mp4", width=480, height=640, seconds=3.0), RESULT_BYTES)
+def a_done_batch(media: MediaShelf, data: Path, side: int = SIDE, result_bytes: int | None = RESULT_BYTES) -> str:
+    """A batch recorded as done: side x side succeeded jobs, each with its own result (hard links of one
+    real MP4, padded to `result_bytes`) and a poster; the batch's id."""
+    video = media.video("batch-result.mp4", width=480, height=640, seconds=3.0)
+    video = media.padded(video, result_bytes) if result_bytes else video
     image = media.image("batch-face.png", 480, 640)
     results = data / "results"
     results.mkdir(parents=True, exist_ok=True)
-    names = [f"character-{n + 1}.png" for n in range(SIDE)], [f"motion-{n + 1}.mp4" for n in range(SIDE)]
+    names = [f"character-{n + 1}.png" for n in range(side)], [f"motion-{n + 1}.mp4" for n in range(side)]
     plan = BatchPlan(
         tuple(PlannedFile(str(image), "image", (), name=name) for name in names[0]),
         tuple(PlannedFile(str(video), "video", (), 3.0, name) for name in names[1]),
         tuple(
             PlannedCell(row, col, str(image), str(video), 0.42, names[0][row], names[1][col])
-            for row in range(SIDE)
-            for col in range(SIDE)
+            for row in range(side)
+            for col in range(side)
         ),
         Orientation.IMAGE,
         DEFAULT_MODEL,
         0.14,
-        prompt="a 10 by 10",
+        prompt=f"a {side} by {side}",
     )
     db_path = data / "motion_studio.db"
     batches, store = Batches(db_path), JobStore(db_path)
-    batch = batches.create(plan, key="ten-by-ten")
+    batch = batches.create(plan, key=new_job_id())
     poster = poster_for(video)
     for cell in plan.cells:
         job_id = new_job_id()
@@ -158,7 +159,7 @@ def ten_by_ten_of_20_mb(media: MediaShelf, data: Path) -> str:
                 content_hash=job_id,
                 status=JobStatus.SUCCEEDED,
                 character_orientation="image",
-                prompt="a 10 by 10",
+                prompt=f"a {side} by {side}",
                 image_path=str(image),
                 video_path=str(video),
                 result_path=str(result),
@@ -178,7 +179,7 @@ def test_a_10_by_10_batch_of_20_mb_results_fits_a_laptop_screen_and_keeps_memory
     browser: Browser, media: MediaShelf, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    batch_id = ten_by_ten_of_20_mb(media, data)
+    batch_id = a_done_batch(media, data)
     with streamlit_server(ROOT / "app.py", data, SCREENSHOTS.parent / "batch-10x10-streamlit.log", worker=False) as app:
         pid = pid_listening_on(urlparse(app.url).port or 0)
         context = browser.new_context(viewport=LAPTOP)
@@ -219,3 +220,33 @@ def test_a_10_by_10_batch_of_20_mb_results_fits_a_laptop_screen_and_keeps_memory
         )
         context.close()
     assert grown <= MAX_GROWTH_MIB
+
+
+def test_history_folds_its_batches_and_a_4_by_4_batch_fits_a_laptop_screen(
+    browser: Browser, media: MediaShelf, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    batch_id = a_done_batch(media, data, side=4, result_bytes=None)
+    a_done_batch(media, data, side=2, result_bytes=None)
+    with streamlit_server(ROOT / "app.py", data, SCREENSHOTS.parent / "batch-4x4-streamlit.log", worker=False) as app:
+        context = browser.new_context(viewport=LAPTOP)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{app.url}/History")
+        main = main_area(page)
+        # Batches are folded, one line each: the search is on the first screen.
+        expect(main.get_by_label("Search prompts and notes")).to_be_in_viewport(timeout=60_000)
+        main.get_by_text(re.compile(r"^Batch of 4 x 4")).click()
+        grid = main.locator(".batch-grid:visible")
+        expect(grid.locator("video")).to_have_count(16)
+        box = grid.bounding_box()
+        assert box is not None and box["height"] <= 480, box  # two batches' grids open fit one screen
+
+        page.goto(f"{app.url}/Batch?batch={batch_id}")
+        expect(main.get_by_text("16 of 16 done")).to_be_visible()
+        expect(grid.locator("video")).to_have_count(16)
+        wait_until_idle(page)
+        box = grid.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= LAPTOP["height"] and box["width"] <= LAPTOP["width"], box
+        page.screenshot(path=str(SCREENSHOTS / "batch-4x4.png"))
+        context.close()

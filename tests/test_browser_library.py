@@ -82,4 +82,14 @@ def test_a_pair_picked_from_the_library_generates_and_the_library_page_renames(
         expect(main.get_by_text("Renamed to “Ana the dancer”.")).to_be_visible()
         assert library.get(ana.id).name == "Ana the dancer"
         shots("renamed")
+
+        # A motion clip's card: its length, and a muted preview that plays while the pointer is over it.
+        main.get_by_test_id("stButtonGroup").get_by_text("Motion videos", exact=True).click()
+        expect(main.get_by_text(re.compile(r"^3\.5 s · saved"))).to_be_visible()
+        preview = main.locator(".library-preview video")
+        preview.hover()
+        page.wait_for_function(
+            "() => { const v = document.querySelector('.library-preview video'); return v && !v.paused }"
+        )
+        assert preview.evaluate("v => v.muted")
         context.close()

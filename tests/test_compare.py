@@ -116,7 +116,7 @@ def test_history_cards_show_take_numbers_and_compare_picks(pair) -> None:
     app.checkbox(key=f"compare_{second}").check().run()
     assert app.session_state["compare_picks"] == [first, second]
     assert "Plays them side by side, in sync." in texts(app)
-    links = [e for e in app.get("page_link") if "Compare selected (2)" in str(e.proto)]
+    links = [e for e in app.get("page_link") if "2 picked · Compare" in str(e.proto)]
     assert len(links) == 1 and not links[0].proto.disabled
     assert parse_qs(links[0].proto.query_string) == {"jobs": [f"{first},{second}"]}
 

@@ -6,6 +6,7 @@ import pytest
 
 from lib.errors import DeleteRefused, LinkUnusable, MediaUnreadable
 from lib.history.deleting import Deletion, deletion_for, remove_job
+from lib.history.filters import address_of, from_address
 from lib.history.gallery import delete_job, download_name, request_from
 from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
 from lib.jobs.models import now_iso
@@ -186,3 +187,22 @@ def test_a_send_no_one_will_ever_make_can_be_deleted_and_is_never_sent(store, se
     assert store.get(stranded.id) is None
     claimed = store.add(a_job("b", key_fingerprint="closed-tab", lease="a-sender", due_at=now_iso(60)))
     assert deletion_for(claimed, can_follow=False) is Deletion.REFUSE
+
+
+def test_the_history_filters_go_to_the_address_and_back() -> None:
+    query = GalleryQuery(
+        statuses=(JobStatus.FAILED, JobStatus.SUCCEEDED),
+        character_orientation="video",
+        search=" beach ",
+        favorites_only=True,
+    )
+    address = address_of(query)
+    assert address == {"status": "failed,succeeded", "faces": "video", "search": "beach", "favorites": "1"}
+    assert from_address(address).filters == query.filters
+    assert address_of(GalleryQuery()) == {}
+    assert from_address({"status": "lost,failed", "faces": "sideways"}).filters == (
+        (JobStatus.FAILED,),
+        None,
+        "",
+        False,
+    )

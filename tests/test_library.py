@@ -224,6 +224,24 @@ def test_the_library_page_renames_tags_and_removes(settings, library, character_
     assert "No motion videos saved yet" in _all_text(app)
 
 
+def test_use_this_opens_generate_with_the_item_picked_and_clips_show_their_length_and_a_preview(
+    settings, library, character_png, motion_mp4
+) -> None:
+    ana = library.add(LibraryKind.CHARACTER, character_png, "Ana")
+    spin = library.add(LibraryKind.MOTION, motion_mp4, "Spin")
+    app = _page("pages/6_Library.py")
+    assert app.button(key=f"use_{ana.id}").label == "Use this"
+    app.segmented_control(key="library_kind").set_value("motion").run()
+    assert "3.5 s" in _all_text(app)  # the clip's length on its card
+    preview = "".join(element.proto.body for element in app.get("html"))
+    assert "<video" in preview and " muted" in preview and "/app/static/" in preview
+    app.button(key=f"use_{spin.id}").click().run()
+    assert not app.exception, app.exception
+    # Generate's own pick from the library, with this clip ticked in it.
+    assert app.session_state["library_pair_motion"] == [spin.id]
+    assert app.checkbox(key=f"library_pair_motion_{spin.id}").value
+
+
 def _save_widget(path: str, kind: str) -> None:
     from lib.config import load_settings
     from ui.library import offer_to_save

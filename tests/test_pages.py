@@ -506,6 +506,16 @@ def test_the_gallery_filters_by_status_orientation_search_and_favorites(history)
     assert open_buttons(app) == 2
 
 
+def test_one_job_reads_in_the_singular_and_a_search_that_finds_nothing_says_how_to_clear_it(settings) -> None:
+    JobStore(settings.db_path).add(a_job(status=JobStatus.SUCCEEDED, prompt="a dancer on a beach"))
+    app = run("pages/3_History.py")
+    assert "· 1 job<" in texts(app) and "1 jobs" not in texts(app)
+    app.text_input(key="filter_search").set_value("mountain").run()
+    assert "No job matches “mountain”" in texts(app) and "Make your first video" not in texts(app)
+    next(b for b in app.button if b.label == "Clear the filters").click().run()
+    assert app.text_input(key="filter_search").value == "" and open_buttons(app) == 1
+
+
 def test_the_detail_view_saves_notes_favorites_and_deletes_with_confirmation(
     settings, character_png, motion_mp4
 ) -> None:

@@ -17,6 +17,7 @@ from lib.batches import Batch, BatchCell, BatchStatus, batch_jobs, batch_progres
 from lib.batches.results import zips_dir
 from lib.config import Settings
 from lib.history.compare import served_url
+from lib.history.times import local_time
 from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.novita.rules import model_for
@@ -54,6 +55,13 @@ if (!window.batchGridPlays) {
 def under_way(store: JobStore, batch: Batch) -> bool:
     """Whether the batch is still fixing files or has a cell that has not ended."""
     return batch_progress(batch, batch_jobs(store, batch)).under_way(batch)
+
+
+def batch_title(store: JobStore, batch: Batch) -> str:
+    """One line for a folded batch: its size, when, and how far it is."""
+    words = batch_progress(batch, batch_jobs(store, batch)).words(batch)
+    prompt = f" · {batch.prompt[:40]}" if batch.prompt else ""
+    return f"Batch of {batch.rows} x {batch.cols}, {local_time(batch.created_at)}{prompt}: {words}"
 
 
 def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> bool:

@@ -48,6 +48,7 @@ NAVIGATION = [
     ("pages/1_Upload.py", "Upload", ":material/upload:"),
     ("pages/2_Generate.py", "Generate", ":material/movie:"),
     ("pages/3_History.py", "History", ":material/video_library:"),
+    ("pages/4_Compare.py", "Compare", ":material/compare:"),
     ("pages/5_Batch.py", "Batch", ":material/grid_view:"),
     ("pages/6_Library.py", "Library", ":material/photo_library:"),
 ]
@@ -247,6 +248,7 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
             icon=":material/download:",
             type="primary",
             key=f"download_{job.id}",  # takes of one pair can share a file name; each needs its own button
+            on_click="ignore",  # a rerun while a fragment refreshes could lose the download (see ui/exports.py)
         )
     elif job.status is JobStatus.SUCCEEDED:
         missing("result video of this take")

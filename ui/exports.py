@@ -10,6 +10,7 @@ from lib.config import Settings
 from lib.errors import BackupFailed
 from lib.history.backup import back_up, backups_dir
 from lib.history.export import all_jobs, history_csv, history_json
+from lib.history.filters import counted
 from lib.jobs import JobStore
 from lib.jobs.fix_runs import FixRun, FixRuns, FixState
 from lib.worker import queue_export
@@ -42,6 +43,7 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
             file_name="motion_studio-history.csv",
             mime="text/csv",
             icon=":material/table:",
+            on_click="ignore",  # a rerun would renew every download's address while another is being clicked
         )
         as_json.download_button(
             "Download history as JSON",
@@ -50,6 +52,7 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
             file_name="motion_studio-history.json",
             mime="application/json",
             icon=":material/data_object:",
+            on_click="ignore",
         )
         if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
             state.export_run = queue_export(settings).id  # a second click joins the zip being written
@@ -59,6 +62,8 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
         if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):
             try:
                 backup = back_up(settings.database, backups_dir(settings.data_dir))
-                st.success(f"Backed up {backup.job_count} jobs to `{backup.path}`", icon=":material/check_circle:")
+                st.success(
+                    f"Backed up {counted(backup.job_count, 'job')} to `{backup.path}`", icon=":material/check_circle:"
+                )
             except BackupFailed as error:
                 st.error(str(error), icon=":material/error:")

@@ -3,11 +3,15 @@ Upload shows once a file passes, and Generate's "Pick from the library"."""
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
+
 import streamlit as st
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.digest import content_digest
+from lib.history.compare import served_url
 from lib.jobs import JobStore
 from lib.jobs.models import PreparedInputs
 from lib.jobs.prepared import prepare_pair
@@ -25,6 +29,58 @@ def show_still(item: LibraryItem) -> None:
         show_image(item.thumbnail_path, what=f"picture of {item.name}", width="stretch")
     else:
         st.markdown(":material/movie:" if item.kind is LibraryKind.MOTION else ":material/person:")
+
+
+# A clip's card plays it, muted, while the pointer is over it: its motion is what a creator picks it for.
+_HOVER_TO_PLAY = """
+<script>
+if (!window.libraryPreviews) {
+  window.libraryPreviews = true;
+  document.addEventListener("mouseover", (event) => {
+    const video = event.target.closest && event.target.closest(".library-preview video");
+    if (video && video.paused) video.play().catch(() => {});
+  });
+  document.addEventListener("mouseout", (event) => {
+    const video = event.target.closest && event.target.closest(".library-preview video");
+    if (video && !video.contains(event.relatedTarget)) { video.pause(); video.currentTime = 0; }
+  });
+}
+</script>
+"""
+
+
+def show_preview(item: LibraryItem, static_dir: Path) -> None:
+    """A clip's poster that plays, muted, on hover; a character's picture."""
+    if item.kind is not LibraryKind.MOTION:
+        show_still(item)
+        return
+    try:
+        video = served_url(item.path, static_dir)
+        poster = f' poster="{html.escape(served_url(item.thumbnail_path, static_dir))}"' if item.thumbnail_path else ""
+    except OSError:
+        show_still(item)  # the clip is gone: its still, or its icon, says which card it was
+        return
+    st.html(
+        f'<div class="library-preview"><video src="{html.escape(video)}"{poster} muted loop playsinline '
+        'preload="none" style="width:100%;max-height:220px;border-radius:6px;background:#000"></video></div>'
+    )
+
+
+def hover_previews() -> None:
+    """The one script that plays a clip's preview on hover (our own script only: names stay inert)."""
+    st.html(_HOVER_TO_PLAY, unsafe_allow_javascript=True)
+
+
+def use_in_generate(item: LibraryItem, key: str = "library_pair") -> None:
+    """Open Generate's "Pick from the library" with `item` ticked, as a click in its grid would leave it."""
+    state = st.session_state
+    picks = f"{key}_{item.kind.value}"
+    for other in state.get(picks, []):
+        state[f"{picks}_{other}"] = False
+    state[picks] = [item.id]
+    state[f"{picks}_{item.id}"] = True
+    state.library_open = True
+    st.switch_page("pages/2_Generate.py")
 
 
 def pick_from_library(library: Library, kind: LibraryKind, key: str, multiple: bool = False) -> list[LibraryItem]:

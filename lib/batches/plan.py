@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.errors import BatchEmpty, BatchInputUnusable, BatchOverCap, BatchTooLarge
+from lib.history.filters import counted
 from lib.media import check_image, check_prompts, check_video
 from lib.media.preflight import Code, Report
 from lib.money.estimate import estimate_cost
@@ -35,6 +36,11 @@ class PlannedFile:
     @property
     def needs_fix(self) -> bool:
         return bool(self.problems)
+
+    @property
+    def to_fix(self) -> str:
+        """'To fix: dance.mp4: The motion video is 11.0 s long… It is 240 x 180…': each problem its own sentence."""
+        return f"To fix: {self.name or Path(self.path).name}: {' '.join(self.problems)}"
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,12 @@ class BatchPlan:
         """'2 characters x 1 motion video = 2 jobs, about $0.98 in all (5.0 s billed at $0.14/s each, at most).'"""
         rows, cols = len(self.images), len(self.videos)
         words = (
-            f"{_count(rows, 'character')} x {_count(cols, 'motion video')} = {_count(len(self.cells), 'job')}, "
+            f"{counted(rows, 'character')} x {counted(cols, 'motion video')} = {counted(len(self.cells), 'job')}, "
             f"about ${self.total_cost:.2f} in all on {self.model.label} "
             f"(${self.price_per_second:.2f} per second of output)."
         )
         if self.files_to_fix:
-            words += f" {_count(len(self.files_to_fix), 'file')} will be fixed first, on the worker."
+            words += f" {counted(len(self.files_to_fix), 'file')} will be fixed first, on the worker."
         return words
 
 
@@ -195,7 +201,3 @@ def _planned(
         duration = max(float(report.facts.get("duration") or 0.0), model.min_seconds)
         seconds = model.billed_seconds(duration, orientation)
     return PlannedFile(path, kind, tuple(problem.message for problem in report.problems), seconds, name)
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}" if number == 1 else f"{number} {word}s"

@@ -136,7 +136,7 @@ def batch(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         return BAD_USAGE
     out.note(plan.summary())
     for file in plan.files_to_fix:
-        out.note(f"  To fix: {file.name}: {'; '.join(file.problems)}")
+        out.note(f"  {file.to_fix}")
     if not args.yes and not _confirmed(out):
         raise Refused("Nothing was sent.")
     key = args.key or uuid.uuid4().hex

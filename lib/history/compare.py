@@ -20,6 +20,7 @@ class Clip:
 
     label: str
     url: str
+    job_id: str | None = None  # the take it shows; None for the motion video
 
 
 def job_ids_from(param: str | None) -> list[str]:
@@ -53,6 +54,7 @@ def take_clips(store: JobStore, job_ids: list[str], static_dir: Path) -> list[Cl
         Clip(
             f"Take {takes.get(job.id, '?')} · {model_for(job.model).label} · {job.prompt[:60] or 'No prompt'}",
             served_url(job.result_path, static_dir),
+            job.id,
         )
         for job in jobs
         if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists()

@@ -24,6 +24,7 @@ from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
 from lib.jobs.references import StoredFiles
 from lib.media.preflight import Report, check_image, check_video
+from lib.media.probe import probe
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODELS
 from lib.store.door import Database, insert
@@ -64,6 +65,17 @@ def check(kind: LibraryKind, path: Path | str) -> Report:
         for model in MODELS
     ]
     return next((report for report in reports if not report.ok), reports[0])
+
+
+def clip_length(item: LibraryItem) -> str | None:
+    """A motion clip's length as its card shows it ('3.5 s'); None for a character or a clip it cannot read."""
+    if item.kind is not LibraryKind.MOTION:
+        return None
+    try:
+        seconds = probe(item.path).duration
+    except (OSError, MotionStudioError):
+        return None
+    return f"{seconds:.1f} s" if seconds else None
 
 
 def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
@@ -207,4 +219,4 @@ def _item(row: dict[str, Any]) -> LibraryItem:
     )
 
 
-__all__ = ["Library", "LibraryItem", "LibraryKind", "check", "clean_tags"]
+__all__ = ["Library", "LibraryItem", "LibraryKind", "check", "clean_tags", "clip_length"]
