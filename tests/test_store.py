@@ -42,7 +42,8 @@ EXPECTED_JOBS_SCHEMA = (
 , "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
     """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
     """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', """
-    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT, "public_base_url" TEXT, "hidden_at" TEXT)"""
+    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT, "public_base_url" TEXT, "hidden_at" TEXT, """
+    """"made_by" TEXT)"""
 )
 
 EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
@@ -113,6 +114,20 @@ EXPECTED_LIBRARY_SCHEMA = """CREATE TABLE "library_items" (
    "thumbnail_path" TEXT,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
+, "made_by" TEXT)"""
+EXPECTED_BUDGETS_SCHEMA = """CREATE TABLE "budgets" (
+   "person" TEXT PRIMARY KEY,
+   "monthly_usd" REAL NOT NULL,
+   "set_by" TEXT,
+   "updated_at" TEXT NOT NULL
+)"""
+EXPECTED_AUDIT_SCHEMA = """CREATE TABLE "audit_log" (
+   "id" TEXT PRIMARY KEY,
+   "at" TEXT NOT NULL,
+   "who" TEXT,
+   "action" TEXT NOT NULL,
+   "what" TEXT,
+   "usd" REAL
 )"""
 EXPECTED_BATCHES_SCHEMA = """CREATE TABLE "batches" (
    "id" TEXT PRIMARY KEY,
@@ -129,7 +144,7 @@ EXPECTED_BATCHES_SCHEMA = """CREATE TABLE "batches" (
    "error" TEXT,
    "created_at" TEXT NOT NULL,
    "updated_at" TEXT NOT NULL
-, "key" TEXT, "lease" TEXT, "due_at" TEXT, "public_base_url" TEXT, "content_hash" TEXT)"""
+, "key" TEXT, "lease" TEXT, "due_at" TEXT, "public_base_url" TEXT, "content_hash" TEXT, "made_by" TEXT)"""
 EXPECTED_BATCH_CELLS_SCHEMA = """CREATE TABLE "batch_cells" (
    "batch_id" TEXT REFERENCES "batches"("id"),
    "row" INTEGER,
@@ -165,6 +180,8 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "library_items",
         "batches",
         "batch_cells",
+        "budgets",
+        "audit_log",
         "_sqlite_migrations",
     }
     assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
@@ -176,6 +193,8 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
     assert db["library_items"].schema == EXPECTED_LIBRARY_SCHEMA
     assert db["batches"].schema == EXPECTED_BATCHES_SCHEMA
     assert db["batch_cells"].schema == EXPECTED_BATCH_CELLS_SCHEMA
+    assert db["budgets"].schema == EXPECTED_BUDGETS_SCHEMA
+    assert db["audit_log"].schema == EXPECTED_AUDIT_SCHEMA
     assert {(i.name, tuple(i.columns), i.unique) for i in db["batch_cells"].indexes} == {
         ("idx_batch_cells_job_id", ("job_id",), 0),
         ("sqlite_autoindex_batch_cells_1", ("batch_id", "row", "col"), 1),
@@ -214,6 +233,7 @@ def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
         "0011_durable_batches",
         "0012_billed_and_video_link",
         "0013_job_sends_and_hiding",
+        "0014_team",
     ]
     assert db.journal_mode == "wal"
 
@@ -222,7 +242,7 @@ def test_opening_again_applies_nothing_twice(settings) -> None:
     JobStore(settings.db_path)
     JobStore(settings.db_path)
     db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 12
+    assert db["_sqlite_migrations"].count == 13
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:

@@ -70,9 +70,11 @@ from lib.errors.refused import (
     UploadBroken,
     UploadTooLarge,
 )
+from lib.errors.team import AdminsOnly, NotLetIn, OverBudget
 
 __all__ = [
     "AccountUnreadable",
+    "AdminsOnly",
     "BackupFailed",
     "BalanceTooLow",
     "BatchEmpty",
@@ -100,9 +102,11 @@ __all__ = [
     "MotionStudioError",
     "NoPublicLink",
     "NotInLibrary",
+    "NotLetIn",
     "NotPassing",
     "NotResolvable",
     "NovitaError",
+    "OverBudget",
     "RateLimited",
     "ResultExpired",
     "ResultInvalid",

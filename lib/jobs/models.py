@@ -125,6 +125,7 @@ class Job:
     video_link: str | None = None  # the link the motion video was given as, sent as it is
     public_base_url: str | None = None  # where the service fetches a hosted motion video, as typed when asked
     hidden_at: str | None = None  # hidden from History while Novita still made it; followed all the same
+    made_by: str | None = None  # who asked: a verified email, `cli:<os user>`, or a name given on a shared password
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:

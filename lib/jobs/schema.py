@@ -283,6 +283,26 @@ def _job_sends_and_hiding(db: sqlite_utils.Database) -> None:
     db.table("jobs").add_column("hidden_at", str)
 
 
+@migrations(name="0014_team")
+def _team(db: sqlite_utils.Database) -> None:
+    """A team: who made each job, batch and library item (`made_by`: a verified email, `cli:<os user>`, or a
+    name given on a shared password), each person's and the team's monthly cap in dollars, and the audit
+    log of every paid action and every change of a cap, a role or a setting."""
+    db.table("jobs").add_column("made_by", str)
+    db.table("batches").add_column("made_by", str)
+    db.table("library_items").add_column("made_by", str)
+    db.table("budgets").create(
+        {"person": str, "monthly_usd": float, "set_by": str, "updated_at": str},
+        pk="person",
+        not_null={"monthly_usd", "updated_at"},
+    )
+    db.table("audit_log").create(
+        {"id": str, "at": str, "who": str, "action": str, "what": str, "usd": float},
+        pk="id",
+        not_null={"at", "action"},
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     # Two processes opening a fresh database at once may both try to migrate; the loser finds the
     # work done (a "table already exists" or a duplicate migration record) and moves on.
