@@ -18,12 +18,14 @@ from lib.history.gallery import (
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.money import job_estimate
 from lib.novita.rules import Orientation, model_for
+from lib.team.people import shown
 from lib.worker.heartbeat import Followers
 from ui.batch import batch_group, under_way
 from ui.common import job_followers, job_outcome, page, status_badge, when
 from ui.exports import export_and_backup
 from ui.media import show_image, show_video
 from ui.spending import spending
+from ui.team import audit, is_team_admin, may_change, whose_jobs
 
 PAGE_SIZE = 12
 BATCHES_SHOWN = 3
@@ -142,7 +144,9 @@ def detail(job: Job, movers: Followers) -> None:
         ):
             rerun_job(job)
         if not state.get("confirm_delete"):
-            if st.button("Delete", icon=":material/delete:", width="stretch"):
+            if may_change(settings, job.made_by, "delete other people's work") and st.button(
+                "Delete", icon=":material/delete:", width="stretch"
+            ):
                 state.confirm_delete = True
                 st.rerun()
         else:
@@ -157,6 +161,7 @@ def detail(job: Job, movers: Followers) -> None:
                 except DeleteRefused as refused:
                     st.error(str(refused), icon=":material/error:")
                     return
+                audit(settings, "job deleted" if done is Deletion.DELETE else "job hidden", f"job {job.id}")
                 state.compare_picks = [p for p in state.compare_picks if p != job.id]
                 open_job(None)
                 st.toast("Job deleted" if done is Deletion.DELETE else "Job hidden: it is still followed to its end")
@@ -178,6 +183,7 @@ def card(job: Job, take: int | None, movers: Followers) -> None:
         length = f" · {job.output_seconds:.0f} s" if job.output_seconds else ""
         faces = f"faces as in the {job.character_orientation}"
         st.caption(f"{when(job.created_at)}{length} · {faces} · {model_for(job.model).label}")
+        st.caption(f":material/person: {shown(job.made_by)}")
         if job.status.polled:
             st.progress(job.progress_percent / 100)
         st.checkbox(
@@ -243,6 +249,7 @@ if batches:
                         batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)
 
         batch_groups()
+whose = whose_jobs(settings)
 filters = st.columns([2, 1, 2, 1])
 labels = {s.label: s for s in JobStatus}
 statuses = filters[0].multiselect("Status", list(labels), key="filter_status", placeholder="Any status")
@@ -259,6 +266,7 @@ query = GalleryQuery(
     character_orientation=None if orientation == "Any" else orientation,
     search=search,
     favorites_only=favorites,
+    made_by=whose,
     page=state.history_page,
     page_size=PAGE_SIZE,
 )
@@ -303,5 +311,6 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
     st.rerun()
 
 
-spending(settings, store)
+if is_team_admin(settings):  # the key's spending is everyone's: an admin's to see
+    spending(settings, store)
 export_and_backup(settings, store)

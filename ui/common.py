@@ -36,6 +36,7 @@ from lib.worker.takes import typed_key
 from lib.worker.tasks import one_round
 from ui.media import missing, show_image, show_video
 from ui.settling import settle_maybe_sent
+from ui.team import person_in_sidebar, sign_in_configured, who_is_here
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -50,6 +51,7 @@ NAVIGATION = [
     ("pages/3_History.py", "History", ":material/video_library:"),
     ("pages/5_Batch.py", "Batch", ":material/grid_view:"),
     ("pages/6_Library.py", "Library", ":material/photo_library:"),
+    ("pages/7_Team.py", "Team", ":material/group:"),
 ]
 STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red"]] = {
     JobStatus.SUBMITTING: "blue",
@@ -76,13 +78,15 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     """Set up a page: its title bar, this session's settings, whether work is being done, the store."""
     st.set_page_config(page_title=f"{title} · Motion Studio", page_icon=icon, layout="wide")
     settings = session_settings()
-    if settings.app_password and not st.session_state.get("signed_in"):
+    if settings.app_password and not sign_in_configured() and not st.session_state.get("signed_in"):
         sign_in(settings.app_password)
         st.stop()
+    person = who_is_here(settings)
     with st.sidebar:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
             st.page_link(target, label=label, icon=link_icon)
+        person_in_sidebar(settings, person)
         if session_key_in_use(settings):
             follow_in_this_tab(settings)
         else:

@@ -12,15 +12,14 @@ from lib.cli.output import OK, BudgetLine, BudgetList, Out, Refused
 from lib.config import Settings
 from lib.team.audit import Audit
 from lib.team.budgets import Budgets
-from lib.team.people import CLI_PREFIX, TEAM, cli_person
+from lib.team.people import cap_holder, cli_person
 
 
 def set_budget(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     """Set PERSON's monthly cap (an email, cli:<user>, or team) and show where everyone stands."""
-    person = args.person.strip()
-    person = person if person == TEAM or person.startswith(CLI_PREFIX) else person.lower()
-    if person != TEAM and not person.startswith(CLI_PREFIX) and "@" not in person:
-        raise Refused(f"{person!r} is not a person: give an email, cli:<user>, or team.")
+    person = cap_holder(args.person)
+    if person is None:
+        raise Refused(f"{args.person!r} is not a person: give an email, cli:<user>, or team.")
     who = cli_person()
     Budgets(settings.db_path).set(person, args.dollars, set_by=who)
     Audit(settings.db_path).note(who, "budget set", f"{person} to ${args.dollars:,.2f} a month", usd=args.dollars)

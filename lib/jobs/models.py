@@ -174,11 +174,12 @@ class GalleryQuery:
     favorites_only: bool = False
     page: int = 0
     page_size: int = 12
+    made_by: str | None = None  # one person's jobs only (History's Mine, or a person picked)
 
     @property
-    def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool]:
+    def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool, str | None]:
         """Everything that narrows the history down, without the page."""
-        return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only
+        return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only, self.made_by
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = ["hidden_at is null"]
@@ -195,6 +196,9 @@ class GalleryQuery:
             )
             pattern = "%" + self.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             params += [pattern] * 3
+        if self.made_by:
+            clauses.append("made_by = ?")
+            params.append(self.made_by)
         if self.favorites_only:
             clauses.append("favorite = 1")
         return " and ".join(clauses), params

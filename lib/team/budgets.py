@@ -73,6 +73,12 @@ class Budgets(Database):
         with self._db() as db:
             return {row["person"]: row["monthly_usd"] for row in db.table("budgets").rows}
 
+    def makers(self) -> list[str]:
+        """Everyone who made a job, for History's filter."""
+        with self._db() as db:
+            rows = db.execute("select distinct made_by from jobs where made_by is not null order by made_by")
+            return [row[0] for row in rows.fetchall()]
+
     def month_jobs(self, person: str | None = None) -> list[Job]:
         """This month's jobs, of one person or of everyone (None)."""
         where, params = "created_at >= ?", [month_start()]
@@ -109,6 +115,11 @@ class Budgets(Database):
             if left is not None and needs_usd > left + 1e-9:
                 return OverBudget(label, left, spend.cap_usd or 0.0, needs_usd, what)
         return None
+
+
+def charged_failures(jobs: list[Job]) -> list[Job]:
+    """The jobs Novita billed that gave no video (a download or a check failed after it charged)."""
+    return [job for job in jobs if job.billed and job.status is not JobStatus.SUCCEEDED]
 
 
 def fail_if_over_budget(job: Job, store: JobStore, price_for: PriceFor) -> bool:

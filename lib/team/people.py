@@ -45,6 +45,14 @@ def shown(person: str | None) -> str:
     return person
 
 
+def cap_holder(given: str) -> str | None:
+    """Who a cap is for, as typed: an email (lower-cased), `cli:<user>`, or `team`; None for anything else."""
+    text = given.strip()
+    if text == TEAM or (text.startswith(CLI_PREFIX) and len(text) > len(CLI_PREFIX)):
+        return text
+    return text.lower() if "@" in text else None
+
+
 def is_admin(person: str | None, settings: Settings) -> bool:
     """Whether ADMIN_EMAILS names this person (an email, or a `cli:<user>`)."""
     return bool(person) and is_verified(person) and str(person).lower() in settings.admin_emails
