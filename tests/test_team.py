@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -164,3 +165,26 @@ def test_config_reads_the_team_lists(tmp_path: Path) -> None:
     )
     assert read.admin_emails == ("boss@studio.test", "ops@studio.test")
     assert read.allowed_domains == ("studio.test",) and read.allowed_emails == ("guest@else.test",)
+
+
+def test_takes_sent_at_once_by_several_worker_threads_never_pass_the_cap(
+    live, control, character_png, motion_mp4
+) -> None:
+    control.configure(balance_usd=100.0)
+    Budgets(live.db_path).set(ANA, 2.80, set_by="boss@studio.test")
+    request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="all at once", made_by=ANA)
+    takes = send_takes(request, 4, "press-2", live).jobs
+    start = threading.Barrier(len(takes))
+
+    def send(job_id: str) -> None:
+        start.wait()
+        send_now(live, job_id)
+
+    threads = [threading.Thread(target=send, args=(job.id,)) for job in takes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ended = [JobStore(live.db_path).get(job.id) for job in takes]
+    assert [job.status for job in ended].count(JobStatus.QUEUED) == 2
+    assert control.request_count("submit") == 2

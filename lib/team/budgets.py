@@ -1,10 +1,10 @@
 """Monthly caps in dollars, per person and for the team, held by the worker before every POST.
 
 What a person spent this month is the estimate (`lib.money.estimate.most_for`, the one home of the cost) of
-each of their jobs made this month that was sent or charged: one that failed before Novita took it costs
-nothing and counts nothing. The worker asks `fail_if_over_budget` just before it posts, so the command
-line, a second tab and a batch are all held; a batch asks `budget_refusal` for its whole cost before
-anything of it is recorded; pages ask it early to warn.
+each of their jobs made this month that was sent, charged, or waits to be sent: one that failed before
+Novita took it costs nothing and counts nothing. The worker asks `fail_if_over_budget` just before it
+posts, so the command line, a second tab and a batch are all held; a batch asks `Budgets.refusal` for its
+whole cost before anything of it is recorded; pages ask it early to warn.
 
     Budgets(db).set("ana@studio.com", 20.0, set_by="boss@studio.com")
     Budgets(db).refusal("ana@studio.com", price_for, needs_usd=9.8)   # OverBudget: "$4.20 of your $20.00 ..."
@@ -53,9 +53,17 @@ def month_start(now: datetime | None = None) -> str:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat(timespec="milliseconds")
 
 
-def counts(job: Job) -> bool:
-    """Whether the job's cost counts against a cap: charged, sent, or claimed by a sender right now."""
-    return job.billed or job.status in _SPENDING or (job.status is JobStatus.SUBMITTING and job.lease is not None)
+def counts(job: Job, asking: Job | None = None) -> bool:
+    """Whether `job`'s cost counts against a cap when `asking` (a job about to be sent) is checked: charged,
+    sent, or waiting to be sent ahead of it. Waiting jobs count in the order they were recorded, so two
+    senders checking at once (worker threads, two workers) cannot both spend the last of a cap."""
+    if asking is not None and job.id == asking.id:
+        return False
+    if job.billed or job.status in _SPENDING:
+        return True
+    if job.status is not JobStatus.SUBMITTING:
+        return False
+    return asking is None or (job.created_at, job.id) < (asking.created_at, asking.id)
 
 
 class Budgets(Database):
@@ -87,9 +95,9 @@ class Budgets(Database):
         with self._db() as db:
             return [Job.from_row(row) for row in db.table("jobs").rows_where(where, params, order_by="created_at")]
 
-    def spend(self, person: str, price_for: PriceFor, leave_out: str | None = None) -> Spend:
-        """What `person` (or `team`) spent this month; `leave_out` is a job not to count (the one asking)."""
-        jobs = [j for j in self.month_jobs(None if person == TEAM else person) if counts(j) and j.id != leave_out]
+    def spend(self, person: str, price_for: PriceFor, asking: Job | None = None) -> Spend:
+        """What `person` (or `team`) spent or holds this month; with `asking`, as that job sees it (`counts`)."""
+        jobs = [j for j in self.month_jobs(None if person == TEAM else person) if counts(j, asking)]
         spent = round(sum(most_for(job, price_for) for job in jobs), 2)
         return Spend(person, self.caps().get(person), spent, len(jobs))
 
@@ -104,13 +112,13 @@ class Budgets(Database):
         price_for: PriceFor,
         needs_usd: float,
         what: str = "this job",
-        leave_out: str | None = None,
+        asking: Job | None = None,
     ) -> OverBudget | None:
         """The refusal when `needs_usd` more would pass the person's cap or the team's; None when it fits."""
         for whose, label in ((person, "your"), (TEAM, "the team's")):
             if whose is None:
                 continue
-            spend = self.spend(whose, price_for, leave_out)
+            spend = self.spend(whose, price_for, asking)
             left = spend.left_usd
             if left is not None and needs_usd > left + 1e-9:
                 return OverBudget(label, left, spend.cap_usd or 0.0, needs_usd, what)
@@ -125,7 +133,7 @@ def charged_failures(jobs: list[Job]) -> list[Job]:
 def fail_if_over_budget(job: Job, store: JobStore, price_for: PriceFor) -> bool:
     """Just before a send: when the job would pass its person's cap or the team's, mark it (unsent) failed
     with the numbers, "Over budget: ...": True when it did, and it must not be sent."""
-    refusal = Budgets(store.db_path).refusal(job.made_by, price_for, most_for(job, price_for), leave_out=job.id)
+    refusal = Budgets(store.db_path).refusal(job.made_by, price_for, most_for(job, price_for), asking=job)
     if refusal is None:
         return False
     store.update(
