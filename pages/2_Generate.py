@@ -19,6 +19,7 @@ from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
 from lib.setup_check import missing_link
 from lib.team.budgets import Budgets
+from lib.team.people import shown
 from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key
 from ui.common import (
     configured_settings,
@@ -332,6 +333,8 @@ if takes:
             with st.container(border=True, key=f"take_{job.id}"):
                 head, badge = st.columns([3, 1])
                 head.markdown(f"**Take {number}** · {model_for(job.model).label} · {when(job.created_at)}")
+                if job.made_by:  # on a team, whose take it is
+                    head.caption(f":material/person: {shown(job.made_by)}")
                 with badge:
                     status_badge(job, movers)
                 st.caption(f"Prompt: {job.prompt}" if job.prompt else "No prompt")

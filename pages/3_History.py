@@ -51,6 +51,7 @@ def open_job(job_id: str | None) -> None:
 def save_note(job_id: str) -> None:
     """Keep the note as typed: Streamlit calls this when the field is left (or on Ctrl+Enter)."""
     store.update(job_id, note=state[f"note_{job_id}"])
+    audit(settings, "note changed", f"job {job_id}")
     state.note_saved = job_id
 
 

@@ -8,6 +8,7 @@ from lib.errors import MotionStudioError
 from lib.library import Library, LibraryItem, LibraryKind, clean_tags
 from ui.common import page, when
 from ui.library import GRID_COLUMNS, show_still
+from ui.team import audit
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
@@ -63,6 +64,7 @@ def retag(item: LibraryItem) -> None:
 
 def remove(item: LibraryItem) -> None:
     library.remove(item.id)
+    audit(settings, "library item removed", f"{item.kind.label} “{item.name}”")
     note(f"Removed “{item.name}” from the library. Jobs made with it keep their files.")
 
 

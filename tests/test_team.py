@@ -10,12 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from lib import errors
 from lib.batches import Batches, plan_batch
 from lib.cli.main import main
-from lib.config import Settings, load_settings
-from lib.jobs import JobRequest, JobStatus, JobStore
+from lib.config import APP_DIR, Settings, load_settings
+from lib.jobs import JobRequest, JobStatus, JobStore, PreparedInputs
+from lib.jobs.models import now_iso
 from lib.novita import Orientation
 from lib.novita.rules import DEFAULT_MODEL
 from lib.team.audit import Audit, audit_csv
@@ -188,3 +190,36 @@ def test_takes_sent_at_once_by_several_worker_threads_never_pass_the_cap(
     ended = [JobStore(live.db_path).get(job.id) for job in takes]
     assert [job.status for job in ended].count(JobStatus.QUEUED) == 2
     assert control.request_count("submit") == 2
+
+
+def generate_page_as(person: str, settings: Settings, character: Path, motion: Path) -> AppTest:
+    """Generate on a shared password, signed in and named, with a prepared pair."""
+    JobStore(settings.db_path).save_prepared(PreparedInputs("pair-1", str(character), str(motion), "image", now_iso()))
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/2_Generate.py")
+    app.session_state["signed_in"] = True
+    app.session_state["person"] = person
+    app.query_params["pair"] = "pair-1"
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_generate_on_a_shared_password_attributes_the_take_and_warns_of_a_cap_before_recording(
+    settings, monkeypatch, character_png, motion_mp4
+) -> None:
+    monkeypatch.setenv("APP_PASSWORD", "team password")
+    ana = given_name("Ana")
+    app = generate_page_as(ana, settings, character_png, motion_mp4)
+    assert any("Ana (not verified)" in c.value for c in app.sidebar.caption)
+    app.button(key="generate").click().run()
+    (job,) = JobStore(settings.db_path).recent()
+    assert job.made_by == ana
+    assert any("Ana (not verified)" in c.value for c in app.caption)  # whose take it is, in the takes list
+
+    Budgets(settings.db_path).set(ana, 0.5, set_by=None)
+    app.text_area(key="prompt").set_value("another take").run()
+    app.button(key="generate").click().run()
+    # The first take waits to be sent, so it holds its $0.49 of the cap.
+    said = "Over budget: $0.01 of your $0.50 left this month; this job needs $0.49."
+    assert any(e.value.startswith(said) for e in app.error), [e.value for e in app.error]
+    assert JobStore(settings.db_path).count() == 1

@@ -15,6 +15,7 @@ from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
 from lib.media.preflight import check_video
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from ui.media import show_image
+from ui.team import current_person
 
 GRID_COLUMNS = 4
 LIBRARY_PAGE = "pages/6_Library.py"
@@ -91,7 +92,8 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
 
     def save() -> None:
         try:
-            item = library.add(kind, path, state[f"{slot}_name"], clean_tags([state.get(f"{slot}_tags") or ""]))
+            tags = clean_tags([state.get(f"{slot}_tags") or ""])
+            item = library.add(kind, path, state[f"{slot}_name"], tags, made_by=current_person())
         except MotionStudioError as error:
             state[f"{key}_library_note"] = ("error", str(error))
             return

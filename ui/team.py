@@ -5,6 +5,7 @@ The person is kept in the session for the pages to attribute work to; lib decide
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import streamlit as st
@@ -102,6 +103,18 @@ def is_team_admin(settings: Settings, action: str | None = None) -> bool:
     if action:
         st.caption(f":material/block: {AdminsOnly(action, list(settings.admin_emails))}")
     return False
+
+
+def exported(settings: Settings, make: Callable[[], bytes], what: str) -> Callable[[], bytes]:
+    """A download's deferred data that notes the export in the audit log when it is made (at the click,
+    outside this page's run: the person is taken now)."""
+    who = current_person()
+
+    def made() -> bytes:
+        Audit(settings.db_path).note(who, "history exported", what)
+        return make()
+
+    return made
 
 
 def audit(settings: Settings, action: str, what: str = "", usd: float | None = None) -> None:

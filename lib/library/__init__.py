@@ -50,6 +50,7 @@ class LibraryItem:
     path: str
     thumbnail_path: str | None
     created_at: str
+    made_by: str | None = None  # who saved it (`lib.team.people`)
 
 
 def check(kind: LibraryKind, path: Path | str) -> Report:
@@ -83,7 +84,9 @@ class Library(Database):
         super().__init__(db_path)
         self.library_dir = Path(library_dir) if library_dir else self.db_path.parent / "library"
 
-    def add(self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = ()) -> LibraryItem:
+    def add(
+        self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = (), made_by: str | None = None
+    ) -> LibraryItem:
         """Save a file that passes every rule; the same content again is the item already saved.
 
         Raises `NotPassing` (with the first broken rule) for a file that needs a fix first.
@@ -112,6 +115,7 @@ class Library(Database):
             "thumbnail_path": still,
             "created_at": stamp,
             "updated_at": stamp,
+            "made_by": made_by,
         }
         with self._write() as db:
             # Two tabs saving the same file at once: the second finds the first's row and returns it.
@@ -201,6 +205,7 @@ def _item(row: dict[str, Any]) -> LibraryItem:
         path=row["path"],
         thumbnail_path=row["thumbnail_path"],
         created_at=row["created_at"],
+        made_by=row.get("made_by"),
     )
 
 
