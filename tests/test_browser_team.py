@@ -92,3 +92,32 @@ def test_an_address_outside_the_list_is_refused_by_name(browser, team_app) -> No
     expect(page.get_by_text("eve@elsewhere.test is not on this team's list")).to_be_visible(timeout=30_000)
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     page.context.close()
+
+
+def test_on_a_shared_password_a_name_is_asked_once_per_browser_and_shown_on_its_work(browser, tmp_path) -> None:
+    store = JobStore(tmp_path / "data" / "motion_studio.db")
+    store.add(a_job("ana", prompt="Ana dances on a beach", made_by="name:Ana", status=JobStatus.FAILED))
+    environment = {"APP_PASSWORD": "team password"}
+    with streamlit_server(
+        ROOT / "app.py", tmp_path / "data", tmp_path / "streamlit.log", env=environment, worker=False
+    ) as app:
+        context = browser.new_context(viewport=VIEWPORT)
+        for visit in ("first", "again"):
+            page = context.new_page()
+            page.goto(app.url)
+            page.get_by_label("Team password").fill("team password")
+            page.get_by_role("button", name="Sign in").click()
+            if visit == "first":
+                expect(page.get_by_text("attribution, not security")).to_be_visible(timeout=30_000)
+                page.get_by_label("Your name", exact=True).fill("Ana")
+                page.get_by_role("button", name="Continue").click()
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.get_by_text("Ana (not verified)")).to_be_visible(timeout=30_000)
+            page.close()
+        page = context.new_page()
+        page.goto(app.url)
+        page.get_by_label("Team password").fill("team password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(r"History$")).click()
+        expect(page.get_by_test_id("stMain").get_by_text("Ana (not verified)")).to_be_visible(timeout=30_000)
+        context.close()
