@@ -6,9 +6,10 @@ import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.library import Library, LibraryItem, LibraryKind, clean_tags
+from lib.team.people import shown
 from ui.common import page, when
 from ui.library import GRID_COLUMNS, show_still
-from ui.team import audit
+from ui.team import audit, may_change
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
@@ -77,7 +78,8 @@ for start in range(0, len(items), GRID_COLUMNS):
         with column, st.container(border=True, key=f"item_{item.id}"):
             show_still(item)
             st.markdown(f"**{item.name}**")
-            st.caption(" · ".join([*item.tags, f"saved {when(item.created_at)}"]))
+            saved_by = [f"by {shown(item.made_by)}"] if item.made_by else []
+            st.caption(" · ".join([*item.tags, f"saved {when(item.created_at)}", *saved_by]))
             state.setdefault(f"name_{item.id}", item.name)
             state.setdefault(f"tags_{item.id}", ", ".join(item.tags))
             with st.popover("Edit", icon=":material/edit:"):
@@ -89,6 +91,7 @@ for start in range(0, len(items), GRID_COLUMNS):
                 st.caption("Removing takes it out of the library; jobs made with it keep their files.")
                 st.button(
                     "Remove from library",
+                    disabled=not may_change(settings, item.made_by, "remove what other people saved"),
                     key=f"remove_{item.id}",
                     on_click=remove,
                     args=(item,),

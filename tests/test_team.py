@@ -223,3 +223,34 @@ def test_generate_on_a_shared_password_attributes_the_take_and_warns_of_a_cap_be
     said = "Over budget: $0.01 of your $0.50 left this month; this job needs $0.49."
     assert any(e.value.startswith(said) for e in app.error), [e.value for e in app.error]
     assert JobStore(settings.db_path).count() == 1
+
+
+def team_page_as(person: str) -> AppTest:
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/7_Team.py")
+    app.session_state["signed_in"] = True
+    app.session_state["person"] = person
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_the_team_page_shows_everyone_to_an_admin_and_a_member_only_their_own(settings, monkeypatch) -> None:
+    monkeypatch.setenv("APP_PASSWORD", "team password")
+    monkeypatch.setenv("ADMIN_EMAILS", "boss@studio.test")
+    Budgets(settings.db_path).set(ANA, 20.0, set_by="boss@studio.test")
+    Budgets(settings.db_path).set(BEN, 5.0, set_by="boss@studio.test")
+
+    member = team_page_as(ANA)
+    (mine,) = member.dataframe
+    assert list(mine.value["Who"]) == [ANA] and list(mine.value["Monthly cap"]) == ["$20.00"]
+    assert any("Only an admin can see everyone" in c.value and "boss@studio.test" in c.value for c in member.caption)
+
+    admin = team_page_as("boss@studio.test")
+    assert list(admin.dataframe[0].value["Who"]) == [ANA, BEN, "Everyone together"]
+    admin.text_input(key="cap_person").set_value("team")
+    admin.number_input(key="cap_dollars").set_value(100.0)
+    next(b for b in admin.button if b.label == "Set cap").click().run()
+    assert Budgets(settings.db_path).caps()["team"] == 100.0
+    (line,) = Audit(settings.db_path).lines()
+    assert (line.who, line.action, line.what) == ("boss@studio.test", "budget set", "team to $100.00 a month")
+    assert list(admin.dataframe[-1].value["What"]) == ["budget set"]

@@ -19,6 +19,7 @@ from lib.errors import OverBudget
 from lib.jobs.database import Database
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
+from lib.money.balance import fail_unsent
 from lib.money.estimate import PriceFor, most_for
 from lib.team.people import TEAM
 
@@ -136,11 +137,5 @@ def fail_if_over_budget(job: Job, store: JobStore, price_for: PriceFor) -> bool:
     refusal = Budgets(store.db_path).refusal(job.made_by, price_for, most_for(job, price_for), asking=job)
     if refusal is None:
         return False
-    store.update(
-        job.id,
-        expect={"status": JobStatus.SUBMITTING, "lease": None},
-        status=JobStatus.FAILED,
-        failure_reason=str(refusal),
-        finished_at=now_iso(),
-    )
+    fail_unsent(job, store, str(refusal))
     return True
