@@ -25,6 +25,7 @@ from lib.team.budgets import Budgets
 from lib.team.people import command_line_person, given_name, is_admin, let_in, may_manage, shown
 from lib.worker import queue_batch
 from lib.worker.queue import queue_for
+from lib.worker.sending import submit
 from lib.worker.takes import send_takes
 from tests.conftest import TEST_API_KEY
 from tests.fixtures_media import MediaShelf
@@ -254,3 +255,11 @@ def test_the_team_page_shows_everyone_to_an_admin_and_a_member_only_their_own(se
     (line,) = Audit(settings.db_path).lines()
     assert (line.who, line.action, line.what) == ("boss@studio.test", "budget set", "team to $100.00 a month")
     assert list(admin.dataframe[-1].value["What"]) == ["budget set"]
+
+
+def test_a_key_typed_into_a_tab_is_held_by_the_cap_too(live, control, hosting, character_png, motion_mp4) -> None:
+    Budgets(live.db_path).set(ANA, 1.0, set_by="boss@studio.test")
+    request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="from a tab", made_by=ANA)
+    job = submit(request, live, session_key=TEST_API_KEY, hosting=hosting)
+    assert job.status is JobStatus.FAILED and job.failure_reason.startswith("Over budget: $1.00 of your $1.00")
+    assert control.request_count("submit") == 0

@@ -30,6 +30,7 @@ from lib.media.thumbnails import thumbnail
 from lib.money import next_steps
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
+from lib.team.budgets import fail_if_over_budget
 from lib.worker import START_COMMAND, follow_now, followers, live_workers
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
 from lib.worker.takes import typed_key
@@ -121,6 +122,8 @@ def follow_in_this_tab(settings: Settings) -> None:
         Workers(settings.db_path).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
 
         def send(job: Job) -> None:
+            if fail_if_over_budget(job, follow.store, settings.price_for):  # held here as on the worker
+                return
             with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
                 hosting = video_hosting(settings)
                 send_job(
