@@ -113,6 +113,8 @@ def test_on_a_shared_password_a_name_is_asked_once_per_browser_and_shown_on_its_
                 page.get_by_role("button", name="Continue").click()
             sidebar = page.get_by_test_id("stSidebar")
             expect(sidebar.get_by_text("Ana (not verified)")).to_be_visible(timeout=30_000)
+            # The name is kept by a script the page draws once; a person stays longer than a test does.
+            page.wait_for_function("document.cookie.includes('motion_studio_name=Ana')", timeout=30_000)
             page.close()
         page = context.new_page()
         page.goto(app.url)
