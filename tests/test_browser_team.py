@@ -71,19 +71,28 @@ def test_two_people_sign_in_see_their_own_takes_and_cannot_delete_the_others(bro
         expect(sidebar.get_by_role("button", name=re.compile("Sign out"))).to_be_visible()
         sidebar.get_by_role("link", name=re.compile(r"History$")).click()
         main = page.get_by_test_id("stMain")
-        expect(main.get_by_text(theirs)).to_be_visible(timeout=30_000)  # Everyone, at first
+        expect(main.get_by_text(theirs).first).to_be_visible(timeout=30_000)  # Everyone, at first
         main.get_by_test_id("stSelectbox").filter(has_text="Whose").click()
         page.get_by_role("option", name="Mine").click()
-        expect(main.get_by_text(mine)).to_be_visible()
+        expect(main.get_by_text(mine).first).to_be_visible()
         expect(main.get_by_text(theirs)).to_have_count(0)
 
         main.get_by_test_id("stSelectbox").filter(has_text="Whose").click()
         page.get_by_role("option", name=BEN if me == ANA else ANA).click()
-        expect(main.get_by_text(theirs)).to_be_visible()
+        expect(main.get_by_text(theirs).first).to_be_visible()
         expect(main.get_by_text(mine)).to_have_count(0)
-        main.get_by_test_id("stButton").get_by_role("button", name="Open").first.click()
-        expect(main.get_by_text("Only an admin can delete other people's work")).to_be_visible()
+        card = (
+            main.get_by_test_id("stVerticalBlock")
+            .filter(has_text=theirs)
+            .filter(has=page.get_by_role("button", name="Open", exact=True))
+        )
+        card.last.get_by_role("button", name="Open", exact=True).click()
+        expect(main.get_by_text("Only an admin can delete other people's work")).to_be_visible(timeout=30_000)
         expect(main.get_by_role("button", name=re.compile("^Delete"))).to_have_count(0)
+        sidebar.get_by_role("button", name=re.compile("Sign out")).click()
+        page.get_by_role("button", name="End session").click()  # the provider's own page ends its session too
+        expect(page.get_by_role("button", name=re.compile("Sign in"))).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("button", name=re.compile("Sign out"))).to_have_count(0)
         page.context.close()
 
 
