@@ -17,6 +17,7 @@ from ui.common import (
     when,
 )
 from ui.media import show_image
+from ui.team import audit, is_team_admin
 
 POSTER_WIDTH = 72  # small enough that five recent jobs fit under the steps
 
@@ -90,23 +91,30 @@ with st.expander("Settings", icon=":material/settings:"):
         )
     else:
         st.caption("The API key comes from the server's configuration.")
+    admin = is_team_admin(settings, "change the price and the public address")
     st.number_input(
         "Price per second of output (USD), for cost estimates",
+        disabled=not admin,
         help="For Kling 2.6 Pro. Kling 3.0 takes its prices from PRICE_PER_SECOND_V3_STD and PRICE_PER_SECOND_V3_PRO.",
         min_value=0.0,
         max_value=10.0,
         step=0.01,
         value=settings.price_per_second,
         key="price_input",
-        on_change=lambda: st.session_state.update({SESSION_PRICE: st.session_state.price_input}),
+        on_change=lambda: (
+            st.session_state.update({SESSION_PRICE: st.session_state.price_input}),
+            audit(settings, "setting changed", f"price per second to ${st.session_state.price_input:.2f}"),
+        ),
     )
     st.text_input(
         "Public address of this app (where Novita fetches uploaded videos)",
         value=settings.public_base_url or "",
         key="public_url_input",
         placeholder="https://studio.example.com",
-        on_change=lambda: st.session_state.update(
-            {SESSION_PUBLIC_URL: st.session_state.public_url_input.strip() or None}
+        disabled=not admin,
+        on_change=lambda: (
+            st.session_state.update({SESSION_PUBLIC_URL: st.session_state.public_url_input.strip() or None}),
+            audit(settings, "setting changed", f"public address to {st.session_state.public_url_input.strip()}"),
         ),
     )
     st.caption(f"Your history and videos live in `{settings.data_dir}`.")

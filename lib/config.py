@@ -42,6 +42,10 @@ class Settings:
     price_per_second_v3_std: float = KLING_V30_STD.default_price
     price_per_second_v3_pro: float = KLING_V30_PRO.default_price
     content_advice: bool = True  # look at what the image and clip show (cuts, camera, people, exposure)
+    admin_emails: tuple[str, ...] = ()  # who may set budgets, see everyone's spending, delete others' work
+    allowed_emails: tuple[str, ...] = ()  # with sign-in: who may enter (with ALLOWED_DOMAINS; both empty: anyone)
+    allowed_domains: tuple[str, ...] = ()
+    cli_as_users: tuple[str, ...] = ()  # operating-system users whose command line may record `--as EMAIL`
 
     def price_for(self, model: Model) -> float:
         """US dollars per second of output for `model`: the setting its table names (`price_per_second` for 2.6 Pro)."""
@@ -129,6 +133,12 @@ class _Reader:
             value = self.secrets.get(name)
         return None if value is None or value == "" else str(value).strip()
 
+    def words(self, name: str) -> tuple[str, ...]:
+        """A list given as "a@x.com, b@x.com" (or a list in the secrets file), lower-cased."""
+        value: object = self.environ.get(name) or self.secrets.get(name) or ""
+        items = value if isinstance(value, list) else str(value).replace(";", ",").split(",")
+        return tuple(str(item).strip().lower() for item in items if str(item).strip())
+
     def number(self, name: str, default: float, accepts: str, low: float = 0.0, high: float = float("inf")) -> float:
         """A number from `low` to `high`, or `SettingInvalid` naming the setting and what it accepts."""
         given = self.text(name)
@@ -188,6 +198,10 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         price_per_second_v3_std=_price(read, KLING_V30_STD),
         price_per_second_v3_pro=_price(read, KLING_V30_PRO),
         content_advice=(read.text("CONTENT_ADVICE") or "on").lower() not in FALSE_WORDS,
+        admin_emails=read.words("ADMIN_EMAILS"),
+        allowed_emails=read.words("ALLOWED_EMAILS"),
+        allowed_domains=tuple(domain.lstrip("@") for domain in read.words("ALLOWED_DOMAINS")),
+        cli_as_users=read.words("CLI_AS_USERS"),
         worker_threads=read.whole("WORKER_THREADS", 4, "a whole number of threads from 1 to 32, like 4", 1, 32),
     )
 

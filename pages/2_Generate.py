@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from uuid import uuid4
 
@@ -17,6 +18,8 @@ from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
 from lib.setup_check import missing_link
+from lib.team.budgets import Budgets
+from lib.team.people import shown
 from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key
 from ui.common import (
     configured_settings,
@@ -31,6 +34,7 @@ from ui.common import (
 from ui.library import pick_pair
 from ui.media import show_image, show_video
 from ui.pairs import earlier_pairs
+from ui.team import current_person
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
@@ -243,7 +247,7 @@ with form_column:
     def send(request: JobRequest, count: int, token: str) -> TakesSent:
         session_key = typed_key(settings, configured_settings().api_key)
         return send_takes(
-            request,
+            replace(request, made_by=current_person()),  # whoever presses, for a take sent again too
             count,
             token,
             settings,
@@ -262,6 +266,10 @@ with form_column:
         )
         if refusal is not None:
             state.submit_error = str(refusal)
+            return
+        over = Budgets(settings.database).refusal(current_person(), settings.price_for, cost * count)
+        if over is not None:  # the worker holds the cap whatever a page says; this only says it before recording
+            state.submit_error = str(over)
             return
         request = JobRequest(
             image=prepared.image_path,
@@ -325,6 +333,8 @@ if takes:
             with st.container(border=True, key=f"take_{job.id}"):
                 head, badge = st.columns([3, 1])
                 head.markdown(f"**Take {number}** · {model_for(job.model).label} · {when(job.created_at)}")
+                if job.made_by:  # on a team, whose take it is
+                    head.caption(f":material/person: {shown(job.made_by)}")
                 with badge:
                     status_badge(job, movers)
                 st.caption(f"Prompt: {job.prompt}" if job.prompt else "No prompt")

@@ -17,6 +17,7 @@ from lib.history.gallery import (
 from lib.jobs import GalleryQuery, Job, JobStatus
 from lib.money import job_estimate
 from lib.novita.rules import Orientation, model_for
+from lib.team.people import shown
 from lib.worker.heartbeat import Followers
 from ui.batch import batch_group, batch_title, under_way
 from ui.common import job_followers, job_outcome, page, status_badge, when
@@ -25,6 +26,7 @@ from ui.exports import export_and_backup
 from ui.media import show_image, show_video
 from ui.rerun import rerun_in_generate
 from ui.spending import spending
+from ui.team import audit, is_team_admin, may_change, whose_jobs
 
 PAGE_SIZE = 12
 BATCHES_SHOWN = 3
@@ -50,6 +52,7 @@ def open_job(job_id: str | None) -> None:
 def save_note(job_id: str) -> None:
     """Keep the note as typed: Streamlit calls this when the field is left (or on Ctrl+Enter)."""
     store.update(job_id, note=state[f"note_{job_id}"])
+    audit(settings, "note changed", f"job {job_id}")
     state.note_saved = job_id
 
 
@@ -133,7 +136,9 @@ def detail(job: Job, movers: Followers) -> None:
         ):
             rerun_job(job)
         if not state.get("confirm_delete"):
-            if st.button("Delete", icon=":material/delete:", width="stretch"):
+            if may_change(settings, job.made_by, "delete other people's work") and st.button(
+                "Delete", icon=":material/delete:", width="stretch"
+            ):
                 state.confirm_delete = True
                 st.rerun()
         else:
@@ -148,6 +153,7 @@ def detail(job: Job, movers: Followers) -> None:
                 except DeleteRefused as refused:
                     st.error(str(refused), icon=":material/error:")
                     return
+                audit(settings, "job deleted" if done is Deletion.DELETE else "job hidden", f"job {job.id}")
                 state.compare_picks = [p for p in state.compare_picks if p != job.id]
                 open_job(None)
                 st.toast("Job deleted" if done is Deletion.DELETE else "Job hidden: it is still followed to its end")
@@ -169,6 +175,7 @@ def card(job: Job, take: int | None, movers: Followers) -> None:
         length = f" · {job.output_seconds:.0f} s" if job.output_seconds else ""
         faces = f"faces as in the {job.character_orientation}"
         st.caption(f"{when(job.created_at)}{length} · {faces} · {model_for(job.model).label}")
+        st.caption(f":material/person: {shown(job.made_by)}")
         if job.status.polled:
             st.progress(job.progress_percent / 100)
         st.checkbox(
@@ -222,6 +229,7 @@ if batches:
 if not any(key in st.query_params for key in ADDRESS_KEYS):
     st.query_params.update(state.get("history_address", {}))
 asked = from_address(st.query_params)
+whose = whose_jobs(settings)
 labels = {s.label: s for s in JobStatus}
 state.setdefault("filter_status", [status.label for status in asked.statuses])
 state.setdefault("filter_orientation", asked.character_orientation or "Any")
@@ -248,6 +256,7 @@ query = GalleryQuery(
     character_orientation=None if orientation == "Any" else orientation,
     search=search,
     favorites_only=favorites,
+    made_by=whose,
     page=state.history_page,
     page_size=PAGE_SIZE,
 )
@@ -299,5 +308,6 @@ if forward.button("Older", icon=":material/chevron_right:", disabled=state.histo
     st.rerun()
 
 
-spending(settings, store)
+if is_team_admin(settings):  # the key's spending is everyone's: an admin's to see
+    spending(settings, store)
 export_and_backup(settings, store)

@@ -18,6 +18,7 @@ from ui.batch import batch_group, under_way
 from ui.common import model_and_way, page
 from ui.inputs import file_inputs
 from ui.library import pick_from_library
+from ui.team import current_person
 
 settings, store = page("Batch", ":material/grid_view:")
 state = st.session_state
@@ -38,7 +39,9 @@ st.caption(
 def send(plan: BatchPlan) -> None:
     """Queue the plan the person saw and confirmed (bound to the button when it was drawn)."""
     try:
-        batch = queue_batch(plan, settings, key=state.batch_token, public_base_url=settings.public_base_url)
+        batch = queue_batch(
+            plan, settings, key=state.batch_token, public_base_url=settings.public_base_url, made_by=current_person()
+        )
     except MotionStudioError as error:
         state.batch_error = str(error)
         return

@@ -6,8 +6,10 @@ import streamlit as st
 
 from lib.errors import MotionStudioError
 from lib.library import Library, LibraryItem, LibraryKind, clean_tags, clip_length
+from lib.team.people import shown
 from ui.common import page, when
 from ui.library import GRID_COLUMNS, hover_previews, show_preview, use_in_generate
+from ui.team import audit, may_change
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
@@ -63,6 +65,7 @@ def retag(item: LibraryItem) -> None:
 
 def remove(item: LibraryItem) -> None:
     library.remove(item.id)
+    audit(settings, "library item removed", f"{item.kind.label} “{item.name}”")
     note(f"Removed “{item.name}” from the library. Jobs made with it keep their files.")
 
 
@@ -77,7 +80,10 @@ for start in range(0, len(items), GRID_COLUMNS):
             show_preview(item, settings.static_dir)
             st.markdown(f"**{item.name}**")
             length = clip_length(item)
-            st.caption(" · ".join([*([length] if length else []), *item.tags, f"saved {when(item.created_at)}"]))
+            saved_by = [f"by {shown(item.made_by)}"] if item.made_by else []
+            st.caption(
+                " · ".join([*([length] if length else []), *item.tags, f"saved {when(item.created_at)}", *saved_by])
+            )
             if st.button("Use this", key=f"use_{item.id}", icon=":material/movie:", type="primary"):
                 use_in_generate(item)
             state.setdefault(f"name_{item.id}", item.name)
@@ -91,6 +97,7 @@ for start in range(0, len(items), GRID_COLUMNS):
                 st.caption("Removing takes it out of the library; jobs made with it keep their files.")
                 st.button(
                     "Remove from library",
+                    disabled=not may_change(settings, item.made_by, "remove what other people saved"),
                     key=f"remove_{item.id}",
                     on_click=remove,
                     args=(item,),

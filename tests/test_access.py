@@ -42,8 +42,15 @@ def test_the_right_password_opens_the_app_and_a_wrong_one_does_not() -> None:
     assert "signed_in" not in app.session_state
     app.text_input[0].set_value("correct horse battery staple")
     app.button[0].click().run()
+    assert not app.exception and app.session_state["signed_in"]
+    # Then a name, once per browser: attribution on a shared password, said to be not verified.
+    assert [t.label for t in app.text_input] == ["Your name"]
+    assert any("attribution, not security" in c.value for c in app.caption)
+    app.text_input[0].set_value("Ana Lee")
+    app.button[0].click().run()
     assert not app.exception
-    assert app.session_state["signed_in"] and any("Demo mode" in i.value for i in app.info)
+    assert app.session_state["person"] == "name:Ana Lee" and any("Demo mode" in i.value for i in app.info)
+    assert any("Ana Lee (not verified)" in c.value for c in app.sidebar.caption)
 
 
 def all_at_once(tries: list[Callable[[], bool]]) -> tuple[list[bool], list[TooManySignIns]]:

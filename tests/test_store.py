@@ -104,7 +104,7 @@ def test_a_history_made_before_alembic_keeps_its_rows_and_takes_new_revisions(se
     db = a_history_made_before_alembic(settings.db_path)
     stamp = now_iso()
     job = a_job("old-inputs", prompt="from before", status=JobStatus.SUCCEEDED, favorite=True)
-    db["jobs"].insert(job.to_row())
+    db["jobs"].insert({name: value for name, value in job.to_row().items() if name in db["jobs"].columns_dict})
     db["prepared_inputs"].insert(
         {"id": "pair", "image_path": "a.png", "video_path": "a.mp4", "character_orientation": "image"}
         | {"created_at": stamp}

@@ -30,12 +30,14 @@ from lib.media.thumbnails import thumbnail
 from lib.money import next_steps
 from lib.novita.rules import MODEL_WORDS, Model, model_for
 from lib.novita.task import unknown_status_words
+from lib.team.budgets import fail_if_over_budget
 from lib.worker import START_COMMAND, follow_now, followers, live_workers
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
 from lib.worker.takes import typed_key
 from lib.worker.tasks import one_round
 from ui.media import missing, show_image, show_video
 from ui.settling import settle_maybe_sent
+from ui.team import person_in_sidebar, sign_in_configured, who_is_here
 
 # Session-only settings, kept under keys no widget owns (Streamlit drops a widget's state on pages
 # that do not draw it).
@@ -51,6 +53,7 @@ NAVIGATION = [
     ("pages/4_Compare.py", "Compare", ":material/compare:"),
     ("pages/5_Batch.py", "Batch", ":material/grid_view:"),
     ("pages/6_Library.py", "Library", ":material/photo_library:"),
+    ("pages/7_Team.py", "Team", ":material/group:"),
 ]
 STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red"]] = {
     JobStatus.SUBMITTING: "blue",
@@ -77,7 +80,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     """Set up a page: its title bar, this session's settings, whether work is being done, the store."""
     st.set_page_config(page_title=f"{title} · Motion Studio", page_icon=icon, layout="wide")
     settings = session_settings()
-    if settings.app_password and not st.session_state.get("signed_in"):
+    if settings.app_password and not sign_in_configured() and not st.session_state.get("signed_in"):
         sign_in(settings.app_password)
         st.stop()
     try:
@@ -85,10 +88,12 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     except DatabaseUnreachable as error:  # nothing on any page works without the history: say so, in words
         st.error(str(error), icon=":material/cloud_off:")
         st.stop()
+    person = who_is_here(settings)
     with st.sidebar:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
             st.page_link(target, label=label, icon=link_icon)
+        person_in_sidebar(settings, person)
         if session_key_in_use(settings):
             follow_in_this_tab(settings)
         else:
@@ -123,6 +128,8 @@ def follow_in_this_tab(settings: Settings) -> None:
         Workers(settings.database).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
 
         def send(job: Job) -> None:
+            if fail_if_over_budget(job, follow.store, settings.price_for):  # held here as on the worker
+                return
             with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
                 hosting = video_hosting(settings)
                 send_job(

@@ -16,6 +16,7 @@ from lib.jobs.fix_runs import FixRun, FixRuns, FixState
 from lib.worker import queue_export
 from ui.fixing import run_progress
 from ui.media import zip_link
+from ui.team import exported
 
 
 def zip_status(run: FixRun, settings: Settings) -> None:
@@ -38,7 +39,7 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
         # Deferred (a callable): the files are read fresh at the click, not on every rerun of this page.
         as_csv.download_button(
             "Download history as CSV",
-            data=lambda: history_csv(all_jobs(store), settings.price_for),
+            data=exported(settings, lambda: history_csv(all_jobs(store), settings.price_for), "CSV"),
             key="export_csv",
             file_name="motion_studio-history.csv",
             mime="text/csv",
@@ -47,7 +48,7 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
         )
         as_json.download_button(
             "Download history as JSON",
-            data=lambda: history_json(all_jobs(store)),
+            data=exported(settings, lambda: history_json(all_jobs(store)), "JSON"),
             key="export_json",
             file_name="motion_studio-history.json",
             mime="application/json",

@@ -19,6 +19,7 @@ from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
 from lib.media.preflight import check_video
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from ui.media import show_image
+from ui.team import current_person
 
 GRID_COLUMNS = 4
 LIBRARY_PAGE = "pages/6_Library.py"
@@ -150,7 +151,9 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
         # A name left empty is the file's own, never the content hash the file is stored under.
         named = (state.get(f"{slot}_name") or "").strip() or prefilled
         try:
-            item = library.add(kind, path, named, clean_tags([state.get(f"{slot}_tags") or ""]))
+            item = library.add(
+                kind, path, named, clean_tags([state.get(f"{slot}_tags") or ""]), made_by=current_person()
+            )
         except MotionStudioError as error:
             state[f"{key}_library_note"] = ("error", str(error))
             return

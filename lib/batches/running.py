@@ -110,6 +110,7 @@ def _record(
         negative_prompt=batch.negative_prompt,
         keep_original_sound=batch.keep_original_sound,
         model=model_for(batch.model),
+        made_by=batch.made_by,
         key=f"batch:{batch.id}:{cell.row}:{cell.col}",
     )
     try:

@@ -75,6 +75,7 @@ class Batch:
     lease: str | None = None
     due_at: str | None = None
     public_base_url: str | None = None
+    made_by: str | None = None
 
     @property
     def rows(self) -> int:
@@ -110,7 +111,9 @@ class Batch:
 class Batches(Database):
     """Batches and their cells in the store."""
 
-    def create(self, plan: BatchPlan, key: str | None = None, public_base_url: str | None = None) -> Batch:
+    def create(
+        self, plan: BatchPlan, key: str | None = None, public_base_url: str | None = None, made_by: str | None = None
+    ) -> Batch:
         """Record a confirmed plan; under a `key` already used, or for the same plan while a batch of it still
         fixes its files (a second tab), the batch made then, and nothing new.
 
@@ -123,6 +126,7 @@ class Batches(Database):
             "key": key,
             "content_hash": plan.content_hash(),
             "public_base_url": public_base_url,
+            "made_by": made_by,
             "status": BatchStatus.FIXING.value,
             "prompt": plan.prompt,
             "negative_prompt": plan.negative_prompt,
@@ -231,6 +235,7 @@ def _batch(row: dict[str, Any], cells: list[dict[str, Any]]) -> Batch:
         lease=row.get("lease"),
         due_at=row.get("due_at"),
         public_base_url=row.get("public_base_url"),
+        made_by=row.get("made_by"),
         cells=tuple(
             BatchCell(
                 c["row"],

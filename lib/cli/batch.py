@@ -33,6 +33,7 @@ from lib.files.hosting import keep_copy
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.novita.rules import Orientation, model_for
+from lib.team.people import command_line_person
 from lib.worker import START_COMMAND, followers, live_workers, queue_batch
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers
 
@@ -140,7 +141,13 @@ def batch(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     if not args.yes and not _confirmed(out):
         raise Refused("Nothing was sent.")
     key = args.key or uuid.uuid4().hex
-    queued = queue_batch(plan, settings, key=key, public_base_url=settings.public_base_url)
+    queued = queue_batch(
+        plan,
+        settings,
+        key=key,
+        public_base_url=settings.public_base_url,
+        made_by=command_line_person(settings, args.acting_as),
+    )
     if not live_workers(settings):
         out.note(NO_WORKER)
     if not args.wait:

@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--negative-prompt", default="", metavar="TEXT", help="things to avoid")
     submit.add_argument("--no-sound", action="store_true", help="leave out the motion video's sound")
     submit.add_argument("--wait", action="store_true", help="follow the job until it ends; exit 1 unless it succeeds")
+    _acting_as(submit)
     submit.add_argument(
         "--wait-for-worker",
         type=_seconds,
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-cost", type=_dollars, metavar="USD", help="refuse the batch if it would cost more than this"
     )
     batch.add_argument("--yes", action="store_true", help="send without asking to confirm the cost")
+    _acting_as(batch)
     batch.add_argument("--wait", action="store_true", help="follow every job until it ends; exit 1 unless all succeed")
     batch.add_argument(
         "--wait-for-worker",
@@ -167,6 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("id", metavar="ID", help="the job's id, as list shows it")
     download.add_argument("dir", metavar="DIR", help="the folder to copy the video into")
 
+    budget = _command(parsers, "budget", "budget:show_budgets", "monthly caps: who spent what this month")
+    budgets = budget.add_subparsers(dest="budget_command", metavar="show|set")
+    shown = budgets.add_parser("show", help="each cap, what was spent this month and what is left")
+    shown.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
+    shown.set_defaults(run="budget:show_budgets", needs_settings=True)
+    setting = budgets.add_parser("set", help="set a monthly cap in US dollars")
+    setting.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
+    setting.add_argument("person", metavar="PERSON", help="an email, cli:<user>, or team (everyone together)")
+    setting.add_argument("dollars", type=_dollars, metavar="DOLLARS", help="the monthly cap, like 20")
+    setting.set_defaults(run="budget:set_budget", needs_settings=True)
+    budget.set_defaults(needs_settings=True)
+
     _command(
         parsers,
         "clean-up",
@@ -186,6 +200,15 @@ def _command(
     command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=JSON_HELP)
     command.set_defaults(run=run, needs_settings=settings)
     return command
+
+
+def _acting_as(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as",
+        dest="acting_as",
+        metavar="EMAIL",
+        help="record the work as this person's (only for operating-system users CLI_AS_USERS names)",
+    )
 
 
 def _orientation(command: argparse.ArgumentParser, required: bool) -> None:

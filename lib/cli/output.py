@@ -147,6 +147,7 @@ class JobView:
     finished_at: str | None
     model: str  # the model's command-line word, like kling-v3.0-pro
     billed: bool = False  # Novita reported it succeeded, so it charged for it, whatever failed after
+    made_by: str | None = None  # who asked: an email, cli:<os user>, or name:<a name given on a shared password>
 
     @classmethod
     def of(cls, job: Job) -> JobView:
@@ -172,11 +173,13 @@ class JobView:
             finished_at=job.finished_at,
             model=job.model,
             billed=job.billed,
+            made_by=job.made_by,
         )
 
     def words(self) -> str:
         shown = [
             ("Model", model_for(self.model).label),
+            ("Made by", self.made_by),
             ("Prompt", self.prompt),
             ("Things to avoid", self.negative_prompt),
             ("Character faces", "as in the image" if self.character_orientation == "image" else "as in the video"),
@@ -234,7 +237,40 @@ class Refused(Exception):
         self.refusal = Refusal(message, problems or [])
 
 
-Answer: TypeAlias = "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed"
+Answer: TypeAlias = (
+    "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed | BudgetList"
+)
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    """A cap and this month's spend: `person` is an email, cli:<user> or `team`; `cap_usd` None is no cap."""
+
+    person: str
+    cap_usd: float | None
+    spent_usd: float
+    left_usd: float | None
+    jobs: int
+
+
+@dataclass(frozen=True)
+class BudgetList:
+    """`budget show`: each cap, what was spent this month and what is left; in JSON an array of lines."""
+
+    lines: list[BudgetLine]
+
+    def words(self) -> str:
+        def usd(value: float | None) -> str:
+            return "no cap" if value is None else f"${value:,.2f}"
+
+        return "\n".join(
+            f"{line.person}: spent ${line.spent_usd:,.2f} of {usd(line.cap_usd)} this month"
+            + ("" if line.left_usd is None else f", {usd(line.left_usd)} left")
+            for line in self.lines
+        )
+
+    def as_json(self) -> Any:
+        return [asdict(line) for line in self.lines]
 
 
 class Out:
@@ -248,7 +284,7 @@ class Out:
 
     def answer(self, answer: Answer) -> None:
         if self.as_json:
-            shape = answer.as_json() if isinstance(answer, JobList) else asdict(answer)
+            shape = answer.as_json() if isinstance(answer, JobList | BudgetList) else asdict(answer)
             print(json.dumps(shape, indent=2, ensure_ascii=False), file=self.stdout)
         else:
             print(answer.words(), file=self.stdout)

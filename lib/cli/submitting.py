@@ -20,6 +20,7 @@ from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.media import check_image, check_prompts, check_video
 from lib.novita.rules import Orientation, model_for
+from lib.team.people import command_line_person
 from lib.uploads import fetch_link
 from lib.worker import START_COMMAND, followers, live_workers, sending
 from lib.worker.heartbeat import WAITING_FOR_KEY
@@ -55,6 +56,7 @@ def submit(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         negative_prompt=negative_prompt,
         keep_original_sound=keep_sound,
         model=model,
+        made_by=command_line_person(settings, args.acting_as),
     )
     job = sending.submit(request, settings, public_base_url=settings.public_base_url)
     if not live_workers(settings):

@@ -72,10 +72,12 @@ from lib.errors.refused import (
     UploadBroken,
     UploadTooLarge,
 )
+from lib.errors.team import AdminsOnly, NotLetIn, OverBudget
 
 __all__ = [
     "AccountUnreadable",
     "BackupElsewhere",
+    "AdminsOnly",
     "BackupFailed",
     "BalanceTooLow",
     "BatchEmpty",
@@ -104,9 +106,11 @@ __all__ = [
     "MotionStudioError",
     "NoPublicLink",
     "NotInLibrary",
+    "NotLetIn",
     "NotPassing",
     "NotResolvable",
     "NovitaError",
+    "OverBudget",
     "RateLimited",
     "ResultExpired",
     "ResultInvalid",

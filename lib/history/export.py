@@ -52,6 +52,7 @@ CSV_COLUMNS = (
     "Why it did not finish",
     "Finished",
     "Job id",
+    "Made by",
 )
 STALE_EXPORT_SECONDS = 3600
 
@@ -112,6 +113,7 @@ def history_csv(jobs: list[Job], price_for: PriceFor | None = None) -> bytes:
                 job.failure_reason or "",
                 local_time(job.finished_at),
                 job.id,
+                job.made_by or "",
             ]
         )
     return out.getvalue().encode("utf-8")

@@ -125,6 +125,7 @@ class Job:
     video_link: str | None = None  # the link the motion video was given as, sent as it is
     public_base_url: str | None = None  # where the service fetches a hosted motion video, as typed when asked
     hidden_at: str | None = None  # hidden from History while Novita still made it; followed all the same
+    made_by: str | None = None  # who asked: a verified email, `cli:<os user>`, or a name given on a shared password
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Job:
@@ -173,11 +174,12 @@ class GalleryQuery:
     favorites_only: bool = False
     page: int = 0
     page_size: int = 12
+    made_by: str | None = None  # one person's jobs only (History's Mine, or a person picked)
 
     @property
-    def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool]:
+    def filters(self) -> tuple[tuple[JobStatus, ...], str | None, str, bool, str | None]:
         """Everything that narrows the history down, without the page."""
-        return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only
+        return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only, self.made_by
 
 
 new_job_id = new_id  # ids have their home in the store; jobs kept the name they had

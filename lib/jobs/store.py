@@ -171,6 +171,8 @@ def shown_by(query: GalleryQuery) -> ColumnElement[bool]:
         pattern = "%" + query.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         words = (jobs.c.prompt, jobs.c.negative_prompt, jobs.c.note)
         clauses.append(or_(*(column.ilike(pattern, escape="\\") for column in words)))
+    if query.made_by:
+        clauses.append(jobs.c.made_by == query.made_by)
     if query.favorites_only:
         clauses.append(jobs.c.favorite == 1)
     return and_(*clauses)

@@ -51,6 +51,7 @@ class JobRequest:
     negative_prompt: str = ""
     keep_original_sound: bool = True
     model: Model = DEFAULT_MODEL
+    made_by: str | None = None  # who asks (`lib.team.people`); not part of what is asked for
 
     def content_hash(self) -> str:
         """Identifies the inputs, every setting and the model: equal hashes ask for the same generation."""
@@ -139,6 +140,7 @@ def record_job(
             key_fingerprint=key_fingerprint,
             model=request.model.word,
             public_base_url=public_base_url,
+            made_by=request.made_by,
             created_at=created,
             updated_at=created,
         )

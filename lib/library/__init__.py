@@ -55,6 +55,7 @@ class LibraryItem:
     path: str
     thumbnail_path: str | None
     created_at: str
+    made_by: str | None = None  # who saved it (`lib.team.people`)
 
 
 def check(kind: LibraryKind, path: Path | str) -> Report:
@@ -101,7 +102,9 @@ class Library(Database):
             raise ValueError("a history on a database server has no folder: say where the library's files go")
         self.library_dir = Path(library_dir) if library_dir else Path(db_path).parent / "library"
 
-    def add(self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = ()) -> LibraryItem:
+    def add(
+        self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = (), made_by: str | None = None
+    ) -> LibraryItem:
         """Save a file that passes every rule; the same content again is the item already saved.
 
         Raises `NotPassing` (with the first broken rule) for a file that needs a fix first.
@@ -130,6 +133,7 @@ class Library(Database):
             "thumbnail_path": still,
             "created_at": stamp,
             "updated_at": stamp,
+            "made_by": made_by,
         }
         with self._write() as conn:
             # Two tabs saving the same file at once: the second finds the first's row and returns it.
@@ -216,6 +220,7 @@ def _item(row: dict[str, Any]) -> LibraryItem:
         path=row["path"],
         thumbnail_path=row["thumbnail_path"],
         created_at=row["created_at"],
+        made_by=row.get("made_by"),
     )
 
 

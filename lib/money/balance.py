@@ -34,11 +34,16 @@ def fail_if_over_balance(job: Job, store: JobStore, client: NovitaClient, price_
     refusal = cost_over_balance(cost, balance)
     if refusal is None:
         return False
+    fail_unsent(job, store, str(refusal))
+    return True
+
+
+def fail_unsent(job: Job, store: JobStore, reason: str) -> None:
+    """Fail a job that no sender has claimed yet, saying why it was never sent (a claimed one is left be)."""
     store.update(
         job.id,
         expect={"status": JobStatus.SUBMITTING, "lease": None},
         status=JobStatus.FAILED,
-        failure_reason=str(refusal),
+        failure_reason=reason,
         finished_at=now_iso(),
     )
-    return True

@@ -74,6 +74,7 @@ jobs = Table(
     _text("video_link"),
     _text("public_base_url"),
     _text("hidden_at"),
+    _text("made_by"),
     Index("idx_jobs_task_id", "task_id", unique=True),
     Index("idx_jobs_submission_key", "submission_key", unique=True),
     Index("idx_jobs_content_hash_status", "content_hash", "status"),
@@ -85,6 +86,7 @@ jobs = Table(
     Index("idx_jobs_service_status", "service", "status"),
     Index("idx_jobs_key_fingerprint_status", "key_fingerprint", "status"),
     Index("idx_jobs_image_path_video_path_created_at", "image_path", "video_path", "created_at"),
+    Index("idx_jobs_made_by_created_at", "made_by", "created_at"),
 )
 
 prepared_inputs = Table(
@@ -166,6 +168,7 @@ library_items = Table(
     _text("thumbnail_path"),
     _text("created_at", required=True),
     _text("updated_at", required=True),
+    _text("made_by"),
     Index("idx_library_items_kind_content_hash", "kind", "content_hash", unique=True),
     Index("idx_library_items_kind_created_at", "kind", "created_at"),
 )
@@ -192,6 +195,7 @@ batches = Table(
     _text("due_at"),
     _text("public_base_url"),
     _text("content_hash"),
+    _text("made_by"),
     Index("idx_batches_key", "key", unique=True),
     Index("idx_batches_content_hash_status", "content_hash", "status"),
     Index("idx_batches_status_due_at", "status", "due_at"),
@@ -211,4 +215,27 @@ batch_cells = Table(
     _text("image_name", required=True, default="''"),
     _text("video_name", required=True, default="''"),
     Index("idx_batch_cells_job_id", "job_id"),
+)
+
+# A team: each person's (or the team's, `person` "team") monthly cap in dollars.
+budgets = Table(
+    "budgets",
+    metadata,
+    _text("person", primary_key=True),
+    Column("monthly_usd", Float, nullable=False),
+    _text("set_by"),
+    _text("updated_at", required=True),
+)
+
+# Every paid action and every change of a cap, a role or a setting: who, when and what.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _text("id", primary_key=True),
+    _text("at", required=True),
+    _text("who"),
+    _text("action", required=True),
+    _text("what"),
+    _real("usd"),
+    Index("idx_audit_log_at", "at"),
 )

@@ -18,6 +18,8 @@ from lib.media.fix_plan import ShortClip
 from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.setup_check import missing_link
+from lib.team.audit import Audit
+from lib.team.budgets import Budgets
 from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.sending import submit
@@ -70,18 +72,30 @@ def queue_export(settings: Settings) -> FixRun:
     return run
 
 
-def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_url: str | None = None) -> Batch:
+def queue_batch(
+    plan: BatchPlan,
+    settings: Settings,
+    *,
+    key: str,
+    public_base_url: str | None = None,
+    made_by: str | None = None,
+) -> Batch:
     """Record a confirmed batch and queue it: a worker fixes its files, then queues a job per cell.
 
     `key` names this sending (a click's token): asked again under the same key (a double click, a rerun),
     the batch made the first time comes back and nothing more is queued. Raises
-    `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video.
+    `lib.errors.NoPublicLink`, recording nothing, when live Novita could not fetch a local motion video, and
+    `lib.errors.OverBudget`, recording nothing, when the whole batch would pass `made_by`'s cap or the team's.
     """
     for video in plan.videos:
         refusal = missing_link(settings, video.path, public_base_url)
         if refusal is not None:
             raise refusal
-    batch = Batches(settings.database).create(plan, key=key, public_base_url=public_base_url)
+    over = Budgets(settings.database).refusal(made_by, settings.price_for, plan.total_cost, what="this batch")
+    if over is not None:
+        raise over
+    batch = Batches(settings.database).create(plan, key=key, public_base_url=public_base_url, made_by=made_by)
+    Audit(settings.database).note(made_by, "batch confirmed", f"batch {batch.id}", usd=plan.total_cost)
     # Queued again under the same key it does no harm: a run finds the batch held, or done.
     queue_for(settings).tasks.batch(batch.id, public_base_url)
     return batch

@@ -18,6 +18,8 @@ from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, send_job
 from lib.setup_check import missing_link
+from lib.team.audit import note_sent
+from lib.team.budgets import fail_if_over_budget
 from lib.worker.queue import queue_for
 from lib.worker.tasks import timing_for
 from lib.worker.wiring import client_for, record
@@ -47,14 +49,19 @@ def submit(
         job, is_new = record(request, with_key, submission_key=submission_key, public_base_url=public_base_url)
         if not is_new:
             return job
+        store = JobStore(settings.database)
+        if fail_if_over_budget(job, store, settings.price_for):
+            return store.get(job.id) or job
         with client_for(with_key) as client:
-            return send_job(
+            sent = send_job(
                 job,
-                store=JobStore(settings.database),
+                store=store,
                 client=client,
                 hosting=hosting or hosting_for(with_key, None),
                 lease_seconds=timing_for(settings).submit_lease,
             )
+        note_sent(sent, settings.database, settings.price_for)
+        return sent
     job, is_new = record(request, settings, submission_key=submission_key, public_base_url=public_base_url)
     if is_new:
         queue_for(settings).tasks.send(job.id, public_base_url)

@@ -32,6 +32,8 @@ from lib.jobs.submit import send_job
 from lib.media.frame_strip import strips_dir
 from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
+from lib.team.audit import note_sent
+from lib.team.budgets import fail_if_over_budget
 from lib.worker.clean_up import clean_up
 from lib.worker.wiring import client_for, embedded_simulator, key_fingerprint, record, service_name
 
@@ -128,6 +130,8 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             return
         try:
             with client_for(settings) as client:
+                if fail_if_over_budget(job, store, settings.price_for):
+                    return
                 if fail_if_over_balance(job, store, client, settings.price_for):
                     return
                 sent = send_job(
@@ -140,6 +144,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
         except MotionStudioError as error:
             log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why
             return
+        note_sent(sent, settings.database, settings.price_for)
         if sent.status is JobStatus.QUEUED and sent.lease:
             later(look_at, job_id, sent.lease, delay=timing.min_interval)
 
