@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy  # noqa: F401  # see below
 import pytest
 
 from lib import simulator
@@ -38,6 +39,9 @@ _HOSTED_BEFORE = pytest.StashKey[set[Path]]()
 # two minutes after the other ran out of work. The other browser files come next, then the rest.
 LONGEST_FIRST = ("tests/test_load.py",)
 
+# numpy is imported up front: `pytest.approx` takes numpy from sys.modules without importing it, and a
+# simulator thread rendering a video may be importing it at that moment, which hands approx a half-made
+# module ("partially initialized module 'numpy' has no attribute 'isscalar'").
 TEST_API_KEY = "sk_live_5ecret_TEST_KEY_do_not_leak_0123456789"
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.05, max_delay=0.2)
 # A job that meets faults backs off a poll at a time: a low cap keeps it from idling a second between polls.

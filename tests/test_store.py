@@ -175,7 +175,12 @@ def _set_if_in_process(where: str, job_id: str, start, out) -> None:
     out.put(won is not None)
 
 
-def test_processes_racing_to_compare_and_set_one_row_make_exactly_one_winner(database) -> None:
+def test_processes_racing_to_compare_and_set_one_row_on_postgresql_make_exactly_one_winner(
+    postgres_database,
+) -> None:
+    """Processes race on SQLite in `test_processes_opening_a_fresh_database_and_writing_at_once`, and
+    threads on both databases in the next test."""
+    database = postgres_database
     job = JobStore(database).add(a_job(lease="first"))
     context = multiprocessing.get_context("spawn")
     start, out = context.Event(), context.Queue()
