@@ -266,6 +266,7 @@ def test_upload_keeps_the_way_the_fix_and_the_trim_window_across_a_page_switch_a
     assert again.radio(key="orientation").value == "video"
     assert (again.session_state.image_path, again.session_state.video_path) == (app.session_state.image_path, fixed)
     assert "Using the fixed file" in texts(again) and "Both files pass every rule" in texts(again)
+    assert json.loads(again.get("component_instance")[1].proto.json_args)["shown"] == "In use: dance.mp4"
 
     # Undo brings the original back with the window that was chosen, not the first 10 s.
     again.radio(key="orientation").set_value("image").run()

@@ -3,9 +3,9 @@
 Streamlit forgets a widget's value once a page without it has run, and a reload starts a new session. So
 the way the character faces and the model live in plain session keys (`upload_way`, `upload_model`) that
 the widgets start from, and the whole pair is written into the address: each file by its place in the
-data folder, each fix by its run in the store (which knows the original and the fixed file), the way and
-the model. A new address (a reload, a bookmark, Generate's "Fix it on the Upload page" naming a `pair`)
-brings all of it back.
+data folder and the name it was added under, each fix by its run in the store (which knows the original
+and the fixed file), the way and the model. A new address (a reload, a bookmark, Generate's "Fix it on
+the Upload page" naming a `pair`) brings all of it back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.uploads.address import from_address, in_address
 
 KINDS = ("image", "video")
-ADDRESS_KEYS = ("image", "video", "image_fix", "video_fix", "way", "model", "pair")
+ADDRESS_KEYS = ("image", "video", "image_name", "video_name", "image_fix", "video_fix", "way", "model", "pair")
 
 
 def start_choices() -> None:
@@ -49,6 +49,8 @@ def restore(settings: Settings, store: JobStore, fix_runs: FixRuns) -> None:
             if kind == "video":
                 state.video_link = None
         state[f"{kind}_original"] = state[f"{kind}_fixed"] = state[f"{kind}_fix"] = None
+        state[f"{kind}_name"] = name = asked.get(f"{kind}_name")
+        state[f"{kind}_shown"] = f"In use: {name}" if name else None  # the drop zone says which file it is
         run = fix_runs.get(asked.get(f"{kind}_fix") or "")
         if run is None or run.kind != kind:
             continue
@@ -71,6 +73,8 @@ def keep_in_address(settings: Settings) -> None:
     wanted = {
         "image": in_address(state.get("image_path"), settings.data_dir),
         "video": in_address(state.get("video_path"), settings.data_dir),
+        "image_name": state.get("image_name"),
+        "video_name": state.get("video_name"),
         "image_fix": state.get("image_fix"),
         "video_fix": state.get("video_fix"),
         "way": state.upload_way,
