@@ -229,7 +229,7 @@ if batches:
 if not any(key in st.query_params for key in ADDRESS_KEYS):
     st.query_params.update(state.get("history_address", {}))
 asked = from_address(st.query_params)
-whose = whose_jobs(settings)
+whose = whose_jobs(settings, asked.made_by)
 labels = {s.label: s for s in JobStatus}
 state.setdefault("filter_status", [status.label for status in asked.statuses])
 state.setdefault("filter_orientation", asked.character_orientation or "Any")

@@ -195,9 +195,16 @@ def test_the_history_filters_go_to_the_address_and_back() -> None:
         character_orientation="video",
         search=" beach ",
         favorites_only=True,
+        made_by="ana@studio.com",
     )
     address = address_of(query)
-    assert address == {"status": "failed,succeeded", "faces": "video", "search": "beach", "favorites": "1"}
+    assert address == {
+        "status": "failed,succeeded",
+        "faces": "video",
+        "search": "beach",
+        "favorites": "1",
+        "by": "ana@studio.com",
+    }
     assert from_address(address).filters == query.filters
     assert address_of(GalleryQuery()) == {}
     assert from_address({"status": "lost,failed", "faces": "sideways"}).filters == (
@@ -205,4 +212,5 @@ def test_the_history_filters_go_to_the_address_and_back() -> None:
         None,
         "",
         False,
+        None,
     )

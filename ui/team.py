@@ -75,11 +75,15 @@ def person_in_sidebar(settings: Settings, person: str | None) -> None:
         st.rerun()
 
 
-def whose_jobs(settings: Settings) -> str | None:
-    """History's choice of Everyone, Mine or one person: the person to show, or None for everyone."""
+def whose_jobs(settings: Settings, asked: str | None = None) -> str | None:
+    """History's choice of Everyone, Mine or one person (`asked`: the one the address names at first): the
+    person to show, or None for everyone."""
     me = current_person()
     others = [p for p in Budgets(settings.database).makers() if p != me]
     choices = ["Everyone", *(["Mine"] if me else []), *others]
+    st.session_state.setdefault(
+        "filter_whose", "Mine" if asked and asked == me else asked if asked in others else "Everyone"
+    )
     picked = st.selectbox(
         "Whose", choices, key="filter_whose", format_func=lambda c: c if c in ("Everyone", "Mine") else shown(c)
     )

@@ -1,4 +1,4 @@
-"""History's filters in the page's address (`?status=failed&faces=video&search=beach&favorites=1`), so they
+"""History's filters in the page's address (`?status=failed&faces=video&search=beach&favorites=1&by=…`), so they
 stay when the person leaves History and comes back, survive a reload and can be shared."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from lib.jobs.models import GalleryQuery, JobStatus
 
-ADDRESS_KEYS = ("status", "faces", "search", "favorites")
+ADDRESS_KEYS = ("status", "faces", "search", "favorites", "by")
 ORIENTATIONS = ("image", "video")
 
 
@@ -21,6 +21,7 @@ def from_address(params: Mapping[str, str]) -> GalleryQuery:
         character_orientation=faces if faces in ORIENTATIONS else None,
         search=params.get("search") or "",
         favorites_only=params.get("favorites") == "1",
+        made_by=params.get("by") or None,
     )
 
 
@@ -31,6 +32,7 @@ def address_of(query: GalleryQuery) -> dict[str, str]:
         "faces": query.character_orientation or "",
         "search": query.search.strip(),
         "favorites": "1" if query.favorites_only else "",
+        "by": query.made_by or "",
     }
     return {key: value for key, value in words.items() if value}
 
