@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from dataclasses import replace
 
 import pytest
 import requests
@@ -17,7 +18,8 @@ from lib.config import load_settings
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.storage import BucketStorage, FolderStorage, storage_for
 from lib.history.gallery import delete_job
-from lib.jobs import JobStatus, JobStore, submit_job
+from lib.jobs import JobStatus, JobStore
+from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
 from tests.jobs_support import follow_until
 from tests.s3_support import admin_client, s3_settings
@@ -93,9 +95,20 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
 ) -> None:
     use_bucket(monkeypatch, moto_url, bucket)
     here = load_settings()
-    job = submit_job(request_for(), store=store, client=client, hosting=hosting)
-    follow = follow_for(store)
-    follow = type(follow)(**{**follow.__dict__, "storage": storage_for(here)})
+    recorded, _ = record_job(
+        request_for(),
+        store=store,
+        key_fingerprint=client.key_fingerprint,
+        inputs_dir=here.inputs_dir,
+        storage=storage_for(here),
+    )
+    assert {recorded.image_path, recorded.video_path, recorded.poster_path} <= objects_in(moto_url, bucket)
+    assert recorded.video_path.startswith("inputs/")
+    # The worker is another machine: its data folder has none of the inputs, and fetches them.
+    worker = BucketStorage(tmp_path / "worker-data", tmp_path / "worker-static", s3_settings(moto_url, bucket))
+    job = send_job(recorded, store=store, client=client, hosting=hosting, lease_seconds=30, storage=worker)
+    assert job.task_id and (tmp_path / "worker-data" / recorded.video_path).is_file()
+    follow = replace(follow_for(store), storage=worker, results_dir=tmp_path / "worker-data" / "results")
     (done,) = follow_until(follow, [job.id])
     assert done.status is JobStatus.SUCCEEDED
     assert done.result_path == f"results/{job.id}.mp4", "a name every machine resolves the same way"

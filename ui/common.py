@@ -126,6 +126,7 @@ def follow_in_this_tab(settings: Settings) -> None:
                     client=follow.client(),
                     hosting=hosting,
                     lease_seconds=follow.timing.submit_lease,
+                    storage=storage_for(settings),
                 )
 
         followed = follow_due(follow, send)

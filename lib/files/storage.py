@@ -108,9 +108,12 @@ class BucketStorage(FolderStorage):
         if key is None:
             return str(path)
         try:
-            self._s3.client.upload_file(
-                str(path), self.bucket.bucket, key, ExtraArgs={"ContentType": content_type(Path(path))}
-            )
+            if self._size(key) != Path(path).stat().st_size:  # an input given again is not sent again
+                self._s3.client.upload_file(
+                    str(path), self.bucket.bucket, key, ExtraArgs={"ContentType": content_type(Path(path))}
+                )
+        except OSError:
+            raise  # the local file could not be read: the caller's failure, not the bucket's
         except Exception as error:  # botocore's errors are many; each becomes one plain sentence
             raise self._s3.plain(error) from None
         return key
@@ -149,18 +152,19 @@ class BucketStorage(FolderStorage):
         )
 
     def exists(self, name: str) -> bool:
+        key = self.key(name)
+        return super().exists(name) if key is None else self._size(key) is not None
+
+    def _size(self, key: str) -> int | None:
+        """The size of the object under `key`, or None when there is none."""
         from botocore.exceptions import ClientError
 
-        key = self.key(name)
-        if key is None:
-            return super().exists(name)
         try:
-            self._s3.client.head_object(Bucket=self.bucket.bucket, Key=key)
+            return int(self._s3.client.head_object(Bucket=self.bucket.bucket, Key=key)["ContentLength"])
         except ClientError as error:
             if _status(error) == 404:
-                return False
+                return None
             raise self._s3.plain(error) from None
-        return True
 
     def delete(self, name: str) -> None:
         key = self.key(name)

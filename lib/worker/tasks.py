@@ -138,6 +138,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
                     client=client,
                     hosting=worker_hosting(settings, job.public_base_url or public_base_url),
                     lease_seconds=timing.submit_lease,
+                    storage=storage_for(settings),
                 )
         except MotionStudioError as error:
             log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why
