@@ -21,6 +21,7 @@ from lib.history.gallery import delete_job
 from lib.jobs import JobStatus, JobStore
 from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
+from lib.worker.clean_up import clean_up
 from tests.jobs_support import follow_until
 from tests.s3_support import admin_client, s3_settings
 
@@ -114,6 +115,12 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
     assert done.result_path == f"results/{job.id}.mp4", "a name every machine resolves the same way"
     assert done.result_path in objects_in(moto_url, bucket)
     assert done.poster_path in objects_in(moto_url, bucket)
+
+    cache = [here.data_dir / recorded.image_path, here.data_dir / recorded.video_path]
+    assert all(path.is_file() for path in cache)
+    freed = clean_up(here, keep_seconds=0)  # this machine's copies are only a cache of the bucket
+    assert freed.cached_files.files >= 2 and not any(path.exists() for path in cache)
+    assert storage_for(here).local_path(recorded.video_path).is_file()
 
     # A fresh machine: the same history, an empty data folder, the same bucket.
     fresh = tmp_path / "fresh-data"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -49,6 +50,10 @@ class Storage(Protocol):
         """Remove `name` everywhere it is kept; a name already gone is no error."""
         ...
 
+    def cached(self, names: Iterable[str]) -> list[Path]:
+        """The local copies of `names` that can go at any time, being kept elsewhere too."""
+        ...
+
 
 class FolderStorage:
     """Files in the data folder, shown through Streamlit's static route: one machine, as always."""
@@ -75,6 +80,9 @@ class FolderStorage:
 
     def delete(self, name: str) -> None:
         self.local_path(name).unlink(missing_ok=True)
+
+    def cached(self, names: Iterable[str]) -> list[Path]:
+        return []  # the folder is where files live, not a cache
 
 
 class BucketStorage(FolderStorage):
@@ -175,6 +183,10 @@ class BucketStorage(FolderStorage):
         except Exception as error:
             raise self._s3.plain(error) from None
         (self.data_dir / key).unlink(missing_ok=True)
+
+    def cached(self, names: Iterable[str]) -> list[Path]:
+        keys = {key for name in names if (key := self.key(name)) is not None}
+        return [self.data_dir / key for key in sorted(keys) if (self.data_dir / key).is_file() and self._size(key)]
 
 
 def storage_for(settings: Settings) -> Storage:

@@ -39,6 +39,7 @@ _NAMES = {
     "static_copies": ("static copy", "static copies"),
     "upload_partials": ("unfinished upload", "unfinished uploads"),
     "export_zips": ("export zip", "export zips"),
+    "cached_files": ("cached copy", "cached copies"),
 }
 # Inputs, library files, fixes and static copies are named by their content's SHA-256.
 _CONTENT_NAME = re.compile(r"^[0-9a-f]{64}$")
@@ -63,6 +64,7 @@ class Freed:
     static_copies: Removed = field(default_factory=Removed)  # copies served at /app/static/
     upload_partials: Removed = field(default_factory=Removed)  # pieces of uploads that were never finished
     export_zips: Removed = field(default_factory=Removed)  # History's "Prepare a zip", once downloaded
+    cached_files: Removed = field(default_factory=Removed)  # local copies of files kept in the media bucket
 
     @property
     def total(self) -> Removed:
