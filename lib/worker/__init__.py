@@ -7,10 +7,12 @@ run = queue_fix(settings, "video", "dance.mov", orientation="image")
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
+from lib.files.storage import storage_for
 from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
 from lib.jobs.submit import JobRequest
@@ -81,7 +83,10 @@ def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_ur
         refusal = missing_link(settings, video.path, public_base_url)
         if refusal is not None:
             raise refusal
-    batch = Batches(settings.db_path).create(plan, key=key, public_base_url=public_base_url)
+    storage = storage_for(settings)  # the worker that runs it may be another machine
+    names = {path: storage.put(path) for cell in plan.cells for path in (cell.image, cell.video)}
+    cells = tuple(replace(cell, image=names[cell.image], video=names[cell.video]) for cell in plan.cells)
+    batch = Batches(settings.db_path).create(replace(plan, cells=cells), key=key, public_base_url=public_base_url)
     # Queued again under the same key it does no harm: a run finds the batch held, or done.
     queue_for(settings).tasks.batch(batch.id, public_base_url)
     return batch
