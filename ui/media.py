@@ -32,7 +32,8 @@ def missing(what: str) -> None:
 
 def show_video(path: str | None, what: str, **options: Any) -> None:
     """Play a stored video from its link (`Storage.link`); `options` as `st.video` takes them (width, start_time…)."""
-    url = storage_for(load_settings()).link(path) if path else None
+    storage = storage_for(load_settings())
+    url = storage.link(path) if path and storage.exists(path) else None
     if url is None:
         missing(what)
     else:
@@ -46,7 +47,7 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     settings = load_settings()
     if settings.media is not None:  # in the bucket, the browser downloads it from there, whatever its size
         storage = storage_for(settings)
-        url = storage.link(str(path)) or storage.link(storage.put(path))  # put once, not on every render
+        url = storage.link(str(path) if storage.exists(str(path)) else storage.put(path))  # put once
         _download_link(url or "", file_name, label, size)
         return
     if size > STATIC_LIMIT_BYTES:
