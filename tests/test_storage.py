@@ -122,6 +122,16 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
     freed = clean_up(here, keep_seconds=0)  # this machine's copies are only a cache of the bucket
     assert freed.cached_files.files >= 2 and not any(path.exists() for path in cache)
     assert storage_for(here).local_path(recorded.video_path).is_file()
+    shutil.rmtree(here.data_dir / "inputs")
+    # History's re-run asks again with the names the job keeps: they are read through the bucket.
+    rerun, is_new = record_job(
+        request_for(image=recorded.image_path, video=recorded.video_path, prompt="once more"),
+        store=store,
+        key_fingerprint=client.key_fingerprint,
+        inputs_dir=here.inputs_dir,
+        storage=storage_for(here),
+    )
+    assert is_new and (rerun.image_path, rerun.video_path) == (recorded.image_path, recorded.video_path)
 
     # A fresh machine: the same history, an empty data folder, the same bucket.
     fresh = tmp_path / "fresh-data"
@@ -133,7 +143,7 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
     (video,) = (tmp_path / "videos").iterdir()
     assert probe(video).has_video and probe(video).duration
 
-    freed = delete_job(store, job.id, here.data_dir, here.static_dir, storage_for(here))
-    assert freed.stored_files.files >= 1
+    delete_job(store, job.id, here.data_dir, here.static_dir, storage_for(here))  # its result is on no disk here
     assert done.result_path not in objects_in(moto_url, bucket) and done.poster_path not in objects_in(moto_url, bucket)
+    assert recorded.video_path in objects_in(moto_url, bucket), "the re-run still uses its inputs"
     assert JobStore(fresh / here.db_path.name).get(job.id) is not None  # the copy of the history is the other's

@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lib import errors
@@ -105,6 +105,11 @@ def record_job(
     submission key, or the same inputs and settings while one is in flight) returns the job that exists,
     and is not new. With `storage` (a bucket), the copies go there and the job names them as it does.
     """
+    request = replace(
+        request,
+        image=request.image if is_url(request.image) else _local(storage, request.image),
+        video=request.video if is_url(request.video) else _local(storage, request.video),
+    )
     image_path = video_path = None
     if not is_url(request.image):
         image_path = keep_copy(Path(request.image), inputs_dir) if inputs_dir else Path(request.image)
@@ -252,6 +257,15 @@ def submit_job(
     if not is_new:
         return job
     return send_job(job, store=store, client=client, hosting=hosting, lease_seconds=lease_seconds)
+
+
+def _local(storage: Storage | None, given: Path | str) -> Path:
+    """A file given for a job: a local path as it is, or a stored file's name (a re-run's) read through `storage`."""
+    path = Path(given)
+    if storage is None or path.exists():
+        return path
+    fetched = storage.local_path(str(given))
+    return fetched if fetched.exists() else path  # neither: the error names the file as it was given
 
 
 def _stored(storage: Storage | None, path: Path | str | None) -> str | None:
