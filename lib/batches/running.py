@@ -20,6 +20,7 @@ from pathlib import Path
 from lib.batches.store import Batch, BatchCell, Batches, BatchStatus
 from lib.config import Settings
 from lib.errors import MotionStudioError
+from lib.files.storage import storage_for
 from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.submit import JobRequest, Variation
@@ -103,8 +104,8 @@ def _record(
 ) -> None:
     """Record the cell's job (or find it, recorded by a run before) and send it unless it was sent."""
     request = Variation(
-        image=fixed.get(cell.image_path, cell.image_path),
-        video=fixed.get(cell.video_path, cell.video_path),
+        image=fixed.get(cell.image_path) or _local(settings, cell.image_path),
+        video=fixed.get(cell.video_path) or _local(settings, cell.video_path),
         character_orientation=Orientation(batch.character_orientation),
         prompt=batch.prompt,
         negative_prompt=batch.negative_prompt,
@@ -161,9 +162,10 @@ def _fix_all(
         holding.renew()
         what = f"The {'character image' if kind == 'image' else 'motion video'} {names[path]}"
         try:
-            if _passes(kind, path, batch, model):
+            local = _local(settings, path)
+            if _passes(kind, local, batch, model):
                 continue
-            run = _fixed(settings, runs, holding, kind, path, batch.character_orientation, model, stale_seconds)
+            run = _fixed(settings, runs, holding, kind, local, batch.character_orientation, model, stale_seconds)
         except LeaseLost:
             raise
         except Exception as error:
@@ -180,6 +182,11 @@ def _fix_all(
         else:
             failed[path] = f"{what} could not be fixed: {run.error or 'the fix ended without saying why'}."
     return fixed, failed
+
+
+def _local(settings: Settings, name: str) -> str:
+    """A cell's file on this machine: the batch may have been planned on another (see `queue_batch`)."""
+    return str(storage_for(settings).local_path(name))
 
 
 def _passes(kind: str, path: str, batch: Batch, model: Model) -> bool:

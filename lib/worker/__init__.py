@@ -7,10 +7,12 @@ run = queue_fix(settings, "video", "dance.mov", orientation="image")
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
+from lib.files.storage import storage_for
 from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
 from lib.jobs.submit import JobRequest
@@ -94,7 +96,12 @@ def queue_batch(
     over = Budgets(settings.database).refusal(made_by, settings.price_for, plan.total_cost, what="this batch")
     if over is not None:
         raise over
-    batch = Batches(settings.database).create(plan, key=key, public_base_url=public_base_url, made_by=made_by)
+    storage = storage_for(settings)  # the worker that runs it may be another machine
+    names = {path: storage.put(path) for cell in plan.cells for path in (cell.image, cell.video)}
+    cells = tuple(replace(cell, image=names[cell.image], video=names[cell.video]) for cell in plan.cells)
+    batch = Batches(settings.database).create(
+        replace(plan, cells=cells), key=key, public_base_url=public_base_url, made_by=made_by
+    )
     Audit(settings.database).note(made_by, "batch confirmed", f"batch {batch.id}", usd=plan.total_cost)
     # Queued again under the same key it does no harm: a run finds the batch held, or done.
     queue_for(settings).tasks.batch(batch.id, public_base_url)
