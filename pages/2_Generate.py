@@ -44,9 +44,9 @@ st.write(
 )
 
 
-def library_picker() -> None:
+def library_picker(choices_from: str | None = None) -> None:
     """A character and a motion clip from the shared library become this tab's pair, named in the address."""
-    pair = pick_pair(settings, store)
+    pair = pick_pair(settings, store, choices_from=choices_from)
     if pair is not None:
         st.query_params["pair"] = pair.id
         state.prepared_id = pair.id
@@ -127,7 +127,7 @@ if token_spent(takes, state.take_token):
 if state.pop("library_done", False):
     state.library_open = False
 if st.toggle("Pick from the library", key="library_open", help="Use a saved character and motion clip instead."):
-    library_picker()
+    library_picker(choices_from="gen")
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
     st.caption("Character image")
