@@ -412,6 +412,9 @@ def test_rerun_opens_generate_with_the_same_settings_and_model(settings, charact
     next(b for b in app.button if b.label == "Re-run").click().run()
     assert not app.exception
     assert app.text_area(key="prompt").value == "moonwalk"
+    # Nothing is sent by Re-run: Generate says what happened and what to press.
+    assert any("Filled from take 1 of" in i.value and "press **Generate**" in i.value for i in app.info)
+    assert store.count() == 1
     assert app.text_area(key="negative_prompt").value == "blur"
     assert app.toggle(key="keep_sound").value is False
     assert app.selectbox(key="gen_model").value == "kling-v3.0-pro"

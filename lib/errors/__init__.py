@@ -36,6 +36,7 @@ from lib.errors.novita import (
     UnclearAnswer,
 )
 from lib.errors.our_side import (
+    AlreadySent,
     BackupFailed,
     FixStopped,
     HostingError,
@@ -72,6 +73,7 @@ from lib.errors.refused import (
 )
 
 __all__ = [
+    "AlreadySent",
     "AccountUnreadable",
     "BackupFailed",
     "BalanceTooLow",

@@ -110,3 +110,12 @@ class NotInLibrary(MotionStudioError):
     """The item was removed, perhaps by a teammate in another tab."""
 
     user_message = "That item is no longer in the library."
+
+
+class AlreadySent(MotionStudioError):
+    """A take asked to be cancelled once it had already gone to Novita."""
+
+    user_message = (
+        "This take was already sent to Novita, and Novita cannot stop it once it has it: it will finish, and is "
+        "charged, as usual."
+    )
