@@ -23,9 +23,9 @@ from lib.worker import live_workers
 from lib.worker.heartbeat import Followers
 from ui.common import NO_WORKER, job_outcome, session_key_in_use, status_badge, when
 
-GRID_COLUMNS = 4
+GRID_COLUMNS = 3
 # Tall enough to judge a take, short enough that two rows of cards fit a laptop screen.
-TILE_HEIGHT = 170
+TILE_HEIGHT = 150
 PROMPT_SHOWN = 80
 
 
@@ -64,15 +64,17 @@ def take_card(
         if result and Path(result).exists():
             video_tile(result, job.poster_path, settings)
         star = " :orange[:material/star:]" if job.favorite else ""
-        st.markdown(f"**Take {number}**{star} · {model_for(job.model).label} · {when(job.created_at)}")
+        st.markdown(f"**Take {number}**{star} · {model_for(job.model).label}")
         prompt = job.prompt if len(job.prompt) <= PROMPT_SHOWN else job.prompt[:PROMPT_SHOWN] + "…"
-        st.caption(f"Prompt: {prompt}" if job.prompt else "No prompt", help=job.prompt or None)
+        st.caption(
+            f"Prompt: {prompt}" if job.prompt else "No prompt",
+            help=f"Made {when(job.created_at)}. {job.prompt}".strip(),
+        )
         if not (result and Path(result).exists()):
-            status_badge(job, movers)
             job_outcome(job, movers, send_again)
             if no_worker and job.status is JobStatus.SUBMITTING:
                 st.caption(f":orange[:material/warning:] Waiting to be sent: {NO_WORKER}")
-        actions(job, settings, store)
+        actions(job, movers, settings, store)
 
 
 def video_tile(path: str, poster: str | None, settings: Settings) -> None:
@@ -86,7 +88,7 @@ def video_tile(path: str, poster: str | None, settings: Settings) -> None:
     )
 
 
-def actions(job: Job, settings: Settings, store: JobStore) -> None:
+def actions(job: Job, movers: Followers, settings: Settings, store: JobStore) -> None:
     """One row of small buttons; each says what it does when hovered."""
     state = st.session_state
     state.setdefault("compare_picks", [])  # History's picks: Compare there shows them side by side
@@ -103,7 +105,8 @@ def actions(job: Job, settings: Settings, store: JobStore) -> None:
         except AlreadySent as error:
             state.take_cancel_note = (job.id, str(error))
 
-    with st.container(horizontal=True, gap="small"):
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        status_badge(job, movers)
         st.button(
             "",
             icon=":material/star:" if not job.favorite else ":material/star_rate:",
@@ -126,7 +129,7 @@ def actions(job: Job, settings: Settings, store: JobStore) -> None:
             url = served_url(job.result_path, settings.static_dir)
             st.markdown(
                 f'<a href="{html.escape(url)}" download="{html.escape(download_name(job), quote=True)}" '
-                f'title="Download video">:material/download: Download</a>',
+                f'title="Download video">Download</a>',
                 unsafe_allow_html=True,
             )
         if can_cancel(job):
