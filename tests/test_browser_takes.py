@@ -87,7 +87,7 @@ def test_three_takes_queued_without_waiting_all_finish_and_a_reload_keeps_the_pr
         expect(done_badges(page)).to_have_count(3, timeout=60_000)
         for prompt in PROMPTS:
             expect(main_area(page).get_by_text(f"Prompt: {prompt}")).to_be_visible()
-        expect(main_area(page).get_by_role("link", name=re.compile("Download$"))).to_have_count(3)
+        expect(main_area(page).get_by_role("link", name=re.compile("Download video$"))).to_have_count(3)
         shots("three-takes-done")
         first.close()
 

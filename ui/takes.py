@@ -129,7 +129,7 @@ def actions(job: Job, movers: Followers, settings: Settings, store: JobStore) ->
             url = served_url(job.result_path, settings.static_dir)
             st.markdown(
                 f'<a href="{html.escape(url)}" download="{html.escape(download_name(job), quote=True)}" '
-                f'title="Download video">Download</a>',
+                f'title="Download video">Download video</a>',
                 unsafe_allow_html=True,
             )
         if can_cancel(job):
