@@ -346,7 +346,7 @@ def test_a_done_take_card_has_favourite_compare_history_and_download(settings, c
     app.run()
     app.button(key=f"favourite_{take.id}").click().run()
     assert store.get(take.id).favorite
-    app.button(key=f"compare_{take.id}").click().run()
+    app.button(key=f"pick_to_compare_{take.id}").click().run()
     assert app.session_state["compare_picks"] == [take.id]
     assert any(link.label == "History" and f"job={take.id}" in str(link.proto) for link in app.get("page_link"))
     assert any('download="motion_' in m.value and "/app/static/" in m.value for m in app.markdown)

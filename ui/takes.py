@@ -119,7 +119,7 @@ def actions(job: Job, movers: Followers, settings: Settings, store: JobStore) ->
             st.button(
                 "",
                 icon=":material/compare:",
-                key=f"compare_{job.id}",
+                key=f"pick_to_compare_{job.id}",
                 on_click=pick,
                 disabled=picked,
                 help="Picked for Compare: see it in History" if picked else "Compare (pick it in History)",
