@@ -19,27 +19,24 @@ from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
 from lib.setup_check import missing_link
 from lib.team.budgets import Budgets
-from lib.team.people import shown
 from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key
 from ui.common import (
     configured_settings,
     job_followers,
-    job_outcome,
     model_and_way,
     page,
-    status_badge,
     video_hosting,
     when,
 )
 from ui.library import pick_pair
 from ui.media import show_image, show_video
 from ui.pairs import earlier_pairs
+from ui.takes import take_grid
 from ui.team import current_person
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
 drafts = Drafts(settings.database)
-TAKES_SHOWN = 10
 DRAFT_KEYS = ("prompt", "negative_prompt", "gen_orientation", "gen_model", "keep_sound")
 
 st.title("Generate")
@@ -49,12 +46,13 @@ st.write(
 )
 
 
-def library_picker() -> None:
+def library_picker(choices_from: str | None = None) -> None:
     """A character and a motion clip from the shared library become this tab's pair, named in the address."""
-    pair = pick_pair(settings, store)
+    pair = pick_pair(settings, store, choices_from=choices_from)
     if pair is not None:
         st.query_params["pair"] = pair.id
         state.prepared_id = pair.id
+        state.rerun_of = None
         state.library_done = True  # the grid closes once its pair is open
         st.rerun()
 
@@ -93,7 +91,7 @@ def in_the_boxes(pair_id: str) -> Draft:
 def save_draft() -> None:
     """Called on every change: what is typed lives in the store, so nothing typed is lost."""
     state.take_token = uuid4().hex  # a new request: the next press queues new takes
-    state.take_note = None
+    state.noted_takes = []
     drafts.save(in_the_boxes(prepared.id))
 
 
@@ -122,11 +120,21 @@ takes = store.takes(take_image, take_video)
 if token_spent(takes, state.take_token):
     state.take_token = uuid4().hex  # those takes are done: the same settings again are new takes
 
+# History's Re-run fills the boxes and sends nothing: say so, until a press sends it or another pair opens.
+rerun_of = store.get(state.rerun_of) if state.get("rerun_of") else None
+if rerun_of is not None:
+    number = store.take_numbers([rerun_of.id]).get(rerun_of.id)
+    st.info(
+        f"Filled from take {number or '?'} of {when(rerun_of.created_at)}: the same image, video and settings. "
+        "Nothing is sent yet: change what you like, then press **Generate** to send it.",
+        icon=":material/replay:",
+    )
+
 # Drawn only when asked for: the grid's thumbnails would slow every rerun of the page.
 if state.pop("library_done", False):
     state.library_open = False
 if st.toggle("Pick from the library", key="library_open", help="Use a saved character and motion clip instead."):
-    library_picker()
+    library_picker(choices_from="gen")
 image_column, video_column, form_column = st.columns([1, 1, 2], gap="large")
 with image_column:
     st.caption("Character image")
@@ -259,7 +267,8 @@ with form_column:
     def generate() -> None:
         """Runs once per click, before the rerun. The click's token names its takes, so a double click
         makes them once; the same request while one is in flight is that one."""
-        state.submit_error = state.take_note = None
+        state.submit_error = state.rerun_of = None
+        state.noted_takes = []
         save_draft_keeping_token()
         refusal = balance_refusal(
             cost * count, settings.demo_mode, lambda: live_balance(settings.api_key, settings.api_base_url).usd
@@ -283,10 +292,7 @@ with form_column:
         before = {job.id for job in store.takes(take_image, take_video)}
         sent = send(request, count, state.take_token)
         state.submit_error = sent.problem
-        numbers = store.take_numbers([job.id for job in sent.jobs])
-        state.take_note = already_running(
-            [numbers[job.id] for job in sent.jobs if job.id in before and job.id in numbers]
-        )
+        state.noted_takes = [job.id for job in sent.jobs if job.id in before]
 
     def save_draft_keeping_token() -> None:
         token = state.take_token
@@ -305,8 +311,11 @@ with form_column:
     )
     if state.get("submit_error"):
         st.error(state.submit_error, icon=":material/error:")
-    if state.get("take_note"):
-        st.info(state.take_note, icon=":material/info:")
+    # Worked out from the store on every run, so the note goes once those takes end.
+    numbers = store.take_numbers([job.id for job in takes if job.id in state.get("noted_takes", [])])
+    note = already_running([numbers[job.id] for job in takes if job.id in numbers and not job.status.final])
+    if note:
+        st.info(note, icon=":material/info:")
 
 if takes:
     running = any(job_followers().can_move(job) for job in takes)
@@ -323,22 +332,12 @@ if takes:
         """This pair's takes, newest first, live while any can still move by itself."""
         jobs = store.takes(take_image, take_video)
         movers = job_followers()
-        if any(movers.can_move(job) for job in jobs) != running:
-            st.rerun()  # start or stop the live updates
+        ended = [job.id for job in jobs if job.id in state.get("noted_takes", []) and job.status.final]
+        if any(movers.can_move(job) for job in jobs) != running or ended:
+            state.noted_takes = [i for i in state.get("noted_takes", []) if i not in ended]
+            st.rerun()  # start or stop the live updates, or drop the note of takes that ended
         st.subheader("Takes")
-        numbered = list(enumerate(jobs, start=1))
-        if len(numbered) > TAKES_SHOWN:  # each take draws a video: a long list would slow every rerun
-            st.caption(f"The newest {TAKES_SHOWN} of {len(numbered)} takes; every take is in History.")
-        for number, job in reversed(numbered[-TAKES_SHOWN:]):
-            with st.container(border=True, key=f"take_{job.id}"):
-                head, badge = st.columns([3, 1])
-                head.markdown(f"**Take {number}** · {model_for(job.model).label} · {when(job.created_at)}")
-                if job.made_by:  # on a team, whose take it is
-                    head.caption(f":material/person: {shown(job.made_by)}")
-                with badge:
-                    status_badge(job, movers)
-                st.caption(f"Prompt: {job.prompt}" if job.prompt else "No prompt")
-                job_outcome(job, movers, send_again)
+        take_grid(jobs, movers, settings, store, send_again)
 
     take_list()
 

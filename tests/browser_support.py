@@ -170,9 +170,11 @@ def readme_screenshot(page: Page, name: str) -> Path:
 
 
 def wait_for_videos(page: Page, timeout: float = 15_000) -> None:
-    """Wait until every <video> on the page has its first frame (it has no height before its metadata)."""
+    """Wait until every <video> on the page has its first frame (it has no height before its metadata);
+    a take's tile loads nothing until pressed (preload none), and shows its poster meanwhile."""
     page.wait_for_function(
-        "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2)", timeout=timeout
+        "() => [...document.querySelectorAll('video')].every(v => v.preload === 'none' || v.readyState >= 2)",
+        timeout=timeout,
     )
 
 

@@ -123,7 +123,7 @@ def generate(page: Page, prompt: str | None) -> str:
 
 def expect_result(page: Page) -> None:
     card = status_card(page)
-    expect(card.get_by_role("button", name=re.compile("Download video$"))).to_be_visible(timeout=RESULT_TIMEOUT)
+    expect(card.get_by_role("link", name=re.compile("Download video$"))).to_be_visible(timeout=RESULT_TIMEOUT)
     expect(status_badge(card, "Done")).to_be_visible()
     expect(card.locator("video")).to_have_count(1)  # the take's result
 
@@ -184,7 +184,7 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
     expect(videos).to_have_count(2)  # the result and the motion video, streamed from the static route
     for video in videos.all():
         expect(video).to_have_attribute("src", re.compile(r"/app/static/[0-9a-f]{64}\.mp4$"))
-        page.wait_for_function("v => v.readyState >= 2", arg=video.element_handle())
+        page.wait_for_function("v => v.preload === 'none' || v.readyState >= 2", arg=video.element_handle())
     with page.expect_download() as download_info:
         main_area(page).get_by_role("button", name=re.compile("Download video$")).click()
     download = download_info.value

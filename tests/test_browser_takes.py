@@ -1,6 +1,7 @@
 """Takes in a real browser, with a real worker and the simulator: three prompts queued without waiting
 all finish on Generate, a reload mid-job keeps the prompt in its box, and a second browser session
-opening Generate sees nothing of the first one's."""
+opening Generate sees nothing of the first one's. A library pick leaves one Model control and sends the
+price shown; a take cancelled before any worker sent it is never posted; six takes fit a laptop screen."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from lib.config import load_settings
+from lib.jobs import JobStatus, JobStore
+from lib.jobs.drafts import take_paths
+from lib.library import Library, LibraryKind
+from lib.money import job_estimate
 from tests.browser_support import (
     ROOT,
     SCREENSHOTS,
@@ -20,6 +26,10 @@ from tests.browser_support import (
     streamlit_server,
     wait_until_idle,
 )
+from tests.jobs_support import a_job
+from tests.make_media import make_image, make_video
+from tests.processes import stop
+from tests.worker_support import start_worker
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +87,91 @@ def test_three_takes_queued_without_waiting_all_finish_and_a_reload_keeps_the_pr
         expect(done_badges(page)).to_have_count(3, timeout=60_000)
         for prompt in PROMPTS:
             expect(main_area(page).get_by_text(f"Prompt: {prompt}")).to_be_visible()
-        expect(main_area(page).get_by_role("button", name=re.compile("Download video$"))).to_have_count(3)
+        expect(main_area(page).get_by_role("link", name=re.compile("Download video$"))).to_have_count(3)
         shots("three-takes-done")
         first.close()
+
+
+def test_a_library_pick_sends_the_price_shown_a_cancelled_take_is_never_posted_and_six_takes_fit_the_screen(
+    browser: Browser, tmp_path: Path, data_dir: Path, character_png: Path, motion_mp4: Path
+) -> None:
+    settings = load_settings(secrets={})
+    library = Library(settings.db_path)
+    library.add(LibraryKind.CHARACTER, character_png, "Ana")
+    library.add(LibraryKind.MOTION, motion_mp4, "Spin")
+    log = SCREENSHOTS.parent / "takes-cancel-streamlit.log"
+    with streamlit_server(ROOT / "app.py", data_dir, log, processing_seconds=1, worker=False) as app:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{app.url}/Generate")
+        main = main_area(page)
+        main.get_by_text("Ana", exact=True).click()
+        wait_until_idle(page)
+        main.get_by_text("Spin", exact=True).click()
+        main.get_by_role("button", name=re.compile("Use “Ana” with “Spin”")).click()
+        expect(main.get_by_role("button", name=re.compile("Generate$"))).to_be_visible()
+        page.get_by_text("Pick from the library").click()  # the picks made before are still ticked
+        expect(main.get_by_role("button", name=re.compile("Use “Ana” with “Spin”"))).to_be_visible()
+        expect(main.get_by_role("combobox", name=re.compile("^Model"))).to_have_count(1)
+        expect(main.get_by_text("Which way should the character face?")).to_have_count(0)
+        main.get_by_role("combobox", name=re.compile("^Model")).click()
+        page.keyboard.type("3.0 Pro")
+        page.keyboard.press("Enter")
+        wait_until_idle(page)
+        main.get_by_role("button", name=re.compile("Use “Ana” with “Spin”")).click()
+        wait_until_idle(page)
+
+        main.get_by_role("button", name=re.compile("Generate$")).click()
+        expect(main.get_by_text("Waiting to be sent: No worker is running")).to_be_visible()
+        wait_until_idle(page)
+        shown = main.locator('[data-testid="stMetricValue"]').first.inner_text()
+        store = JobStore(settings.db_path)
+        (cancelled,) = store.jobs_with_status(JobStatus.SUBMITTING)
+        assert cancelled.model == "kling-v3.0-pro"
+        assert shown == f"${job_estimate(cancelled, settings.price_for).usd:.2f}"
+        main.get_by_role("button", name="Cancel").click()
+        expect(main.get_by_text("Cancelled before it was sent")).to_be_visible()
+
+        # A worker that starts now sends the next take, and never the cancelled one.
+        worker = start_worker(data_dir, log.with_suffix(".worker.log"), {"SIMULATOR_PROCESSING_SECONDS": "1"})
+        try:
+            page.get_by_label("Prompt (optional)").fill("sent after the cancel")
+            main.get_by_role("button", name=re.compile("Generate$")).click()
+            expect(done_badges(page)).to_have_count(1, timeout=60_000)
+        finally:
+            stop(worker)
+        assert store.get(cancelled.id).task_id is None
+        assert len(list((settings.simulator_dir / "tasks").glob("*.json"))) == 1  # one POST: the second take
+
+        pair = store.prepared(page.url.split("pair=")[1].split("&")[0])
+        image, video = take_paths(pair, settings.inputs_dir)
+        result = make_video(tmp_path / "result.mp4", 640, 360, seconds=1.0)
+        poster = make_image(tmp_path / "poster.jpg", 640, 360)
+        for number in range(6):
+            store.add(
+                a_job(
+                    status=JobStatus.SUCCEEDED,
+                    image_path=image,
+                    video_path=video,
+                    prompt=f"done take {number}",
+                    result_path=str(result),
+                    poster_path=str(poster),
+                    model="kling-v2.6-pro",
+                )
+            )
+        page.reload()
+        cards = main.locator('[class*="st-key-take_"]')
+        expect(cards).to_have_count(8)
+        wait_until_idle(page)
+        main.get_by_role("heading", name="Takes").evaluate(
+            "heading => heading.scrollIntoView({block: 'start', behavior: 'instant'})"
+        )
+        # Measured at one moment, in the page's own coordinates: each of six cards wholly inside the window.
+        boxes = cards.evaluate_all(
+            "cards => cards.slice(0, 6).map(c => [c.getBoundingClientRect().top,"
+            " c.getBoundingClientRect().bottom, window.innerHeight])"
+        )
+        page.screenshot(path=str(SCREENSHOTS / "takes-grid.png"))
+        assert len(boxes) == 6 and all(top >= 0 and bottom <= height for top, bottom, height in boxes), boxes
+        context.close()

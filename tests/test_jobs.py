@@ -22,6 +22,7 @@ from sqlalchemy import select
 from lib import errors
 from lib.config import load_settings
 from lib.jobs import Job, JobStatus, JobStore, submit_job
+from lib.jobs.cancelling import cancel_unsent
 from lib.jobs.following import DEFAULT_TIMING, Follow, follow_due, look, sweep
 from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.resolving import resolve_not_sent, resolve_with_task
@@ -543,3 +544,20 @@ def test_a_key_typed_into_a_tab_is_never_written_to_disk(settings, sim, hosting,
     for path in settings.data_dir.rglob("*"):
         if path.is_file():
             assert OTHER_KEY.encode() not in path.read_bytes(), f"the key was written to {path}"
+
+
+def test_a_take_cancelled_before_its_send_is_never_posted(store, client, hosting, control, request_for) -> None:
+    job, _ = record_job(request_for(), store=store, key_fingerprint="fp")
+    cancelled = cancel_unsent(store, job.id)
+    assert cancelled.status is JobStatus.FAILED and cancelled.failure_reason.startswith("Cancelled")
+    # The worker's send comes later: it finds the job ended and posts nothing.
+    send_job(job, store=store, client=client, hosting=hosting, lease_seconds=10)
+    assert control.request_count("submit") == 0 and store.get(job.id).status is JobStatus.FAILED
+
+
+def test_a_cancel_that_loses_the_race_to_the_send_is_refused_as_already_sent(store, request_for) -> None:
+    job, _ = record_job(request_for(), store=store, key_fingerprint="fp")
+    store.update(job.id, expect={"status": JobStatus.SUBMITTING, "lease": None}, lease="the-sender")
+    with pytest.raises(errors.AlreadySent, match="Novita cannot stop it"):
+        cancel_unsent(store, job.id)
+    assert store.get(job.id).status is JobStatus.SUBMITTING

@@ -191,13 +191,18 @@ def test_generate_picks_a_character_and_a_motion_clip_from_the_library(
     assert not [box for box in app.checkbox if box.key.startswith("library_pair_")]
     app.toggle(key="library_open").set_value(True).run()
     app.checkbox(key=f"library_pair_character_{bo.id}").check().run()
-    app.radio(key="library_pair_orientation").set_value("video").run()
+    # One control per choice: the form's Model and way are the ones the pair is prepared with.
+    assert [box.label for box in app.selectbox].count("Model") == 1
+    assert [radio.key for radio in app.radio] == ["gen_orientation"]
+    app.selectbox(key="gen_model").set_value("kling-v3.0-pro").run()
+    app.radio(key="gen_orientation").set_value("video").run()
     app.button(key="library_pair_use").click().run()
     assert not app.exception, app.exception
     other = store.prepared(app.query_params["pair"])
     assert (other.image_path, other.video_path, other.character_orientation) == (bo.path, spin.path, "video")
     assert app.session_state["prepared_id"] == other.id and not app.toggle(key="library_open").value
     assert app.radio(key="gen_orientation").value == "video"
+    assert other.model == "kling-v3.0-pro" and app.selectbox(key="gen_model").value == "kling-v3.0-pro"
 
 
 def test_the_library_page_renames_tags_and_removes(settings, library, character_png, media) -> None:

@@ -64,7 +64,7 @@ def test_five_sessions_fifty_jobs_each_recorded_once_and_downloaded(
                 # Every session prepared the same two files, so each page lists the others' takes too.
                 take = main_area(page).locator("[class*='st-key-take_']")
                 mine = take.filter(has_text=f"Prompt: load test session {session} job {round_number}")
-                expect(mine.get_by_role("button", name="Download video")).to_be_visible(timeout=120_000)
+                expect(mine.get_by_role("link", name="Download video")).to_be_visible(timeout=120_000)
                 wait_until_idle(page)
                 seen_text.append(main_area(page).inner_text())
         elapsed = time.monotonic() - started

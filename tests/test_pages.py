@@ -418,7 +418,8 @@ def test_generate_queues_a_take_without_blocking_and_shows_its_result(worker, ch
     assert done.status is JobStatus.SUCCEEDED and done.prompt == "A dancer on a beach at sunset"
     app.run()
     assert not app.exception and store.count() == 1
-    assert app.get("download_button")[0].proto.label == "Download video"
+    # The take's card downloads from the static route (a link), never through the app's memory.
+    assert any(">Download video</a>" in m.value and 'download="motion_' in m.value for m in app.markdown)
 
 
 def test_a_refresh_finds_the_takes_from_the_url(character_png, motion_mp4) -> None:
@@ -576,6 +577,9 @@ def test_rerun_opens_generate_with_the_same_settings_and_model(settings, charact
     next(b for b in app.button if b.label == "Re-run").click().run()
     assert not app.exception
     assert app.text_area(key="prompt").value == "moonwalk"
+    # Nothing is sent by Re-run: Generate says what happened and what to press.
+    assert any("Filled from take 1 of" in i.value and "press **Generate**" in i.value for i in app.info)
+    assert store.count() == 1
     assert app.text_area(key="negative_prompt").value == "blur"
     assert app.toggle(key="keep_sound").value is False
     assert app.selectbox(key="gen_model").value == "kling-v3.0-pro"

@@ -41,7 +41,7 @@ def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser) 
         expect(page.get_by_text("Both files pass every rule")).to_be_visible(timeout=60_000)
         go_to(page, "Generate", "Generate")
         main_area(page).get_by_role("button", name="Generate").click()
-        expect(main_area(page).get_by_role("button", name="Download video")).to_be_visible(timeout=90_000)
+        expect(main_area(page).get_by_role("link", name="Download video")).to_be_visible(timeout=90_000)
         go_to(page, "History", "History")
         # a card's button: a selectbox's drop-down button is named "Open" too
         main_area(page).get_by_test_id("stButton").get_by_role("button", name="Open", exact=True).first.click()

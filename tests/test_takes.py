@@ -306,3 +306,48 @@ def test_draft_reconciliation_fills_from_the_store_keeps_typed_boxes_and_moves_n
     # Boxes still holding pair a's stored draft belong to a: b's own draft fills them.
     previous = Draft("a", "in a city")
     assert reconcile(typed, previous, stored, pair) == Reconciled(stored, fill=True)
+
+
+def test_the_already_running_note_goes_once_that_take_ends(settings, character_png, motion_mp4) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.text_area(key="prompt").set_value("on a beach").run()
+    app.button(key="generate").click().run()
+    app.button(key="generate").click().run()
+    assert "Take 1 is already running with these settings." in said(app)
+    store = JobStore(settings.db_path)
+    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    store.update(take.id, status=JobStatus.FAILED, failure_reason="The render failed.")
+    app.run()
+    assert "already running" not in said(app)
+
+
+def test_a_queued_take_says_on_its_card_why_it_waits_and_can_be_cancelled_unsent(
+    settings, character_png, motion_mp4
+) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.button(key="generate").click().run()
+    (take,) = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    assert "Waiting to be sent: **No worker is running**" in said(app)
+    app.button(key=f"cancel_{take.id}").click().run()
+    cancelled = JobStore(settings.db_path).get(take.id)
+    assert cancelled.status is JobStatus.FAILED and cancelled.failure_reason.startswith("Cancelled")
+    assert "Cancelled before it was sent" in said(app)
+    assert not [b for b in app.button if b.key == f"cancel_{take.id}"]
+
+
+def test_a_done_take_card_has_favourite_compare_history_and_download(settings, character_png, motion_mp4) -> None:
+    prepared = prepare(character_png, motion_mp4)
+    app = generate_page()
+    app.button(key="generate").click().run()
+    store = JobStore(settings.db_path)
+    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    store.update(take.id, status=JobStatus.SUCCEEDED, result_path=str(motion_mp4), finished_at=now_iso())
+    app.run()
+    app.button(key=f"favourite_{take.id}").click().run()
+    assert store.get(take.id).favorite
+    app.button(key=f"pick_to_compare_{take.id}").click().run()
+    assert app.session_state["compare_picks"] == [take.id]
+    assert any(link.label == "History" and f"job={take.id}" in str(link.proto) for link in app.get("page_link"))
+    assert any('download="motion_' in m.value and "/app/static/" in m.value for m in app.markdown)

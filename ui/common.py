@@ -66,6 +66,11 @@ STATUS_COLORS: dict[JobStatus, Literal["blue", "orange", "violet", "green", "red
     JobStatus.FAILED: "red",
     JobStatus.EXPIRED: "orange",
 }
+# Said wherever queued work waits (the sidebar, a take's card), in the same words.
+NO_WORKER = (
+    f"**No worker is running**: start it with `{START_COMMAND}` (or `./scripts/run.sh`, which starts the "
+    "app and a worker together). Jobs and fixes wait in the queue until one runs."
+)
 PREVIEW_MAX_BYTES = 200 * 1000 * 1000
 # Wide enough to judge a take, narrow enough that a portrait result does not fill the screen.
 RESULT_WIDTH = 420
@@ -114,11 +119,7 @@ def worker_status(settings: Settings) -> None:
     if workers:
         st.caption(f":green[:material/check_circle:] {len(workers)} worker{'s' if len(workers) > 1 else ''} running")
     else:
-        st.warning(
-            f"**No worker is running**: start it with `{START_COMMAND}` (or `./scripts/run.sh`, which starts the "
-            "app and a worker together). Jobs and fixes wait in the queue until one runs.",
-            icon=":material/warning:",
-        )
+        st.warning(NO_WORKER, icon=":material/warning:")
 
 
 @st.fragment(run_every=2.0)

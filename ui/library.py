@@ -168,9 +168,14 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
         st.button("Save", key=f"{slot}_save", on_click=save, type="primary")
 
 
-def pick_pair(settings: Settings, store: JobStore, key: str = "library_pair") -> PreparedInputs | None:
+def pick_pair(
+    settings: Settings, store: JobStore, key: str = "library_pair", choices_from: str | None = None
+) -> PreparedInputs | None:
     """Generate's "Pick from the library": a character and a motion clip, the way the character faces and the
-    model. Returns the pair once "Use these" is pressed; it is prepared like a pair from Upload."""
+    model. Returns the pair once "Use these" is pressed; it is prepared like a pair from Upload.
+
+    With `choices_from` (the key prefix of a form's own Model and "Character faces" controls) the way and the
+    model are that form's: each choice keeps one control on the page, and the price shown is the one sent."""
     state = st.session_state
     library = Library(settings.database, settings.data_dir / "library")
     st.caption("Character image")
@@ -180,24 +185,33 @@ def pick_pair(settings: Settings, store: JobStore, key: str = "library_pair") ->
     if not (characters and motions):
         return None
     character, motion = characters[0], motions[0]
-    orientation_column, model_column = st.columns([3, 1])
-    state.setdefault(f"{key}_model", DEFAULT_MODEL.word)
-    model = model_for(
-        model_column.selectbox(
-            "Model", options=MODEL_WORDS, format_func=lambda word: model_for(word).label, key=f"{key}_model"
-        )
+    model_key, orientation_key = (
+        (f"{choices_from}_model", f"{choices_from}_orientation")
+        if choices_from
+        else (f"{key}_model", f"{key}_orientation")
     )
+    state.setdefault(model_key, DEFAULT_MODEL.word)
+    if choices_from is None:
+        orientation_column, model_column = st.columns([3, 1])
+        model_column.selectbox(
+            "Model", options=MODEL_WORDS, format_func=lambda word: model_for(word).label, key=model_key
+        )
+    model = model_for(state[model_key])
     if state.get(f"{key}_checked_motion") != motion.id:  # a clip just picked: a way it fits, to start with
         state[f"{key}_checked_motion"] = motion.id
         if not check_video(motion.path, "image", model=model).ok:
-            state[f"{key}_orientation"] = "video"
-    orientation = orientation_column.radio(
-        "Which way should the character face?",
-        options=["image", "video"],
-        format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
-        horizontal=True,
-        key=f"{key}_orientation",
-    )
+            state[orientation_key] = "video"
+    if choices_from is None:
+        orientation_column.radio(
+            "Which way should the character face?",
+            options=["image", "video"],
+            format_func=lambda o: {"image": "As in the image", "video": "As in the motion video"}[o],
+            horizontal=True,
+            key=orientation_key,
+        )
+    else:
+        st.caption("The model and the way the character faces are the ones chosen beside the prompt below.")
+    orientation = state.get(orientation_key) or "image"
     report = check_video(motion.path, orientation, model=model)
     for problem in report.problems:
         st.error(problem.message, icon=":material/error:")

@@ -20,6 +20,7 @@ def rerun_in_generate(store: JobStore, job: Job) -> None:
         rerun.negative_prompt,
         rerun.keep_original_sound,
     )
+    state.rerun_of = job.id  # Generate says it was filled, and that nothing is sent yet
     state.pop("current_job", None)
     state.open_job = None  # coming back to History shows the gallery, not this job
     st.query_params.clear()

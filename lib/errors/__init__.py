@@ -36,6 +36,7 @@ from lib.errors.novita import (
     UnclearAnswer,
 )
 from lib.errors.our_side import (
+    AlreadySent,
     BackupElsewhere,
     BackupFailed,
     DatabaseUnreachable,
@@ -75,6 +76,7 @@ from lib.errors.refused import (
 from lib.errors.team import AdminsOnly, NotLetIn, OverBudget
 
 __all__ = [
+    "AlreadySent",
     "AccountUnreadable",
     "BackupElsewhere",
     "AdminsOnly",

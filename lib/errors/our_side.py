@@ -136,3 +136,12 @@ class DatabaseUnreachable(MotionStudioError):
             "and that this computer can reach it; then start again."
         )
         super().__init__(detail)
+
+
+class AlreadySent(MotionStudioError):
+    """A take asked to be cancelled once it had already gone to Novita."""
+
+    user_message = (
+        "This take was already sent to Novita, and Novita cannot stop it once it has it: it will finish, and is "
+        "charged, as usual."
+    )
