@@ -158,7 +158,7 @@ class Engine:
 
     @property
     def store(self) -> JobStore:
-        return JobStore(self.settings.db_path)
+        return JobStore(self.settings.database)
 
 
 @contextmanager

@@ -36,6 +36,7 @@ class Settings:
     allow_private_urls: bool = False
     s3: S3Settings | None = None
     redis_url: str | None = None
+    database_url: str | None = None  # PostgreSQL for the history, shared by every machine; SQLite without
     poll_seconds: float = 2.0
     worker_threads: int = 4
     price_per_second_v3_std: float = KLING_V30_STD.default_price
@@ -52,7 +53,13 @@ class Settings:
 
     @property
     def db_path(self) -> Path:
+        """The SQLite history file in the data folder (the history itself unless DATABASE_URL is set)."""
         return self.data_dir / "motion_studio.db"
+
+    @property
+    def database(self) -> Path | str:
+        """Where the history is, as every repository opens it: DATABASE_URL, or the SQLite file."""
+        return self.database_url or self.db_path
 
     @property
     def results_dir(self) -> Path:
@@ -95,7 +102,7 @@ class S3Settings:
     link_seconds: int = 7200
 
 
-SECRET_FIELDS = frozenset({"api_key", "app_password", "redis_url"})
+SECRET_FIELDS = frozenset({"api_key", "app_password", "redis_url", "database_url"})
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
@@ -176,6 +183,7 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         if bucket
         else None,
         redis_url=read.text("REDIS_URL"),
+        database_url=read.text("DATABASE_URL"),
         poll_seconds=read.number("POLL_SECONDS", 2.0, "seconds before a new job is first checked, like 2", 0.05, 60),
         price_per_second_v3_std=_price(read, KLING_V30_STD),
         price_per_second_v3_pro=_price(read, KLING_V30_PRO),

@@ -99,7 +99,7 @@ with orientation_column:
         on_change=plan_again,
     )
 orientation = state.orientation
-fix_runs = FixRuns(settings.db_path)
+fix_runs = FixRuns(settings.database)
 
 
 def start_fix(kind: str, start: float, fit: Fit, short: ShortClip) -> None:
@@ -118,7 +118,7 @@ def fix_status(kind: str) -> None:
         return
     if run.status.active:
         st.query_params[f"{kind}_fix"] = run.id  # a page switch clears the address; a reload needs it
-        run_progress(run.id, settings.db_path, "Fixing")
+        run_progress(run.id, settings.database, "Fixing")
     elif run.status is FixState.DONE and run.result_path:
         if run.result_path != run.source_path:
             state[f"{kind}_original"], state[f"{kind}_fixed"] = run.source_path, run.result_path

@@ -33,7 +33,7 @@ from ui.media import show_image, show_video
 
 settings, store = page("Generate", ":material/movie:")
 state = st.session_state
-drafts = Drafts(settings.db_path)
+drafts = Drafts(settings.database)
 TAKES_SHOWN = 10
 DRAFT_KEYS = ("prompt", "negative_prompt", "gen_orientation", "gen_model", "keep_sound")
 

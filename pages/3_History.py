@@ -229,7 +229,7 @@ if opened is not None:
 st.title("History")
 st.write("Every generation you made, newest first. Open one to watch, download, re-run or delete it.")
 
-batches = Batches(settings.db_path).recent(BATCHES_SHOWN)
+batches = Batches(settings.database).recent(BATCHES_SHOWN)
 if batches:
     # A batch is one group: its progress, its grid of results, one zip and a link to Compare.
     with st.expander(f"Batches ({len(batches)} most recent)", icon=":material/grid_view:", expanded=True):
@@ -237,7 +237,7 @@ if batches:
         @st.fragment(run_every=settings.poll_seconds if any(under_way(store, b) for b in batches) else None)
         def batch_groups() -> None:
             for shown in batches:
-                batch = Batches(settings.db_path).get(shown.id)
+                batch = Batches(settings.database).get(shown.id)
                 if batch is not None:
                     with st.container(border=True):
                         batch_group(store, batch, key=f"history_batch_{batch.id}", settings=settings)

@@ -47,14 +47,14 @@ def send(plan: BatchPlan) -> None:
 
 
 def follow(batch_id: str) -> None:
-    shown = Batches(settings.db_path).get(batch_id)
+    shown = Batches(settings.database).get(batch_id)
     if shown is None:
         st.warning("This batch no longer exists.")
         return
 
     @st.fragment(run_every=settings.poll_seconds if under_way(store, shown) else None)
     def live() -> None:
-        batch = Batches(settings.db_path).get(batch_id) or shown
+        batch = Batches(settings.database).get(batch_id) or shown
         if not batch_group(store, batch, key="batch_page", settings=settings):
             st.caption("Every job of this batch has ended. History keeps it as one group.")
             if under_way(store, shown):
@@ -86,7 +86,9 @@ def chosen_files(kind: LibraryKind, label: str, types: list[str], key: str) -> d
             st.rerun()
     chosen = dict(dropped)
     with st.expander(f"Pick {kind.label.lower()}s from the library", icon=":material/photo_library:"):
-        for item in pick_from_library(Library(settings.db_path), kind, f"{key}_library", True):
+        for item in pick_from_library(
+            Library(settings.database, settings.data_dir / "library"), kind, f"{key}_library", True
+        ):
             chosen.setdefault(item.path, item.name)
     return chosen
 

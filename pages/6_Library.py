@@ -11,7 +11,7 @@ from ui.library import GRID_COLUMNS, show_still
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
-library = Library(settings.db_path)
+library = Library(settings.database, settings.data_dir / "library")
 
 st.title("Library")
 st.write(

@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The browser tests drive Debian's chromium through Playwright (`playwright install` cannot download one
-# here); the queue tests start Debian's redis-server on a free port of their own.
+# here); the queue tests start Debian's redis-server on a free port of their own, and the store tests a
+# PostgreSQL server (Debian's postgresql: initdb and postgres, run as the postgres user).
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -x /usr/bin/redis-server ] || missing="$missing redis-server"
+command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ]; then
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq

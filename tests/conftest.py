@@ -27,7 +27,7 @@ from tests.make_media import make_image, make_video
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
-pytest_plugins = ["tests.fixtures_media"]
+pytest_plugins = ["tests.fixtures_media", "tests.postgres_support"]
 
 ROOT = Path(__file__).resolve().parent.parent
 # The app in a real server hosts motion videos in its own static/ folder, under their content hash, so
@@ -108,6 +108,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "S3_ACCESS_KEY_ID",
         "S3_SECRET_ACCESS_KEY",
         "S3_LINK_SECONDS",
+        "DATABASE_URL",
     ):
         monkeypatch.delenv(machine_setting, raising=False)
     forget_balances()  # a reading is kept per process: one test's balance must not show in the next
@@ -183,7 +184,7 @@ def hosting(settings: Settings) -> Iterator[VideoHosting]:
 
 @pytest.fixture
 def store(settings: Settings) -> JobStore:
-    return JobStore(settings.db_path)
+    return JobStore(settings.database)
 
 
 @pytest.fixture(scope="session")

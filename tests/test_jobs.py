@@ -16,8 +16,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from huey import MemoryHuey
+from sqlalchemy import select
 
 from lib import errors
 from lib.config import load_settings
@@ -28,6 +28,8 @@ from lib.jobs.resolving import resolve_not_sent, resolve_with_task
 from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
 from lib.novita import NovitaClient
+from lib.store import tables
+from lib.store.engine import open_store
 from lib.worker import followers, live_workers, queue_job
 from lib.worker.heartbeat import TAB_HOST, WAITING_FOR_KEY, WorkerBeat, Workers
 from lib.worker.tasks import register
@@ -263,9 +265,10 @@ def test_it_was_made_follows_the_given_task_to_its_result(store, client, hosting
         resolve_with_task(store, stored_job(store).id, "   ")
 
 
-def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, settings) -> None:
+def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(database, settings, store) -> None:
+    assert settings.database == database  # PostgreSQL's test database is DATABASE_URL before the settings load
     deployment = key_fingerprint(settings)
-    workers = Workers(settings.db_path)
+    workers = Workers(database)
     workers.beat(WorkerBeat.for_this_process(deployment, threads=2))
     ours = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint=deployment)
     closed_tab = stored_job(store, status=JobStatus.PROCESSING, key_fingerprint="typed-key")
@@ -279,9 +282,11 @@ def test_a_job_of_a_key_nobody_holds_waits_for_that_key_and_cannot_move(store, s
     long_closed = WorkerBeat(
         "tab-0", TAB_HOST, 1, "older-key", 0, "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00"
     )
-    sqlite_utils.Database(settings.db_path)["workers"].insert(asdict(long_closed))
+    with open_store(database).begin() as conn:
+        conn.execute(tables.workers.insert(), asdict(long_closed))
     workers.tab_holds("tab-1", "typed-key")
-    assert "tab-0" not in [row["id"] for row in sqlite_utils.Database(settings.db_path)["workers"].rows]
+    with open_store(database).connect() as conn:
+        assert "tab-0" not in conn.execute(select(tables.workers.c.id)).scalars().all()
     assert [w.threads for w in live_workers(settings)] == [2]  # a tab is not counted as a worker
 
 

@@ -22,7 +22,6 @@ from lib.history.export import history_csv, history_json
 from lib.history.gallery import request_from, set_up_rerun
 from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
 from lib.jobs.prepared import pair_id
-from lib.jobs.schema import migrations
 from lib.jobs.submit import record_job
 from lib.media import check_prompts, check_video, fix_video
 from lib.media.checklist import checklist
@@ -43,6 +42,7 @@ from lib.novita.rules import (
 )
 from lib.simulator import rules as simulator_rules
 from lib.simulator.billing import Ledger
+from lib.store.legacy import migrations
 from tests.conftest import TEST_API_KEY
 from tests.jobs_support import a_job
 

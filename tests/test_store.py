@@ -1,228 +1,203 @@
-"""The SQLite history: its whole schema, and safety across threads and processes."""
+"""The history store on SQLite and on PostgreSQL: its whole schema, migrations from older SQLite files,
+and safety across threads and processes, compare-and-set races included."""
 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import threading
+from pathlib import Path
 
+import pytest
 import sqlite_utils
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Float, create_engine, inspect, text
 
+from lib.errors import DatabaseUnreachable
 from lib.jobs import GalleryQuery, JobStatus, JobStore
 from lib.jobs.models import new_job_id, now_iso
-from lib.jobs.schema import migrations
+from lib.store import legacy
+from lib.store.engine import database_url, open_store
+from lib.store.migrations import alembic_config
+from lib.store.tables import metadata
+from tests.browser_support import free_port
 from tests.jobs_support import a_job
 
-EXPECTED_JOBS_SCHEMA = (
-    """CREATE TABLE "jobs" (
-   "id" TEXT PRIMARY KEY,
-   "submission_key" TEXT,
-   "content_hash" TEXT NOT NULL,
-   "task_id" TEXT,
-   "status" TEXT NOT NULL,
-   "remote_status" TEXT DEFAULT '',
-   "character_orientation" TEXT NOT NULL,
-   "prompt" TEXT DEFAULT '',
-   "negative_prompt" TEXT DEFAULT '',
-   "keep_original_sound" INTEGER DEFAULT 1,
-   "image_path" TEXT,
-   "video_path" TEXT,
-   "image_url" TEXT,
-   "video_url" TEXT,
-   "result_url" TEXT,
-   "result_url_expires_at" TEXT,
-   "result_path" TEXT,
-   "progress_percent" INTEGER DEFAULT 0,
-   "eta_seconds" INTEGER,
-   "failure_reason" TEXT,
-   "payload_json" TEXT,
-   "created_at" TEXT NOT NULL,
-   "submitted_at" TEXT,
-   "finished_at" TEXT,
-   "updated_at" TEXT NOT NULL
-, "favorite" INTEGER NOT NULL DEFAULT 0, "note" TEXT NOT NULL DEFAULT '', "poster_path" TEXT, """
-    """"output_seconds" REAL, "service" TEXT NOT NULL DEFAULT 'novita', "key_fingerprint" TEXT, "lease" TEXT, """
-    """"due_at" TEXT, "polls" INTEGER NOT NULL DEFAULT 0, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', """
-    """"billed" INTEGER NOT NULL DEFAULT 0, "video_link" TEXT, "public_base_url" TEXT, "hidden_at" TEXT)"""
-)
-
-EXPECTED_PREPARED_SCHEMA = """CREATE TABLE "prepared_inputs" (
-   "id" TEXT PRIMARY KEY,
-   "image_path" TEXT NOT NULL,
-   "video_path" TEXT NOT NULL,
-   "video_url" TEXT,
-   "character_orientation" TEXT NOT NULL,
-   "created_at" TEXT NOT NULL
-, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro')"""
-
-EXPECTED_INDEXES = {
-    ("idx_jobs_created_at", ("created_at",), 0),
-    ("idx_jobs_status", ("status",), 0),
-    ("idx_jobs_content_hash_status", ("content_hash", "status"), 0),
-    ("idx_jobs_submission_key", ("submission_key",), 1),
-    ("idx_jobs_task_id", ("task_id",), 1),
-    ("sqlite_autoindex_jobs_1", ("id",), 1),
-    ("idx_jobs_status_created_at", ("status", "created_at"), 0),
-    ("idx_jobs_character_orientation_created_at", ("character_orientation", "created_at"), 0),
-    ("idx_jobs_favorite_created_at", ("favorite", "created_at"), 0),
-    ("idx_jobs_service_status", ("service", "status"), 0),
-    ("idx_jobs_key_fingerprint_status", ("key_fingerprint", "status"), 0),
-    ("idx_jobs_image_path_video_path_created_at", ("image_path", "video_path", "created_at"), 0),
-}
-
-EXPECTED_FIX_RUNS_SCHEMA = (
-    """CREATE TABLE "fix_runs" (
-   "id" TEXT PRIMARY KEY,
-   "kind" TEXT NOT NULL,
-   "source_path" TEXT NOT NULL,
-   "orientation" TEXT,
-   "start" REAL DEFAULT 0.0,
-   "status" TEXT NOT NULL,
-   "progress" REAL DEFAULT 0.0,
-   "result_path" TEXT,
-   "error" TEXT,
-   "stop_requested" INTEGER DEFAULT 0,
-   "created_at" TEXT NOT NULL,
-   "updated_at" TEXT NOT NULL
-, "model" TEXT NOT NULL DEFAULT 'kling-v2.6-pro', "fit" TEXT NOT NULL DEFAULT 'solid', """
-    + """"short_clip" TEXT NOT NULL DEFAULT 'loop')"""
-)
-
-EXPECTED_DRAFTS_SCHEMA = """CREATE TABLE "drafts" (
-   "pair_id" TEXT PRIMARY KEY,
-   "prompt" TEXT DEFAULT '',
-   "negative_prompt" TEXT DEFAULT '',
-   "orientation" TEXT,
-   "model" TEXT,
-   "keep_sound" INTEGER DEFAULT 1,
-   "updated_at" TEXT NOT NULL
-)"""
-
-EXPECTED_PRESETS_SCHEMA = """CREATE TABLE "presets" (
-   "name" TEXT PRIMARY KEY,
-   "prompt" TEXT DEFAULT '',
-   "negative_prompt" TEXT DEFAULT '',
-   "created_at" TEXT NOT NULL
-)"""
-EXPECTED_LIBRARY_SCHEMA = """CREATE TABLE "library_items" (
-   "id" TEXT PRIMARY KEY,
-   "kind" TEXT NOT NULL,
-   "name" TEXT NOT NULL,
-   "tags" TEXT NOT NULL DEFAULT '',
-   "content_hash" TEXT NOT NULL,
-   "path" TEXT NOT NULL,
-   "thumbnail_path" TEXT,
-   "created_at" TEXT NOT NULL,
-   "updated_at" TEXT NOT NULL
-)"""
-EXPECTED_BATCHES_SCHEMA = """CREATE TABLE "batches" (
-   "id" TEXT PRIMARY KEY,
-   "status" TEXT NOT NULL,
-   "prompt" TEXT DEFAULT '',
-   "negative_prompt" TEXT DEFAULT '',
-   "character_orientation" TEXT NOT NULL,
-   "keep_original_sound" INTEGER DEFAULT 1,
-   "model" TEXT NOT NULL,
-   "estimated_cost" REAL,
-   "max_cost" REAL,
-   "files_to_fix" INTEGER DEFAULT 0,
-   "files_fixed" INTEGER DEFAULT 0,
-   "error" TEXT,
-   "created_at" TEXT NOT NULL,
-   "updated_at" TEXT NOT NULL
-, "key" TEXT, "lease" TEXT, "due_at" TEXT, "public_base_url" TEXT, "content_hash" TEXT)"""
-EXPECTED_BATCH_CELLS_SCHEMA = """CREATE TABLE "batch_cells" (
-   "batch_id" TEXT REFERENCES "batches"("id"),
-   "row" INTEGER,
-   "col" INTEGER,
-   "image_path" TEXT NOT NULL,
-   "video_path" TEXT NOT NULL,
-   "estimated_cost" REAL,
-   "job_id" TEXT, "error" TEXT, "image_name" TEXT NOT NULL DEFAULT '', "video_name" TEXT NOT NULL DEFAULT '',
-   PRIMARY KEY ("batch_id", "row", "col")
-)"""
-
-EXPECTED_WORKERS_SCHEMA = """CREATE TABLE "workers" (
-   "id" TEXT PRIMARY KEY,
-   "host" TEXT,
-   "pid" INTEGER,
-   "key_fingerprint" TEXT,
-   "threads" INTEGER,
-   "started_at" TEXT,
-   "seen_at" TEXT
-)"""
+LEGACY_MIGRATIONS = [
+    "0001_enable_wal",
+    "0002_create_jobs",
+    "0003_gallery",
+    "0004_engine",
+    "0005_models",
+    "0006_drafts",
+    "0007_library",
+    "0008_fix_choices",
+    "0009_batches",
+    "0011_durable_batches",
+    "0012_billed_and_video_link",
+    "0013_job_sends_and_hiding",
+]
 
 
-def test_a_fresh_database_has_exactly_this_schema(settings) -> None:
-    JobStore(settings.db_path)
-    db = sqlite_utils.Database(settings.db_path)
-    assert set(db.table_names()) == {
-        "jobs",
-        "prepared_inputs",
-        "fix_runs",
-        "workers",
-        "drafts",
-        "presets",
-        "library_items",
-        "batches",
-        "batch_cells",
-        "_sqlite_migrations",
-    }
-    assert db["jobs"].schema == EXPECTED_JOBS_SCHEMA
-    assert db["prepared_inputs"].schema == EXPECTED_PREPARED_SCHEMA
-    assert db["fix_runs"].schema == EXPECTED_FIX_RUNS_SCHEMA
-    assert db["workers"].schema == EXPECTED_WORKERS_SCHEMA
-    assert db["drafts"].schema == EXPECTED_DRAFTS_SCHEMA
-    assert db["presets"].schema == EXPECTED_PRESETS_SCHEMA
-    assert db["library_items"].schema == EXPECTED_LIBRARY_SCHEMA
-    assert db["batches"].schema == EXPECTED_BATCHES_SCHEMA
-    assert db["batch_cells"].schema == EXPECTED_BATCH_CELLS_SCHEMA
-    assert {(i.name, tuple(i.columns), i.unique) for i in db["batch_cells"].indexes} == {
-        ("idx_batch_cells_job_id", ("job_id",), 0),
-        ("sqlite_autoindex_batch_cells_1", ("batch_id", "row", "col"), 1),
-    }
-    assert {(i.name, tuple(i.columns), i.unique) for i in db["batches"].indexes} == {
-        ("idx_batches_key", ("key",), 1),
-        ("idx_batches_content_hash_status", ("content_hash", "status"), 0),
-        ("idx_batches_status_due_at", ("status", "due_at"), 0),
-        ("sqlite_autoindex_batches_1", ("id",), 1),
-    }
-    assert {(i.name, tuple(i.columns), i.unique) for i in db["jobs"].indexes} == EXPECTED_INDEXES
-    assert {(i.name, tuple(i.columns)) for i in db["prepared_inputs"].indexes} == {
-        ("idx_prepared_inputs_created_at", ("created_at",)),
-        ("sqlite_autoindex_prepared_inputs_1", ("id",)),
-    }
-    assert {(i.name, tuple(i.columns)) for i in db["fix_runs"].indexes} == {("sqlite_autoindex_fix_runs_1", ("id",))}
-    assert {(i.name, tuple(i.columns)) for i in db["workers"].indexes} == {
-        ("idx_workers_key_fingerprint_seen_at", ("key_fingerprint", "seen_at")),
-        ("sqlite_autoindex_workers_1", ("id",)),
-    }
-    assert {(i.name, tuple(i.columns), i.unique) for i in db["library_items"].indexes} == {
-        ("idx_library_items_kind_content_hash", ("kind", "content_hash"), 1),
-        ("idx_library_items_kind_created_at", ("kind", "created_at"), 0),
-        ("sqlite_autoindex_library_items_1", ("id",), 1),
-    }
-    assert [m.name for m in migrations.applied(db)] == [
-        "0001_enable_wal",
-        "0002_create_jobs",
-        "0003_gallery",
-        "0004_engine",
-        "0005_models",
-        "0006_drafts",
-        "0007_library",
-        "0008_fix_choices",
-        "0009_batches",
-        "0011_durable_batches",
-        "0012_billed_and_video_link",
-        "0013_job_sends_and_hiding",
+@pytest.fixture
+def store(database) -> JobStore:
+    return JobStore(database)
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head() or ""
+
+
+def differences(where: Path | str) -> list:
+    """What Alembic finds between the database and tables.py: nothing, when they agree.
+
+    Two differences of a SQLite file made by sqlite-utils mean nothing: its `TEXT PRIMARY KEY` allows
+    null only by an old SQLite quirk (nothing writes one), and its `REAL` is the very type `Float` makes
+    there. Its own record of the frozen migrations stays, and is no table of the app's."""
+    with create_engine(database_url(where)).connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"include_name": lambda name, kind, _parent: name != legacy.migrations.migrations_table}
+        )
+        found = compare_metadata(context, metadata)
+    return [
+        difference for difference in found if not (isinstance(difference, list) and _sqlite_equivalent(difference[0]))
     ]
-    assert db.journal_mode == "wal"
 
 
-def test_opening_again_applies_nothing_twice(settings) -> None:
-    JobStore(settings.db_path)
-    JobStore(settings.db_path)
-    db = sqlite_utils.Database(settings.db_path)
-    assert db["_sqlite_migrations"].count == 12
+def _sqlite_equivalent(change: tuple) -> bool:
+    kind, _schema, table, column, _existing, before, after = change
+    if kind == "modify_nullable":
+        return metadata.tables[table].c[column].primary_key and (before, after) == (True, False)
+    return kind == "modify_type" and str(before) == "REAL" and isinstance(after, Float)
+
+
+def test_a_fresh_database_has_exactly_the_schema_tables_py_describes(database) -> None:
+    engine = JobStore(database).engine
+    assert set(inspect(engine).get_table_names()) == set(metadata.tables) | {"alembic_version"}
+    assert differences(database) == []
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalars().all() == [head_revision()]
+        if engine.dialect.name == "sqlite":
+            assert conn.execute(text("pragma journal_mode")).scalar_one() == "wal"
+
+
+def test_opening_again_applies_nothing_twice(database) -> None:
+    JobStore(database).add(a_job("kept"))
+    JobStore(database)
+    with open_store(database).connect() as conn:
+        assert conn.execute(text("select count(*) from alembic_version")).scalar_one() == 1
+    assert JobStore(database).count() == 1
+
+
+def a_history_made_before_alembic(path: Path, stop_before: str | None = None) -> sqlite_utils.Database:
+    """A SQLite file as the app made it up to 0f9dd50: sqlite-utils' migrations, then rows."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    legacy.migrations.apply(db, stop_before=stop_before)
+    return db
+
+
+def test_a_history_made_before_alembic_keeps_its_rows_and_takes_new_revisions(settings, tmp_path) -> None:
+    db = a_history_made_before_alembic(settings.db_path)
+    stamp = now_iso()
+    job = a_job("old-inputs", prompt="from before", status=JobStatus.SUCCEEDED, favorite=True)
+    db["jobs"].insert(job.to_row())
+    db["prepared_inputs"].insert(
+        {"id": "pair", "image_path": "a.png", "video_path": "a.mp4", "character_orientation": "image"}
+        | {"created_at": stamp}
+    )
+    db["library_items"].insert(
+        {"id": "item", "kind": "character", "name": "Ana", "content_hash": "h", "path": "ana.png"}
+        | {"created_at": stamp, "updated_at": stamp}
+    )
+    db.close()
+
+    store = JobStore(settings.db_path)
+    assert store.get(job.id) == job and store.prepared("pair").image_path == "a.png" and store.count() == 1
+    assert [m.name for m in legacy.migrations.applied(sqlite_utils.Database(settings.db_path))] == LEGACY_MIGRATIONS
+    assert differences(settings.db_path) == []
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar_one() == head_revision()
+
+    # A revision written after the move applies to the old file as to any other.
+    versions = tmp_path / "versions"
+    shutil.copytree(alembic_config().get_main_option("version_locations") or "", versions)
+    (versions / "9999_a_later_change.py").write_text(
+        "import sqlalchemy as sa\nfrom alembic import op\n"
+        f"revision = '9999'\ndown_revision = {head_revision()!r}\n"
+        "def upgrade():\n    with op.batch_alter_table('jobs') as jobs:\n"
+        "        jobs.add_column(sa.Column('a_later_column', sa.Text(), nullable=True))\n"
+    )
+    with store.engine.begin() as conn:
+        config = alembic_config(conn)
+        config.set_main_option("version_locations", str(versions))
+        command.upgrade(config, "head")
+    assert "a_later_column" in {column["name"] for column in inspect(store.engine).get_columns("jobs")}
+    assert store.get(job.id) == job
+
+
+def test_a_database_server_that_does_not_answer_says_so_in_words() -> None:
+    port = free_port()
+    with pytest.raises(DatabaseUnreachable) as raised:
+        JobStore(f"postgresql://motion:secret@127.0.0.1:{port}/history")
+    message = str(raised.value)
+    assert f"The history database at 127.0.0.1:{port} cannot be reached" in message
+    assert "DATABASE_URL" in message and "secret" not in message
+
+
+def _set_if_in_process(where: str, job_id: str, start, out) -> None:
+    store = JobStore(where)
+    start.wait()
+    won = store.update(job_id, expect={"lease": "first"}, lease=f"mine-{multiprocessing.current_process().pid}")
+    out.put(won is not None)
+
+
+def test_processes_racing_to_compare_and_set_one_row_make_exactly_one_winner(database) -> None:
+    job = JobStore(database).add(a_job(lease="first"))
+    context = multiprocessing.get_context("spawn")
+    start, out = context.Event(), context.Queue()
+    racers = [context.Process(target=_set_if_in_process, args=(str(database), job.id, start, out)) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    start.set()
+    wins = [out.get(timeout=60) for _ in racers]
+    for racer in racers:
+        racer.join(timeout=60)
+    assert sorted(wins) == [False, True]
+    assert JobStore(database).get(job.id).lease.startswith("mine-")
+
+
+def test_threads_racing_to_compare_and_set_one_row_make_exactly_one_winner(store) -> None:
+    job = store.add(a_job(lease="first", status=JobStatus.QUEUED))
+    barrier = threading.Barrier(8)
+    won: list[str] = []
+
+    def race(n: int) -> None:
+        barrier.wait()
+        if store.update(job.id, expect={"lease": "first"}, lease=f"racer-{n}", status=JobStatus.PROCESSING):
+            won.append(f"racer-{n}")
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1 and store.get(job.id).lease == won[0]
+    assert store.update(job.id, status=JobStatus.QUEUED) is None  # a status never moves back
+    assert store.update(job.id, expect={"lease": ("other", won[0]), "task_id": None}, polls=3).polls == 3
+
+
+def test_the_gallery_search_ignores_case_on_either_database(store) -> None:
+    store.add(a_job("a", prompt="A Dancer on the 100% BEACH", created_at="2026-11-24T10:00:00.000+00:00"))
+    later = store.add(a_job("b", prompt="at night", note="beach_trip", created_at="2026-11-24T10:05:00.000+00:00"))
+    assert [job.content_hash for job in store.gallery(GalleryQuery(search="beach"))[0]] == ["b", "a"]
+    assert store.gallery(GalleryQuery(search="BEACH", page_size=1)) == ([later], 2)
+    assert [job.content_hash for job in store.gallery(GalleryQuery(search="100%"))[0]] == ["a"]
+    assert [job.content_hash for job in store.gallery(GalleryQuery(search="ch_T"))[0]] == ["b"]
+    assert [job.content_hash for job in store.gallery(GalleryQuery(search="t_n"))[0]] == []  # "_" is no wildcard
 
 
 def test_jobs_round_trip_with_their_types(store) -> None:
@@ -312,8 +287,7 @@ def test_takes_of_a_pair_are_numbered_oldest_first_whatever_their_prompt(store) 
 
 def test_jobs_from_before_billed_are_billed_once_they_reached_success_and_keep_their_link(settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(settings.db_path)
-    migrations.apply(db, stop_before="0012_billed_and_video_link")
+    db = a_history_made_before_alembic(settings.db_path, stop_before="0012_billed_and_video_link")
     stamp = now_iso()
     rows = {
         "done": ("succeeded", "TASK_STATUS_SUCCEED", None),

@@ -87,7 +87,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
             follow_in_this_tab(settings)
         else:
             worker_status(settings)
-    return settings, JobStore(settings.db_path)
+    return settings, JobStore(settings.database)
 
 
 def session_key_in_use(settings: Settings) -> bool:
@@ -114,7 +114,7 @@ def follow_in_this_tab(settings: Settings) -> None:
     """Follow the jobs of a key typed into this tab: no worker holds it, and it is never written anywhere."""
     with one_round(settings) as follow:
         # Said on every round, so everyone can tell this key's jobs still have a follower (`Followers`).
-        Workers(settings.db_path).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
+        Workers(settings.database).tab_holds(st.session_state.setdefault("tab_id", uuid4().hex), follow.key_fingerprint)
 
         def send(job: Job) -> None:
             with contextlib.suppress(MotionStudioError):  # a job that could not be sent records why
@@ -251,7 +251,7 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
         if job.status is JobStatus.MAYBE_SUBMITTED:
             settings = configured_settings()
             settle_maybe_sent(
-                JobStore(settings.db_path), job, send_again, lambda settled: follow_now(settings, settled)
+                JobStore(settings.database), job, send_again, lambda settled: follow_now(settings, settled)
             )
     elif movers is not None and movers.label(job) == WAITING_FOR_KEY:
         st.info(

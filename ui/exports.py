@@ -20,7 +20,7 @@ from ui.media import zip_link
 def zip_status(run: FixRun, settings: Settings) -> None:
     """The zip the worker writes: its progress and Stop while under way, then its link, or what happened."""
     if run.status.active:
-        run_progress(run.id, settings.db_path, "Writing the zip")
+        run_progress(run.id, settings.database, "Writing the zip")
     elif run.status is FixState.DONE and run.result_path and Path(run.result_path).exists():
         zip_link(Path(run.result_path), settings.static_dir, Path(run.result_path).name, "Download the zip")
     elif run.status is FixState.STOPPED:
@@ -53,12 +53,12 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
         )
         if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
             state.export_run = queue_export(settings).id  # a second click joins the zip being written
-        run = FixRuns(settings.db_path).get(state.get("export_run") or "")
+        run = FixRuns(settings.database).get(state.get("export_run") or "")
         if run is not None:
             zip_status(run, settings)
         if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):
             try:
-                backup = back_up(settings.db_path, backups_dir(settings.data_dir))
+                backup = back_up(settings.database, backups_dir(settings.data_dir))
                 st.success(f"Backed up {backup.job_count} jobs to `{backup.path}`", icon=":material/check_circle:")
             except BackupFailed as error:
                 st.error(str(error), icon=":material/error:")

@@ -74,7 +74,7 @@ def before_and_after(kind: str, original: str, fixed: str, before: Report, after
 
 
 @st.fragment(run_every=1.0)
-def run_progress(run_id: str, db_path: Path, doing: str) -> None:
+def run_progress(run_id: str, db_path: Path | str, doing: str) -> None:
     """Progress and Stop while a worker runs a fix run (`doing` it, in words); only this part of the page
     reruns until it ends, then the whole page does, and shows how it ended."""
     runs = FixRuns(db_path)

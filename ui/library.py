@@ -73,7 +73,7 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
     """A small "Save to library" control for a file that passes: its name (prefilled), tags, and Save.
     A file saved already says under which name."""
     state = st.session_state
-    library = Library(settings.db_path)
+    library = Library(settings.database, settings.data_dir / "library")
     kind = LibraryKind(kind)
     note = state.pop(f"{key}_library_note", None)
     if note:
@@ -110,7 +110,7 @@ def pick_pair(settings: Settings, store: JobStore, key: str = "library_pair") ->
     """Generate's "Pick from the library": a character and a motion clip, the way the character faces and the
     model. Returns the pair once "Use these" is pressed; it is prepared like a pair from Upload."""
     state = st.session_state
-    library = Library(settings.db_path)
+    library = Library(settings.database, settings.data_dir / "library")
     st.caption("Character image")
     characters = pick_from_library(library, LibraryKind.CHARACTER, f"{key}_character")
     st.caption("Motion video")

@@ -49,14 +49,14 @@ def timeline(path: str, settings: Settings, key: str) -> None:
         if strip:
             st.image([str(frame) for _, frame in strip], caption=[clock(at) for at, _ in strip], width=72)
         return
-    runs = FixRuns(settings.db_path)
+    runs = FixRuns(settings.database)
     asked = f"{key}_strip_run"
     run = runs.get(st.session_state.get(asked) or "")
     if run is None or run.source_path != path or run.status is FixState.DONE:
         run = queue_strip(settings, path)  # a second visitor, or a rerun, joins the strip under way
         st.session_state[asked] = run.id
     if run.status.active:
-        run_progress(run.id, settings.db_path, "Making the timeline")
+        run_progress(run.id, settings.database, "Making the timeline")
         return
     if run.status is FixState.STOPPED:
         st.caption("The timeline was stopped. The slider below still chooses the part to keep.")

@@ -7,7 +7,7 @@ what needs fixing and records and sends the cells (`running`). `progress` says h
 
 plan = plan_batch(["ana.png", "ben.png"], ["dance.mp4"], Orientation.IMAGE, model, price_per_second=0.14)
 plan.total_cost  # 2 cells x billed seconds x price, e.g. 0.98
-batch = Batches(settings.db_path).create(plan, key="the click's token")
+batch = Batches(settings.database).create(plan, key="the click's token")
 """
 
 from __future__ import annotations

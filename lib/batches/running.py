@@ -64,7 +64,7 @@ class _Holding:
 
 def run_batch(settings: Settings, batch_id: str, runner: BatchRunner) -> Batch | None:
     """Fix the batch's files, record its cells' jobs and send each; the batch as this run left it."""
-    batches = Batches(settings.db_path)
+    batches = Batches(settings.database)
     batch = batches.get(batch_id)
     if batch is None or batch.status is not BatchStatus.FIXING:
         return batch
@@ -152,7 +152,7 @@ def _fix_all(
     model = model_for(batch.model)
     names = {cell.image_path: cell.character for cell in batch.cells}
     names.update({cell.video_path: cell.motion for cell in batch.cells})
-    runs = FixRuns(settings.db_path)
+    runs = FixRuns(settings.database)
     fixed: dict[str, str] = {}
     failed: dict[str, str] = {}
     done = 0

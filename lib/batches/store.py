@@ -4,7 +4,7 @@ Every change to a batch is compare-and-set, as for jobs: a worker holds a batch 
 fixes files and records cells, and the sweep takes over a batch whose lease ran out. A batch is
 created once under its key, so a double click, two tabs or a rerun make one batch.
 
-batch = Batches(settings.db_path).create(plan, key="a-token-of-the-click")
+batch = Batches(settings.database).create(plan, key="a-token-of-the-click")
 """
 
 from __future__ import annotations
@@ -14,9 +14,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import and_, or_, select, update
+
 from lib.batches.plan import BatchPlan
-from lib.jobs.database import Database
-from lib.jobs.models import new_job_id, now_iso
+from lib.store.door import Database, insert
+from lib.store.ids import new_id
+from lib.store.tables import batch_cells, batches
+from lib.store.times import now_iso
 
 
 class BatchStatus(StrEnum):
@@ -112,7 +116,7 @@ class Batches(Database):
 
         `public_base_url` is where the service fetches the cells' motion videos, when the session set one.
         """
-        batch_id = new_job_id()
+        batch_id = new_id()
         now = now_iso()
         row = {
             "id": batch_id,
@@ -148,46 +152,44 @@ class Batches(Database):
             for cell in plan.cells
         ]
         # One write transaction checks the key and inserts, so two tabs or processes cannot both win.
-        with self._write() as db:
-            existing = list(
-                db.table("batches").rows_where(
-                    "key = ? or (content_hash = ? and status = ?)",
-                    [key, row["content_hash"], BatchStatus.FIXING.value],
-                    limit=1,
-                )
-            )
+        same = [and_(batches.c.content_hash == row["content_hash"], batches.c.status == BatchStatus.FIXING.value)]
+        if key is not None:  # no key is no key: never the same as another batch without one
+            same.append(batches.c.key == key)
+        with self._write() as conn:
+            existing = conn.execute(select(batches.c.id).where(or_(*same)).limit(1)).first()
             if existing:
-                batch_id = existing[0]["id"]
+                batch_id = existing[0]
             else:
-                db.table("batches").insert(row)
-                db.table("batch_cells").insert_all(cells)
+                insert(conn, batches, row)
+                insert(conn, batch_cells, *cells)
         batch = self.get(batch_id)
         assert batch is not None
         return batch
 
     def get(self, batch_id: str) -> Batch | None:
-        with self._db() as db:
-            rows = list(db.table("batches").rows_where("id = ?", [batch_id]))
-            if not rows:
+        with self._db() as conn:
+            row = conn.execute(select(batches).where(batches.c.id == batch_id)).mappings().first()
+            if row is None:
                 return None
-            cells = list(db.table("batch_cells").rows_where("batch_id = ?", [batch_id], order_by="row, col"))
-        return _batch(rows[0], cells)
+            cells = conn.execute(
+                select(batch_cells)
+                .where(batch_cells.c.batch_id == batch_id)
+                .order_by(batch_cells.c.row, batch_cells.c.col)
+            ).mappings()
+            return _batch(dict(row), [dict(cell) for cell in cells])
 
     def recent(self, limit: int = 20) -> list[Batch]:
-        with self._db() as db:
-            ids = [row["id"] for row in db.table("batches").rows_where(order_by="created_at desc", limit=limit)]
-        return [batch for batch in map(self.get, ids) if batch is not None]
+        ids = self._rows(select(batches.c.id).order_by(batches.c.created_at.desc()).limit(limit))
+        return [batch for batch in (self.get(row["id"]) for row in ids) if batch is not None]
 
     def with_status(self, status: BatchStatus) -> list[Batch]:
-        with self._db() as db:
-            ids = [row["id"] for row in db.table("batches").rows_where("status = ?", [status.value])]
-        return [batch for batch in map(self.get, ids) if batch is not None]
+        ids = self._rows(select(batches.c.id).where(batches.c.status == status.value))
+        return [batch for batch in (self.get(row["id"]) for row in ids) if batch is not None]
 
     def batch_of(self, job_id: str) -> str | None:
         """The batch a job was made for, if any."""
-        with self._db() as db:
-            rows = list(db.table("batch_cells").rows_where("job_id = ?", [job_id], limit=1))
-        return rows[0]["batch_id"] if rows else None
+        row = self._first(select(batch_cells.c.batch_id).where(batch_cells.c.job_id == job_id).limit(1))
+        return row["batch_id"] if row else None
 
     def update(self, batch_id: str, expect: dict[str, Any] | None = None, **changes: Any) -> Batch | None:
         """Change a batch if it still holds what `expect` says; the batch after, or None if not written."""
@@ -203,13 +205,10 @@ class Batches(Database):
         self._set_cell(batch_id, row, col, error=error)
 
     def _set_cell(self, batch_id: str, row: int, col: int, **changes: Any) -> None:
-        assignments = ", ".join(f"[{name}] = ?" for name in changes)
-        guard = "" if "job_id" in changes else " and job_id is null"
-        with self._write() as db:
-            db.execute(
-                f"update batch_cells set {assignments} where batch_id = ? and row = ? and col = ?{guard}",
-                [*changes.values(), batch_id, row, col],
-            )
+        cell = [batch_cells.c.batch_id == batch_id, batch_cells.c.row == row, batch_cells.c.col == col]
+        if "job_id" not in changes:
+            cell.append(batch_cells.c.job_id.is_(None))
+        self._execute(update(batch_cells).where(*cell).values(changes))
 
 
 def _batch(row: dict[str, Any], cells: list[dict[str, Any]]) -> Batch:

@@ -15,7 +15,7 @@ from lib.jobs.store import JobStore
 ZIPPED_BATCHES = 50
 
 
-def orphaned_batches(db_path: Path, overdue_seconds: float) -> list[str]:
+def orphaned_batches(db_path: Path | str, overdue_seconds: float) -> list[str]:
     """Batches a dead worker left: still fixing with their lease run out, or never taken by any worker
     though queued `overdue_seconds` ago (their task was lost)."""
     now, overdue = now_iso(), now_iso(-overdue_seconds)
@@ -32,7 +32,7 @@ def batch_jobs(store: JobStore, batch: Batch) -> dict[str, Job]:
     return {job_id: job for job_id in batch.job_ids if (job := store.get(job_id)) is not None}
 
 
-def zip_ended_batches(db_path: Path, data_dir: Path) -> list[Path]:
+def zip_ended_batches(db_path: Path | str, data_dir: Path) -> list[Path]:
     """Write the zip of each recent batch whose cells have all ended, unless it is written; the new zips."""
     store = JobStore(db_path)
     written = []

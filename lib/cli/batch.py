@@ -182,7 +182,7 @@ def follow(
 ) -> tuple[BatchView, str | None]:
     """Watch the batch until every cell has ended, it failed, or nothing more can come of waiting:
     (the batch, None when it ended, or why waiting stopped and what is still open)."""
-    batches, store = Batches(settings.db_path), JobStore(settings.db_path)
+    batches, store = Batches(settings.database), JobStore(settings.database)
     started = worker_seen = time.monotonic()
     shown = ""
     while True:

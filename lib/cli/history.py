@@ -18,19 +18,19 @@ from lib.jobs.store import JobStore
 def list_jobs(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     """The most recent jobs, newest first, optionally of one status."""
     statuses = (JobStatus(args.status),) if args.status else ()
-    jobs, _ = JobStore(settings.db_path).gallery(GalleryQuery(statuses=statuses, page_size=args.limit))
+    jobs, _ = JobStore(settings.database).gallery(GalleryQuery(statuses=statuses, page_size=args.limit))
     out.answer(JobList([JobView.of(job) for job in jobs]))
     return OK
 
 
 def show(args: argparse.Namespace, out: Out, settings: Settings) -> int:
-    out.answer(JobView.of(find_job(JobStore(settings.db_path), args.id)))
+    out.answer(JobView.of(find_job(JobStore(settings.database), args.id)))
     return OK
 
 
 def download(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     """Copy a finished job's video into a folder, under the name the History page gives it."""
-    job = find_job(JobStore(settings.db_path), args.id)
+    job = find_job(JobStore(settings.database), args.id)
     if job.status is not JobStatus.SUCCEEDED:
         reason = f" ({job.failure_reason})" if job.failure_reason else ""
         raise Refused(

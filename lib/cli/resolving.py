@@ -15,7 +15,7 @@ from lib.worker import follow_now
 
 def resolve(args: argparse.Namespace, out: Out, settings: Settings) -> int:
     """--not-sent fails the job (it may be submitted again); --task-id makes it follow that task."""
-    store = JobStore(settings.db_path)
+    store = JobStore(settings.database)
     job = find_job(store, args.id)
     try:
         settled = resolve_not_sent(store, job.id) if args.not_sent else resolve_with_task(store, job.id, args.task_id)

@@ -94,7 +94,7 @@ def follow(job_id: str, out: Out, settings: Settings, wait_for_worker: float) ->
     service and has no task id (only a person can tell, with `resolve`), and one made with a key no
     worker or tab holds any more (it waits for that key, which may never come back).
     """
-    store = JobStore(settings.db_path)
+    store = JobStore(settings.database)
     worker_seen = time.monotonic()
     shown = ""
     while True:

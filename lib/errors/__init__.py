@@ -36,7 +36,9 @@ from lib.errors.novita import (
     UnclearAnswer,
 )
 from lib.errors.our_side import (
+    BackupElsewhere,
     BackupFailed,
+    DatabaseUnreachable,
     FixStopped,
     HostingError,
     NoPublicLink,
@@ -73,6 +75,7 @@ from lib.errors.refused import (
 
 __all__ = [
     "AccountUnreadable",
+    "BackupElsewhere",
     "BackupFailed",
     "BalanceTooLow",
     "BatchEmpty",
@@ -83,6 +86,7 @@ __all__ = [
     "ContentRefused",
     "CostOverBalance",
     "CouldNotConnect",
+    "DatabaseUnreachable",
     "DeleteRefused",
     "FixFailed",
     "FixStopped",

@@ -84,6 +84,15 @@ class BackupFailed(MotionStudioError):
     user_message = "The backup copy did not check out, so it was not kept. Your history is untouched; try again."
 
 
+class BackupElsewhere(BackupFailed):
+    """The history is on a database server (DATABASE_URL): the app's backup copies only a SQLite history."""
+
+    user_message = (
+        "The history is kept in PostgreSQL (DATABASE_URL), so it is backed up there, with pg_dump or your "
+        "provider's snapshots. This button copies only a history kept in the data folder."
+    )
+
+
 class SettingInvalid(MotionStudioError):
     """A setting (environment or `.streamlit/secrets.toml`) has a value the app cannot use."""
 
@@ -110,3 +119,20 @@ class NotInLibrary(MotionStudioError):
     """The item was removed, perhaps by a teammate in another tab."""
 
     user_message = "That item is no longer in the library."
+
+
+class DatabaseUnreachable(MotionStudioError):
+    """The history database named by DATABASE_URL did not answer when the app or a worker started."""
+
+    user_message = (
+        "The history database cannot be reached. Check DATABASE_URL (host, port, database name, user and "
+        "password), that PostgreSQL is running there, and that this computer can reach it; then start again."
+    )
+
+    def __init__(self, where: str, detail: str = "") -> None:
+        self.user_message = (
+            f"The history database at {where} cannot be reached, so nothing can be shown or saved. Check "
+            "DATABASE_URL (host, port, database name, user and password), that PostgreSQL is running there, "
+            "and that this computer can reach it; then start again."
+        )
+        super().__init__(detail)

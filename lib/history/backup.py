@@ -3,8 +3,11 @@
 The copy is taken inside one read transaction: in WAL mode that is a snapshot that writers (the
 workers, other tabs, other processes) never wait for and never change. The copy is then checked
 (`PRAGMA integrity_check`, and the same number of jobs as the snapshot) before it gets its final name.
+This talks to SQLite itself, not through the store's door: the online backup is the sqlite3 module's,
+and the count must be read on the very connection whose snapshot is copied. A history on PostgreSQL
+(DATABASE_URL) is backed up with PostgreSQL's own tools.
 
-    backup = back_up(settings.db_path, backups_dir(settings.data_dir))
+    backup = back_up(settings.database, backups_dir(settings.data_dir))
     backup.path   # <data>/backups/motion_studio-20261123T200500.123Z.db
 """
 
@@ -16,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lib.errors import BackupFailed
+from lib.errors import BackupElsewhere, BackupFailed
 from lib.files.atomic import atomic_write
 
 
@@ -32,11 +35,14 @@ def backups_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "backups"
 
 
-def back_up(db_path: Path, folder: Path) -> Backup:
-    """Copy the database at `db_path` into `folder`, verify the copy and return it.
+def back_up(db_path: Path | str, folder: Path) -> Backup:
+    """Copy the SQLite history at `db_path` into `folder`, verify the copy and return it.
 
-    Safe while other threads and processes write: they are neither blocked nor seen half-way.
+    Safe while other threads and processes write: they are neither blocked nor seen half-way. Raises
+    `BackupElsewhere` for a history on a database server (a URL).
     """
+    if "://" in str(db_path):
+        raise BackupElsewhere()
     folder.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
     stamp = f"{now:%Y%m%dT%H%M%S}.{now.microsecond // 1000:03d}Z"  # sorts by time, to the millisecond

@@ -7,7 +7,7 @@ none to give). The zip is written to a file under `<data folder>/exports/` as it
 file at a time, so a large history never sits in memory. Each job has a folder named like its
 result's single download, holding that download, its character image and its motion video.
 
-    path = export_zip(JobStore(settings.db_path), settings.data_dir, price_for=settings.price_for)
+    path = export_zip(JobStore(settings.database), settings.data_dir, price_for=settings.price_for)
     # motion_2026-11-23_2005_on-a-beach/motion_2026-11-23_2005_on-a-beach.mp4, character.png,
     # motion-video.mp4, ... history.json, history.csv
 """

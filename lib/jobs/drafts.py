@@ -1,6 +1,6 @@
 """What a creator typed on Generate, kept in the store so a reload, a page switch or a second tab finds it.
 
-drafts = Drafts(settings.db_path)
+drafts = Drafts(settings.database)
 drafts.save(Draft(pair.id, prompt="on a beach", character_orientation="image", model="kling-v2.6-pro"))
 drafts.get(pair.id).prompt  # "on a beach"
 """
@@ -10,9 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from lib.files.hosting import keep_copy
-from lib.jobs.database import Database
 from lib.jobs.models import PreparedInputs, now_iso
+from lib.jobs.prepared import PreparedPairs
+from lib.store.door import Database
+from lib.store.tables import drafts, jobs, presets
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,9 @@ class Drafts(Database):
     """Drafts by pair, named presets and the prompts used lately; cheap to make, holds no connection."""
 
     def get(self, pair_id: str) -> Draft | None:
-        with self._db() as db:
-            rows = list(db.table("drafts").rows_where("pair_id = ?", [pair_id]))
-        if not rows:
+        row = self._first(select(drafts).where(drafts.c.pair_id == pair_id))
+        if row is None:
             return None
-        row = rows[0]
         return Draft(
             row["pair_id"],
             row["prompt"] or "",
@@ -62,35 +64,32 @@ class Drafts(Database):
             "keep_sound": int(draft.keep_original_sound),
             "updated_at": now_iso(),
         }
-        with self._db() as db:
-            db.table("drafts").upsert(row, pk="pair_id")
+        self._upsert(drafts, row)
         return draft
 
     def recent_prompts(self, limit: int = 8) -> list[str]:
         """The last distinct prompts sent, newest first; empty prompts are not worth offering."""
-        with self._db() as db:
-            rows = db.execute(
-                "select prompt from jobs where prompt != '' group by prompt order by max(created_at) desc limit ?",
-                [limit],
-            ).fetchall()
-        return [row[0] for row in rows]
+        query = (
+            select(jobs.c.prompt)
+            .where(jobs.c.prompt != "")
+            .group_by(jobs.c.prompt)
+            .order_by(func.max(jobs.c.created_at).desc())
+            .limit(limit)
+        )
+        return [row["prompt"] for row in self._rows(query)]
 
     def presets(self) -> list[Preset]:
-        with self._db() as db:
-            rows = db.table("presets").rows_where(order_by="name")
-            return [Preset(row["name"], row["prompt"], row["negative_prompt"]) for row in rows]
+        rows = self._rows(select(presets).order_by(presets.c.name))
+        return [Preset(row["name"], row["prompt"], row["negative_prompt"]) for row in rows]
 
     def save_preset(self, preset: Preset) -> Preset:
         """Saved under its name; the same name again replaces the earlier one."""
-        with self._db() as db:
-            db.table("presets").upsert({**asdict(preset), "created_at": now_iso()}, pk="name")
+        self._upsert(presets, {**asdict(preset), "created_at": now_iso()})
         return preset
 
     def recent_pairs(self, limit: int = 5) -> list[PreparedInputs]:
         """The pairs prepared lately, newest first: offered to open on purpose, never opened by themselves."""
-        with self._db() as db:
-            rows = db.table("prepared_inputs").rows_where(order_by="created_at desc", limit=limit)
-            return [PreparedInputs(**row) for row in rows]
+        return PreparedPairs(self.db_path).recent(limit)
 
 
 def take_paths(prepared: PreparedInputs, inputs_dir: Path) -> tuple[str, str]:

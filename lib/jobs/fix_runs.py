@@ -20,15 +20,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from lib.errors import FixFailed, FixStopped, MotionStudioError
 from lib.files.digest import content_digest
-from lib.jobs.database import Database
-from lib.jobs.models import now_iso
 from lib.media.fix_plan import ShortClip
 from lib.media.fixes import fix_image, fix_video
 from lib.media.frame_strip import frame_strip
 from lib.media.layout import Fit
 from lib.novita.rules import DEFAULT_MODEL, Model, model_for
+from lib.store.door import Database, upsert
+from lib.store.tables import fix_runs
+from lib.store.times import now_iso
 
 # A running fix writes its progress every fraction of a second; one silent this long died with its worker.
 STALE_SECONDS = 120.0
@@ -141,10 +144,10 @@ class FixRuns(Database):
     ) -> tuple[FixRun, bool]:
         """Join run `run_id` if under way (or finished with its file there, when `keep_done`), else start it."""
         now = now_iso()
-        with self._write() as db:
-            rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
-            if rows:
-                run = FixRun.from_row(rows[0])
+        with self._write() as conn:
+            found = conn.execute(select(fix_runs).where(fix_runs.c.id == run_id)).mappings().first()
+            if found:
+                run = FixRun.from_row(dict(found))
                 alive = run.status.active and run.updated_at > now_iso(-stale_seconds)
                 finished = keep_done and run.status is FixState.DONE and Path(run.result_path or "").exists()
                 if alive or finished:
@@ -167,13 +170,12 @@ class FixRuns(Database):
                 "updated_at": now,
                 **choices,
             }
-            db.table("fix_runs").upsert(row, pk="id")
+            upsert(conn, fix_runs, row)
         return FixRun.from_row(row), True
 
     def get(self, run_id: str) -> FixRun | None:
-        with self._db() as db:
-            rows = list(db.table("fix_runs").rows_where("id = ?", [run_id]))
-        return FixRun.from_row(rows[0]) if rows else None
+        row = self._first(select(fix_runs).where(fix_runs.c.id == run_id))
+        return FixRun.from_row(row) if row else None
 
     def update(self, run_id: str, expect: dict[str, Any] | None = None, **changes: Any) -> FixRun | None:
         row = self._set_if("fix_runs", run_id, expect or {}, {**changes, "updated_at": now_iso()})

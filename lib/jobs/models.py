@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from lib.novita.rules import DEFAULT_MODEL
+from lib.store.ids import new_id
+from lib.store.times import now_iso as now_iso
 
 
 class JobStatus(Enum):
@@ -179,30 +179,5 @@ class GalleryQuery:
         """Everything that narrows the history down, without the page."""
         return self.statuses, self.character_orientation, self.search.strip(), self.favorites_only
 
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = ["hidden_at is null"]
-        params: list[Any] = []
-        if self.statuses:
-            clauses.append(f"status in ({','.join('?' * len(self.statuses))})")
-            params += [s.value for s in self.statuses]
-        if self.character_orientation:
-            clauses.append("character_orientation = ?")
-            params.append(self.character_orientation)
-        if self.search.strip():
-            clauses.append(
-                "(prompt like ? escape '\\' or negative_prompt like ? escape '\\' or note like ? escape '\\')"
-            )
-            pattern = "%" + self.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            params += [pattern] * 3
-        if self.favorites_only:
-            clauses.append("favorite = 1")
-        return " and ".join(clauses), params
 
-
-def now_iso(later: float = 0.0) -> str:
-    """Now, or `later` seconds from now, as UTC ISO text: text that sorts as time does."""
-    return (datetime.now(UTC) + timedelta(seconds=later)).isoformat(timespec="milliseconds")
-
-
-def new_job_id() -> str:
-    return uuid.uuid4().hex
+new_job_id = new_id  # ids have their home in the store; jobs kept the name they had

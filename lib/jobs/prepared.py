@@ -1,13 +1,43 @@
-"""A prepared pair: a character image and a motion video that passed every rule together, ready to generate."""
+"""Prepared pairs: a character image and a motion video that passed every rule together, ready to generate.
+
+pairs = PreparedPairs(settings.database)
+pair = prepare_pair(pairs, "inputs/ana.png", "inputs/dance.mp4", "image")
+pairs.get(pair.id) == pair and pairs.get() == pair     # by id, or the newest
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 from lib.files.digest import content_digest
 from lib.jobs.models import PreparedInputs, now_iso
-from lib.jobs.store import JobStore
 from lib.novita.rules import DEFAULT_MODEL, Model
+from lib.store.door import Database
+from lib.store.tables import prepared_inputs
+
+
+class PreparedPairs(Database):
+    """The `prepared_inputs` table; cheap to make, holds no connection between calls."""
+
+    def save(self, prepared: PreparedInputs) -> PreparedInputs:
+        self._upsert(prepared_inputs, prepared.__dict__)
+        return prepared
+
+    def get(self, prepared_id: str | None = None) -> PreparedInputs | None:
+        """The prepared pair with this id, or the newest one."""
+        query = select(prepared_inputs)
+        query = query.where(prepared_inputs.c.id == prepared_id) if prepared_id else query.order_by(_NEWEST).limit(1)
+        row = self._first(query)
+        return PreparedInputs(**row) if row else None
+
+    def recent(self, limit: int = 5) -> list[PreparedInputs]:
+        """The pairs prepared lately, newest first."""
+        return [PreparedInputs(**row) for row in self._rows(select(prepared_inputs).order_by(_NEWEST).limit(limit))]
+
+
+_NEWEST = prepared_inputs.c.created_at.desc()
 
 
 def pair_id(image: Path | str, video: Path | str, orientation: str, model: Model = DEFAULT_MODEL) -> str:
@@ -18,16 +48,17 @@ def pair_id(image: Path | str, video: Path | str, orientation: str, model: Model
 
 
 def prepare_pair(
-    store: JobStore,
+    store: Database,
     image: Path | str,
     video: Path | str,
     orientation: str,
     video_link: str | None = None,
     model: Model = DEFAULT_MODEL,
 ) -> PreparedInputs:
-    """The pair in the store, recorded the first time it passes; `video_link` is the public link the
-    video came from, which is then sent as it is."""
+    """The pair in the history `store` opens (any repository of it), recorded the first time it passes;
+    `video_link` is the public link the video came from, which is then sent as it is."""
+    pairs = PreparedPairs(store.db_path)
     prepared_id = pair_id(image, video, orientation, model)
-    return store.prepared(prepared_id) or store.save_prepared(
+    return pairs.get(prepared_id) or pairs.save(
         PreparedInputs(prepared_id, str(image), str(video), orientation, now_iso(), video_link, model.word)
     )

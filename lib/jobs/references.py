@@ -5,10 +5,10 @@ video, result or poster), a prepared pair, a batch cell, a library item (its fil
 fix run (its source or result). A draft names only its pair, so its pair keeps its files. Deleting
 any of these removes a reference; a file goes only when the last reference has gone.
 
-This is the one place that decides it. It sits beside the database door (`lib/jobs/database.py`)
-because it reads every subject's table with plain SQL, and so imports none of those subjects.
+This is the one place that decides it. It reads every subject's table through the store's own
+description of them (`lib.store.tables`), and so imports none of those subjects.
 
-    files = StoredFiles(settings.db_path)
+    files = StoredFiles(settings.database)
     files.in_use(["/data/inputs/ab12.png"])          # {"/data/inputs/ab12.png"} while a job uses it
     files.release([job.result_path, job.image_path], settings.data_dir, settings.static_dir)
 """
@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnClause, ColumnElement, CompoundSelect, select, union
+from sqlalchemy.engine import Connection
 
 from lib.files.digest import content_digest
-from lib.jobs.database import Database
+from lib.store.door import Database
+from lib.store.tables import metadata
 
 # Every column in the store that holds the path of a stored file, by table.
 REFERENCES: dict[str, tuple[str, ...]] = {
@@ -110,18 +114,13 @@ class StoredFiles(Database):
         wanted = sorted({str(path) for path in paths if path})
         if not wanted:
             return set()
-        with self._db() as db:
-            return _named(db.conn, wanted)
+        with self._db() as conn:
+            return _named(conn, wanted)
 
     def referenced(self) -> set[str]:
         """Every path the store names."""
-        sql = " union ".join(
-            f"select [{column}] from [{table}] where [{column}] is not null"
-            for table, columns in REFERENCES.items()
-            for column in columns
-        )
-        with self._db() as db:
-            return {row[0] for row in db.execute(sql).fetchall()}
+        with self._db() as conn:
+            return {row[0] for row in conn.execute(_paths(lambda column: column.is_not(None)))}
 
     def release(self, paths: Iterable[str | None], data_dir: Path, static_dir: Path | None = None) -> Freed:
         """Remove those of `paths` that nothing names any more, once their own reference is deleted.
@@ -135,8 +134,8 @@ class StoredFiles(Database):
         if not given:
             return Freed()
         inside = data_dir.resolve()
-        with self._write() as db:
-            named = _named(db.conn, given)
+        with self._write() as conn:
+            named = _named(conn, given)
             unnamed = [Path(p) for p in given if p not in named]
             served = [_static_copy(path, static_dir) for path in unnamed] if static_dir else []
             stored = remove(path for path in unnamed if path.resolve().is_relative_to(inside))
@@ -174,15 +173,19 @@ class StoredFiles(Database):
         return [copy for copy in left if copy.stem not in contents]
 
 
-def _named(conn: sqlite3.Connection, paths: list[str]) -> set[str]:
-    marks = ",".join("?" * len(paths))
-    selects = [
-        f"select [{column}] from [{table}] where [{column}] in ({marks})"
-        for table, columns in REFERENCES.items()
-        for column in columns
-    ]
-    cursor = conn.execute(" union ".join(selects), paths * len(selects))
-    return {row[0] for row in cursor.fetchall()}
+def _named(conn: Connection, paths: list[str]) -> set[str]:
+    return {row[0] for row in conn.execute(_paths(lambda column: column.in_(paths)))}
+
+
+def _paths(condition: Callable[[ColumnClause[Any]], ColumnElement[bool]]) -> CompoundSelect[Any]:
+    """Every path in a column that names stored files, where `condition` holds, each once."""
+    return union(
+        *(
+            select(metadata.tables[table].c[column].label("path")).where(condition(metadata.tables[table].c[column]))
+            for table, columns in REFERENCES.items()
+            for column in columns
+        )
+    )
 
 
 def _digest(path: Path) -> str | None:

@@ -1,4 +1,4 @@
-"""The job history in SQLite: `<data folder>/motion_studio.db`, through sqlite-utils.
+"""The job history: every job's row, in the history database (`lib.store`).
 
 Every change to a job is compare-and-set: a status moves only forward (`JobStatus.may_follow`),
 and a caller can say what else it expects to find (`expect=`). Whoever loses a race gets None back
@@ -10,16 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lib.jobs.database import Database
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.orm import aliased
+
 from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
+from lib.jobs.prepared import PreparedPairs
+from lib.store.door import Database, insert
+from lib.store.tables import jobs
+
+NEWEST = (jobs.c.created_at.desc(),)
 
 
 class JobStore(Database):
     """Reads and writes jobs; cheap to make, holds no connection between calls."""
 
     def add(self, job: Job) -> Job:
-        with self._db() as db:
-            db.table("jobs").insert(job.to_row())
+        self._insert(jobs, job.to_row())
         return job
 
     def add_unless_in_flight(self, job: Job) -> tuple[Job, bool]:
@@ -32,32 +38,29 @@ class JobStore(Database):
         resolves it (`lib.jobs.resolving`). A job hidden on purpose blocks nothing. One write transaction
         makes the check and the insert, so two tabs or processes cannot both win.
         """
-        with self._write() as db:
-            clauses, params = (
-                [
-                    "(content_hash = ? and key_fingerprint is ? and model = ? and hidden_at is null "
-                    f"and status in ({','.join('?' * len(IN_FLIGHT))}))"
-                ],
-                [job.content_hash, job.key_fingerprint, job.model, *IN_FLIGHT],
+        same = [
+            and_(
+                jobs.c.content_hash == job.content_hash,
+                jobs.c.key_fingerprint.is_(None)
+                if job.key_fingerprint is None
+                else jobs.c.key_fingerprint == job.key_fingerprint,
+                jobs.c.model == job.model,
+                jobs.c.hidden_at.is_(None),
+                jobs.c.status.in_(IN_FLIGHT),
             )
-            if job.submission_key:
-                clauses.append("submission_key = ?")
-                params.append(job.submission_key)
-            existing = list(
-                db.table("jobs").rows_where(" or ".join(clauses), params, order_by="created_at desc", limit=1)
-            )
+        ]
+        if job.submission_key:
+            same.append(jobs.c.submission_key == job.submission_key)
+        with self._write() as conn:
+            existing = conn.execute(select(jobs).where(or_(*same)).order_by(*NEWEST).limit(1)).mappings().first()
             if existing:
-                return Job.from_row(existing[0]), False
-            db.table("jobs").insert(job.to_row())
+                return Job.from_row(dict(existing)), False
+            insert(conn, jobs, job.to_row())
             return job, True
 
     def get(self, job_id: str) -> Job | None:
-        # Plain SQL: followers read a job on many looks, and sqlite-utils' table() adds look-ups.
-        with self._db() as db:
-            cursor = db.execute("select * from jobs where id = ?", [job_id])
-            row = cursor.fetchone()
-            names = [column[0] for column in cursor.description]
-        return Job.from_row(dict(zip(names, row, strict=True))) if row else None
+        row = self._first(select(jobs).where(jobs.c.id == job_id))
+        return Job.from_row(row) if row else None
 
     def update(self, job_id: str, expect: Mapping[str, Any] | None = None, **changes: Any) -> Job | None:
         """Change some fields of a job if it is still as expected; the job after, or None if not written.
@@ -75,90 +78,100 @@ class JobStore(Database):
         return Job.from_row(row) if row else None
 
     def jobs_with_status(self, *statuses: JobStatus) -> list[Job]:
-        with self._db() as db:
-            rows = db.table("jobs").rows_where(
-                f"status in ({','.join('?' * len(statuses))})", [s.value for s in statuses], order_by="created_at"
-            )
-            return [Job.from_row(r) for r in rows]
+        query = select(jobs).where(jobs.c.status.in_([s.value for s in statuses])).order_by(jobs.c.created_at)
+        return [Job.from_row(r) for r in self._rows(query)]
 
     def followed_jobs(self, key_fingerprint: str, *statuses: JobStatus, due_before: str | None = None) -> list[Job]:
         """Jobs made with this key, in these statuses; only those due before `due_before` when given."""
-        where = f"key_fingerprint = ? and status in ({','.join('?' * len(statuses))})"
-        params: list[Any] = [key_fingerprint, *(s.value for s in statuses)]
+        query = select(jobs).where(
+            jobs.c.key_fingerprint == key_fingerprint, jobs.c.status.in_([s.value for s in statuses])
+        )
         if due_before is not None:
-            where += " and (due_at is null or due_at < ?)"
-            params.append(due_before)
-        with self._db() as db:
-            return [Job.from_row(r) for r in db.table("jobs").rows_where(where, params, order_by="created_at")]
+            query = query.where(or_(jobs.c.due_at.is_(None), jobs.c.due_at < due_before))
+        return [Job.from_row(r) for r in self._rows(query.order_by(jobs.c.created_at))]
 
     def adopt(self, service: str, key_fingerprint: str) -> int:
         """Give jobs recorded before keys were, on this service and still unfinished, to this key."""
         unfinished = [s.value for s in JobStatus if not s.final]
-        with self._write() as db:
-            return db.execute(
-                f"update jobs set key_fingerprint = ? where key_fingerprint is null and service = ? "
-                f"and status in ({','.join('?' * len(unfinished))})",
-                [key_fingerprint, service, *unfinished],
-            ).rowcount
+        return self._execute(
+            update(jobs)
+            .where(jobs.c.key_fingerprint.is_(None), jobs.c.service == service, jobs.c.status.in_(unfinished))
+            .values(key_fingerprint=key_fingerprint)
+        )
 
     def gallery(self, query: GalleryQuery) -> tuple[list[Job], int]:
         """The jobs on one page of the history, newest first, and how many match in all."""
-        where, params = query.where()
-        with self._db() as db:
-            total = db.execute(f"select count(*) from jobs where {where}", params).fetchone()[0]
-            rows = db.table("jobs").rows_where(
-                where, params, order_by="created_at desc", limit=query.page_size, offset=query.page * query.page_size
-            )
-            return [Job.from_row(r) for r in rows], total
+        where = shown_by(query)
+        with self._db() as conn:
+            total = conn.execute(select(func.count()).select_from(jobs).where(where)).scalar_one()
+            rows = conn.execute(
+                select(jobs).where(where).order_by(*NEWEST).limit(query.page_size).offset(query.page * query.page_size)
+            ).mappings()
+            return [Job.from_row(dict(r)) for r in rows], total
 
     def delete(self, job_id: str) -> None:
-        with self._db() as db:
-            db.table("jobs").delete_where("id = ?", [job_id])
+        self._execute(delete(jobs).where(jobs.c.id == job_id))
 
     def save_prepared(self, prepared: PreparedInputs) -> PreparedInputs:
-        with self._db() as db:
-            db.table("prepared_inputs").upsert(prepared.__dict__, pk="id")
-        return prepared
+        """Kept for callers from before prepared pairs had their own repository (`PreparedPairs.save`)."""
+        return PreparedPairs(self.db_path).save(prepared)
 
     def prepared(self, prepared_id: str | None = None) -> PreparedInputs | None:
-        """The prepared pair with this id, or the newest one."""
-        with self._db() as db:
-            if prepared_id:
-                rows = list(db.table("prepared_inputs").rows_where("id = ?", [prepared_id]))
-            else:
-                rows = list(db.table("prepared_inputs").rows_where(order_by="created_at desc", limit=1))
-        return PreparedInputs(**rows[0]) if rows else None
+        """The prepared pair with this id, or the newest one (`PreparedPairs.get`)."""
+        return PreparedPairs(self.db_path).get(prepared_id)
 
     def takes(self, image_path: str, video_path: str) -> list[Job]:
         """Every take of one pair of inputs: the jobs made from this character image and motion video,
         whatever their prompt, settings or model, oldest first (take 1 first); hidden ones left out."""
-        with self._db() as db:
-            rows = db.table("jobs").rows_where(
-                "image_path = ? and video_path = ? and hidden_at is null",
-                [image_path, video_path],
-                order_by="created_at, id",
-            )
-            return [Job.from_row(r) for r in rows]
+        query = (
+            select(jobs)
+            .where(jobs.c.image_path == image_path, jobs.c.video_path == video_path, jobs.c.hidden_at.is_(None))
+            .order_by(jobs.c.created_at, jobs.c.id)
+        )
+        return [Job.from_row(r) for r in self._rows(query)]
 
     def take_numbers(self, job_ids: list[str]) -> dict[str, int]:
         """Each job's take number: its place among the jobs made from the same two inputs, oldest first.
         Numbers follow the jobs that remain in sight, so deleting or hiding take 2 makes take 3 the second."""
         if not job_ids:
             return {}
-        sql = (
-            "select j.id, (select count(*) from jobs k where k.image_path = j.image_path "
-            "and k.video_path = j.video_path and k.hidden_at is null and (k.created_at < j.created_at "
-            "or (k.created_at = j.created_at and k.id <= j.id))) "
-            f"from jobs j where j.id in ({','.join('?' * len(job_ids))})"
+        earlier = aliased(jobs)
+        number = (
+            select(func.count())
+            .select_from(earlier)
+            .where(
+                earlier.c.image_path == jobs.c.image_path,
+                earlier.c.video_path == jobs.c.video_path,
+                earlier.c.hidden_at.is_(None),
+                or_(
+                    earlier.c.created_at < jobs.c.created_at,
+                    and_(earlier.c.created_at == jobs.c.created_at, earlier.c.id <= jobs.c.id),
+                ),
+            )
+            .scalar_subquery()
         )
-        with self._db() as db:
-            return dict(db.execute(sql, job_ids).fetchall())
+        with self._db() as conn:
+            return {row[0]: row[1] for row in conn.execute(select(jobs.c.id, number).where(jobs.c.id.in_(job_ids)))}
 
     def recent(self, limit: int = 20, offset: int = 0) -> list[Job]:
-        with self._db() as db:
-            rows = db.table("jobs").rows_where(order_by="created_at desc", limit=limit, offset=offset)
-            return [Job.from_row(r) for r in rows]
+        return [Job.from_row(r) for r in self._rows(select(jobs).order_by(*NEWEST).limit(limit).offset(offset))]
 
     def count(self) -> int:
-        with self._db() as db:
-            return db.table("jobs").count
+        with self._db() as conn:
+            return int(conn.execute(select(func.count()).select_from(jobs)).scalar_one())
+
+
+def shown_by(query: GalleryQuery) -> ColumnElement[bool]:
+    """The jobs a page of the history shows: hidden ones never; the search in any case, as SQLite's `like` was."""
+    clauses: list[ColumnElement[bool]] = [jobs.c.hidden_at.is_(None)]
+    if query.statuses:
+        clauses.append(jobs.c.status.in_([s.value for s in query.statuses]))
+    if query.character_orientation:
+        clauses.append(jobs.c.character_orientation == query.character_orientation)
+    if query.search.strip():
+        pattern = "%" + query.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        words = (jobs.c.prompt, jobs.c.negative_prompt, jobs.c.note)
+        clauses.append(or_(*(column.ilike(pattern, escape="\\") for column in words)))
+    if query.favorites_only:
+        clauses.append(jobs.c.favorite == 1)
+    return and_(*clauses)

@@ -3,7 +3,7 @@
 A saved file is a copy of a file that passes every rule, kept under its content hash in
 `<data>/library/` with a thumbnail, and recorded in the store, so every tab and every teammate sees it.
 
-library = Library(settings.db_path)
+library = Library(settings.database, settings.data_dir / "library")
 item = library.add(LibraryKind.CHARACTER, "uploads/ana.png", "Ana", tags=("dancer",))
 library.items(LibraryKind.CHARACTER, tag="dancer")  # [item], newest first
 library.add(LibraryKind.CHARACTER, "elsewhere/ana-again.png", "Other name") == item  # same content: True
@@ -17,15 +17,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Select, delete, select
+
 from lib.errors import InputRefused, MotionStudioError, NotInLibrary, NotPassing
 from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
-from lib.jobs.database import Database
-from lib.jobs.models import new_job_id, now_iso
 from lib.jobs.references import StoredFiles
 from lib.media.preflight import Report, check_image, check_video
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import MODELS
+from lib.store.door import Database, insert
+from lib.store.ids import new_id
+from lib.store.tables import library_items
+from lib.store.times import now_iso
 
 THUMBNAIL_SIZE = 320
 
@@ -76,12 +80,14 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
 class Library(Database):
     """Saved characters and motion clips; cheap to make, holds no connection.
 
-    Files live in `library_dir` (`<data>/library/` beside the database unless told).
+    Files live in `library_dir`: `<data>/library/` (beside a SQLite history, unless told).
     """
 
-    def __init__(self, db_path: Path, library_dir: Path | None = None) -> None:
+    def __init__(self, db_path: Path | str, library_dir: Path | None = None) -> None:
         super().__init__(db_path)
-        self.library_dir = Path(library_dir) if library_dir else self.db_path.parent / "library"
+        if library_dir is None and "://" in str(db_path):
+            raise ValueError("a history on a database server has no folder: say where the library's files go")
+        self.library_dir = Path(library_dir) if library_dir else Path(db_path).parent / "library"
 
     def add(self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = ()) -> LibraryItem:
         """Save a file that passes every rule; the same content again is the item already saved.
@@ -103,7 +109,7 @@ class Library(Database):
             still = None  # a file is never refused for want of a picture
         stamp = now_iso()
         row = {
-            "id": new_job_id(),
+            "id": new_id(),
             "kind": kind.value,
             "name": " ".join(str(name).split()) or Path(path).stem,
             "tags": ", ".join(clean_tags(tags)),
@@ -113,26 +119,22 @@ class Library(Database):
             "created_at": stamp,
             "updated_at": stamp,
         }
-        with self._write() as db:
+        with self._write() as conn:
             # Two tabs saving the same file at once: the second finds the first's row and returns it.
-            found = list(db.table("library_items").rows_where("kind = ? and content_hash = ?", [kind.value, digest]))
+            found = conn.execute(_same_content(kind, digest)).mappings().first()
             if not found:
-                db.table("library_items").insert(row)
-        return _item(found[0]) if found else _item(row)
+                insert(conn, library_items, row)
+        return _item(dict(found)) if found else _item(row)
 
     def items(
         self, kind: LibraryKind | None = None, tag: str | None = None, text: str | None = None
     ) -> list[LibraryItem]:
         """Saved items, newest first: of one kind, holding a tag (any case), or with `text` in the name or a tag."""
-        where, params = [], []
+        # Ids sort in the order items were saved, which breaks a tie within one millisecond.
+        query = select(library_items).order_by(library_items.c.created_at.desc(), library_items.c.id.desc())
         if kind is not None:
-            where.append("kind = ?")
-            params.append(LibraryKind(kind).value)
-        with self._db() as db:
-            rows = db.table("library_items").rows_where(
-                " and ".join(where) or None, params, order_by="created_at desc, rowid desc"
-            )
-            found = [_item(row) for row in rows]
+            query = query.where(library_items.c.kind == LibraryKind(kind).value)
+        found = [_item(row) for row in self._rows(query)]
         if tag and tag.strip():
             wanted = tag.strip().casefold()
             found = [item for item in found if wanted in (t.casefold() for t in item.tags)]
@@ -152,9 +154,8 @@ class Library(Database):
         return self._by_hash(LibraryKind(kind), content_digest(Path(path)))
 
     def get(self, item_id: str) -> LibraryItem | None:
-        with self._db() as db:
-            rows = list(db.table("library_items").rows_where("id = ?", [item_id]))
-        return _item(rows[0]) if rows else None
+        row = self._first(select(library_items).where(library_items.c.id == item_id))
+        return _item(row) if row else None
 
     def rename(self, item_id: str, name: str) -> LibraryItem:
         name = " ".join(str(name).split())
@@ -168,12 +169,12 @@ class Library(Database):
     def remove(self, item_id: str) -> None:
         """Take the item out of the library; its file stays while anything else uses it (a job, a
         prepared pair, a batch)."""
-        with self._write() as db:
-            rows = list(db.table("library_items").rows_where("id = ?", [item_id]))
-            if not rows:
+        with self._write() as conn:
+            row = conn.execute(select(library_items).where(library_items.c.id == item_id)).mappings().first()
+            if row is None:
                 return
-            db.execute("delete from library_items where id = ?", [item_id])
-        StoredFiles(self.db_path).release([rows[0]["path"], rows[0]["thumbnail_path"]], self.library_dir)
+            conn.execute(delete(library_items).where(library_items.c.id == item_id))
+        StoredFiles(self.db_path).release([row["path"], row["thumbnail_path"]], self.library_dir)
 
     def _change(self, item_id: str, **changes: Any) -> LibraryItem:
         row = self._set_if("library_items", item_id, {}, {**changes, "updated_at": now_iso()})
@@ -182,14 +183,16 @@ class Library(Database):
         return _item(row)
 
     def _by_hash(self, kind: LibraryKind, digest: str) -> LibraryItem | None:
-        with self._db() as db:
-            rows = list(db.table("library_items").rows_where("kind = ? and content_hash = ?", [kind.value, digest]))
-        if rows and Path(rows[0]["path"]).exists():
-            return _item(rows[0])
-        if rows:  # its file was deleted by hand: forget the row, so the file is saved again
-            with self._write() as db:
-                db.execute("delete from library_items where id = ?", [rows[0]["id"]])
+        row = self._first(_same_content(kind, digest))
+        if row and Path(row["path"]).exists():
+            return _item(row)
+        if row:  # its file was deleted by hand: forget the row, so the file is saved again
+            self._execute(delete(library_items).where(library_items.c.id == row["id"]))
         return None
+
+
+def _same_content(kind: LibraryKind, digest: str) -> Select[Any]:
+    return select(library_items).where(library_items.c.kind == kind.value, library_items.c.content_hash == digest)
 
 
 def _item(row: dict[str, Any]) -> LibraryItem:

@@ -48,7 +48,7 @@ def queue_fix(
     short_clip: ShortClip = ShortClip.LOOP,
 ) -> FixRun:
     """Queue a fix of `source` for `model`'s rules with these choices, or join the same fix already under way."""
-    run, is_new = FixRuns(settings.db_path).request(kind, source, orientation, start, model, fit, short_clip)
+    run, is_new = FixRuns(settings.database).request(kind, source, orientation, start, model, fit, short_clip)
     if is_new:
         queue_for(settings).tasks.fix(run.id)
     return run
@@ -56,7 +56,7 @@ def queue_fix(
 
 def queue_strip(settings: Settings, source: Path | str) -> FixRun:
     """Queue the trim strip of the clip `source`, or join the one already made or under way for its content."""
-    run, is_new = FixRuns(settings.db_path).request("strip", source)
+    run, is_new = FixRuns(settings.database).request("strip", source)
     if is_new:
         queue_for(settings).tasks.strip(run.id)
     return run
@@ -64,7 +64,7 @@ def queue_strip(settings: Settings, source: Path | str) -> FixRun:
 
 def queue_export(settings: Settings) -> FixRun:
     """Queue History's zip of all videos, or join the one being written."""
-    run, is_new = FixRuns(settings.db_path).request_export(settings.data_dir)
+    run, is_new = FixRuns(settings.database).request_export(settings.data_dir)
     if is_new:
         queue_for(settings).tasks.export(run.id)
     return run
@@ -81,7 +81,7 @@ def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_ur
         refusal = missing_link(settings, video.path, public_base_url)
         if refusal is not None:
             raise refusal
-    batch = Batches(settings.db_path).create(plan, key=key, public_base_url=public_base_url)
+    batch = Batches(settings.database).create(plan, key=key, public_base_url=public_base_url)
     # Queued again under the same key it does no harm: a run finds the batch held, or done.
     queue_for(settings).tasks.batch(batch.id, public_base_url)
     return batch
@@ -89,7 +89,7 @@ def queue_batch(plan: BatchPlan, settings: Settings, *, key: str, public_base_ur
 
 def live_workers(settings: Settings) -> list[WorkerBeat]:
     """The workers alive now for these settings' key: none means queued work waits."""
-    return Workers(settings.db_path).alive(key_fingerprint(settings))
+    return Workers(settings.database).alive(key_fingerprint(settings))
 
 
 def follow_now(settings: Settings, job: Job) -> None:
@@ -101,7 +101,7 @@ def follow_now(settings: Settings, job: Job) -> None:
 
 def followers(settings: Settings) -> Followers:
     """Who can follow jobs now; `settings` are the deployment's own (not a tab's typed key)."""
-    return Followers(key_fingerprint(settings), Workers(settings.db_path).held_keys())
+    return Followers(key_fingerprint(settings), Workers(settings.database).held_keys())
 
 
 __all__ = [

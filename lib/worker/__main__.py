@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     queue = queue_for(settings)
     if settings.demo_mode:
         print(f"Demo mode: the Novita simulator serves on {embedded_simulator(settings).url}", flush=True)
-    workers = Workers(settings.db_path)
+    workers = Workers(settings.database)
     me = WorkerBeat.for_this_process(key_fingerprint(settings), threads)
     stopping = threading.Event()
     sweep_every = timing_for(settings).sweep_every

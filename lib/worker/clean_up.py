@@ -26,7 +26,7 @@ def clean_up(settings: Settings, keep_seconds: float = KEEP_SECONDS) -> Freed:
     """Remove what nobody will use again, left alone for `keep_seconds` first; what it freed."""
     cutoff = time.time() - keep_seconds
     freed = Freed(
-        static_copies=remove(StoredFiles(settings.db_path).unused_static_copies(settings.static_dir, cutoff)),
+        static_copies=remove(StoredFiles(settings.database).unused_static_copies(settings.static_dir, cutoff)),
         upload_partials=remove(changed_before(upload_partials(settings.inputs_dir), cutoff)),
         export_zips=remove(changed_before(export_zips(settings.data_dir), cutoff)),
     )

@@ -13,8 +13,12 @@ import socket
 import uuid
 from dataclasses import asdict, dataclass
 
-from lib.jobs.database import Database
-from lib.jobs.models import Job, JobStatus, now_iso
+from sqlalchemy import delete, select
+
+from lib.jobs.models import Job, JobStatus
+from lib.store.door import Database
+from lib.store.tables import workers
+from lib.store.times import now_iso
 
 BEAT_SECONDS = 5.0
 ALIVE_SECONDS = 15.0
@@ -45,35 +49,37 @@ class Workers(Database):
     """Heartbeats in the store."""
 
     def beat(self, worker: WorkerBeat) -> None:
-        with self._db() as db:
-            db.table("workers").upsert({**asdict(worker), "seen_at": now_iso()}, pk="id")
+        self._upsert(workers, {**asdict(worker), "seen_at": now_iso()})
 
     def leave(self, worker_id: str) -> None:
-        with self._db() as db:
-            db.table("workers").delete_where("id = ?", [worker_id])
+        self._execute(delete(workers).where(workers.c.id == worker_id))
 
     def tab_holds(self, tab_id: str, key_fingerprint: str) -> None:
         """A browser tab follows the jobs of the key typed into it: it beats as a worker with no threads."""
         now = now_iso()
         self.beat(WorkerBeat(tab_id, TAB_HOST, os.getpid(), key_fingerprint, 0, now, now))
-        with self._db() as db:  # tabs never say goodbye: forget those closed long ago
-            db.table("workers").delete_where("threads = 0 and seen_at < ?", [now_iso(-TAB_FORGOTTEN_SECONDS)])
+        # Tabs never say goodbye: forget those closed long ago.
+        self._execute(
+            delete(workers).where(workers.c.threads == 0, workers.c.seen_at < now_iso(-TAB_FORGOTTEN_SECONDS))
+        )
 
     def alive(self, key_fingerprint: str) -> list[WorkerBeat]:
         """The workers following jobs made with this key that were alive a moment ago (tabs left out)."""
-        with self._db() as db:
-            rows = db.table("workers").rows_where(
-                "key_fingerprint = ? and seen_at > ? and threads > 0",
-                [key_fingerprint, now_iso(-ALIVE_SECONDS)],
-                order_by="started_at",
+        query = (
+            select(workers)
+            .where(
+                workers.c.key_fingerprint == key_fingerprint,
+                workers.c.seen_at > now_iso(-ALIVE_SECONDS),
+                workers.c.threads > 0,
             )
-            return [WorkerBeat(**row) for row in rows]
+            .order_by(workers.c.started_at)
+        )
+        return [WorkerBeat(**row) for row in self._rows(query)]
 
     def held_keys(self) -> frozenset[str]:
         """The fingerprints of every key a live worker or tab holds."""
-        with self._db() as db:
-            sql = "select distinct key_fingerprint from workers where seen_at > ?"
-            return frozenset(row[0] for row in db.execute(sql, [now_iso(-ALIVE_SECONDS)]).fetchall())
+        query = select(workers.c.key_fingerprint).distinct().where(workers.c.seen_at > now_iso(-ALIVE_SECONDS))
+        return frozenset(row["key_fingerprint"] for row in self._rows(query))
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def submit(
         with client_for(with_key) as client:
             return send_job(
                 job,
-                store=JobStore(settings.db_path),
+                store=JobStore(settings.database),
                 client=client,
                 hosting=hosting or hosting_for(with_key, None),
                 lease_seconds=timing_for(settings).submit_lease,

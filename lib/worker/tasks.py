@@ -71,7 +71,7 @@ def follow_for(settings: Settings) -> Follow:
         return clients.client
 
     return Follow(
-        JobStore(settings.db_path),
+        JobStore(settings.database),
         client,
         settings.results_dir,
         key_fingerprint(settings),
@@ -122,7 +122,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
     def send(job_id: str, public_base_url: str | None = None) -> None:
         """Send a recorded job; the public address kept on the job wins, so a resend by the sweep, which
         has no task arguments, hosts the motion video where the first send would have."""
-        store = JobStore(settings.db_path)
+        store = JobStore(settings.database)
         job = store.get(job_id)
         if job is None or job.status is not JobStatus.SUBMITTING or job.lease is not None:
             return
@@ -156,17 +156,17 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             send(job_id)
         for following in looks:
             look_at(following.job_id, following.lease)
-        for batch_id in orphaned_batches(settings.db_path, timing.max_interval):
+        for batch_id in orphaned_batches(settings.database, timing.max_interval):
             batch(batch_id)
-        zip_ended_batches(settings.db_path, settings.data_dir)
+        zip_ended_batches(settings.database, settings.data_dir)
 
     @huey.task(name="run_fix")
     def fix(run_id: str) -> None:
-        run_fix(FixRuns(settings.db_path), run_id, settings.inputs_dir / "fixed")
+        run_fix(FixRuns(settings.database), run_id, settings.inputs_dir / "fixed")
 
     @huey.task(name="run_strip")
     def strip(run_id: str) -> None:
-        run_strip(FixRuns(settings.db_path), run_id, strips_dir(settings.data_dir))
+        run_strip(FixRuns(settings.database), run_id, strips_dir(settings.data_dir))
 
     @huey.task(name="run_export")
     def export(run_id: str) -> None:
@@ -174,9 +174,9 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             def moved(done: int, total: int) -> None:
                 progress(done / total)
 
-            return export_zip(JobStore(settings.db_path), settings.data_dir, moved, price_for=settings.price_for)
+            return export_zip(JobStore(settings.database), settings.data_dir, moved, price_for=settings.price_for)
 
-        run_work(FixRuns(settings.db_path), run_id, write)
+        run_work(FixRuns(settings.database), run_id, write)
 
     @huey.task(name="run_batch")
     def batch(batch_id: str, public_base_url: str | None = None) -> None:

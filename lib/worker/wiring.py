@@ -62,7 +62,7 @@ def record(
     (the job, whether it is new). Nothing is sent. `public_base_url`, typed on Home, is kept for its send."""
     return record_job(
         request,
-        store=JobStore(settings.db_path),
+        store=JobStore(settings.database),
         key_fingerprint=key_fingerprint(settings),
         service=service_name(settings),
         inputs_dir=settings.inputs_dir,

@@ -1,14 +1,32 @@
-"""The history database's schema, changed only through the named, append-only migrations below.
+"""The SQLite history's first migrations, 0001 to 0013, frozen: they only finish an older file.
 
-A migration, once released, is never edited: a change is a new migration at the end.
+Until the store moved to SQLAlchemy and Alembic, the schema changed through these sqlite-utils
+migrations, recorded in the file's `_sqlite_migrations` table. A history file made then is brought up to
+0013 here, and Alembic takes over from its baseline, which is the schema these leave
+(`lib/store/migrations`). Nothing is added here any more: a new change is a new Alembic revision.
+sqlite-utils stays for this alone, because these migrations are written with it and must run as they
+ran then.
+
+sqlite-utils imports pandas and numpy whenever they are installed (Streamlit installs both), only to
+convert their values on insert; they are hidden while it imports (about 0.3 s of a page's first render).
 """
 
 from __future__ import annotations
 
 import sqlite3
+import sys
 import time
+from contextlib import closing
+from pathlib import Path
 
-from lib.jobs.lean_sqlite import sqlite_utils  # without pandas: see its docstring
+_HIDDEN = [name for name in ("pandas", "numpy") if name not in sys.modules]
+for _name in _HIDDEN:
+    sys.modules[_name] = None  # type: ignore[assignment]  # an import of it fails, as if not installed
+try:
+    import sqlite_utils
+finally:
+    for _name in _HIDDEN:
+        del sys.modules[_name]
 
 migrations = sqlite_utils.Migrations("motion_studio")
 
@@ -281,6 +299,22 @@ def _job_sends_and_hiding(db: sqlite_utils.Database) -> None:
     from History: it is followed to its end all the same, so its result and its cost land."""
     db.table("jobs").add_column("public_base_url", str)
     db.table("jobs").add_column("hidden_at", str)
+
+
+def is_legacy(path: Path) -> bool:
+    """Whether the SQLite file at `path` was made by the sqlite-utils migrations (before Alembic)."""
+    with closing(sqlite3.connect(path, timeout=30)) as conn:
+        found = conn.execute("select 1 from sqlite_master where name = ?", [migrations.migrations_table])
+        return found.fetchone() is not None
+
+
+def finish(path: Path) -> None:
+    """Apply whichever of 0001-0013 an older history file lacks."""
+    db = sqlite_utils.Database(sqlite3.connect(path, timeout=30, isolation_level=None))
+    try:
+        migrate(db)
+    finally:
+        db.close()
 
 
 def migrate(db: sqlite_utils.Database) -> None:
