@@ -167,6 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument("id", metavar="ID", help="the job's id, as list shows it")
     download.add_argument("dir", metavar="DIR", help="the folder to copy the video into")
 
+    migrate = _command(
+        parsers,
+        "migrate",
+        "migrating:migrate",
+        "copy this machine's history and files into PostgreSQL and a bucket, for machines that share no disk",
+        settings=True,
+    )
+    migrate.add_argument("--to-database", required=True, metavar="URL", help="postgresql://user:password@host/db")
+    migrate.add_argument("--to-bucket", metavar="NAME", help="the bucket for every file (the S3_* settings reach it)")
+
     _command(
         parsers,
         "clean-up",

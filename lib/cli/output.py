@@ -234,7 +234,37 @@ class Refused(Exception):
         self.refusal = Refusal(message, problems or [])
 
 
-Answer: TypeAlias = "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed"
+@dataclass(frozen=True)
+class CountView:
+    """One table (or the files) of a move: how many on each side afterwards, and how many this run copied."""
+
+    name: str
+    source: int
+    target: int
+    copied: int
+
+
+@dataclass(frozen=True)
+class MoveView:
+    """What `migrate` did: `same` is whether every count matches on both sides (else the exit code is 1)."""
+
+    target: str
+    counts: list[CountView]
+    same: bool
+
+    def words(self) -> str:
+        width = max(len(count.name) for count in self.counts)
+        lines = [f"{'':{width}}  {'here':>8}  {'there':>8}  {'copied now':>10}"]
+        for count in self.counts:
+            flag = "" if count.source == count.target else "  <- differs"
+            lines.append(f"{count.name:{width}}  {count.source:8d}  {count.target:8d}  {count.copied:10d}{flag}")
+        ending = "Every count matches." if self.same else "Some counts differ: see the lines marked above."
+        return "\n".join([f"Copied to {self.target}.", *lines, ending])
+
+
+Answer: TypeAlias = (
+    "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed | MoveView"
+)
 
 
 class Out:
