@@ -171,11 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
         parsers,
         "migrate",
         "migrating:migrate",
-        "copy this machine's history and files into PostgreSQL and a bucket, for machines that share no disk",
+        "copy this machine's history into PostgreSQL, for machines that share no disk",
         settings=True,
     )
     migrate.add_argument("--to-database", required=True, metavar="URL", help="postgresql://user:password@host/db")
-    migrate.add_argument("--to-bucket", metavar="NAME", help="the bucket for every file (the S3_* settings reach it)")
 
     _command(
         parsers,

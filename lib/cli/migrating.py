@@ -1,4 +1,4 @@
-"""`migrate`: a team's history and files, from this machine's data folder into PostgreSQL and a bucket."""
+"""`migrate`: a team's history, from this machine's data folder into PostgreSQL."""
 
 from __future__ import annotations
 
