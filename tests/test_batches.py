@@ -93,11 +93,11 @@ def test_more_than_ten_on_a_side_and_a_cost_over_the_cap_are_refused_in_plain_wo
     assert str(over.value).startswith("Nothing was sent")
 
 
-def test_the_store_keeps_a_batch_and_its_grid(files, settings) -> None:
+def test_the_store_keeps_a_batch_and_its_grid(files, database) -> None:
     plan = plan_batch(
         [files["ana"], files["ben"]], [files["dance"]], Orientation.VIDEO, DEFAULT_MODEL, PRICE, prompt="on a beach"
     )
-    batches = Batches(settings.db_path)
+    batches = Batches(database)
     batch = batches.create(plan)
 
     again = batches.get(batch.id)
@@ -215,9 +215,9 @@ def test_the_sweep_takes_over_a_batch_whose_worker_died_and_sends_each_cell_once
     assert orphaned_batches(settings.db_path, 0.0) == []
 
 
-def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files, settings) -> None:
+def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files, database, settings) -> None:
     plan = plan_batch([files["ana"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE)
-    batches = Batches(settings.db_path)
+    batches = Batches(database)
 
     first = queue_batch(plan, settings, key="click-1")
     double_click = queue_batch(plan, settings, key="click-1")
@@ -227,7 +227,12 @@ def test_a_batch_is_created_once_under_its_key_and_once_per_plan_in_flight(files
     assert [b.id for b in batches.recent(10)] == [first.id]
     # Once that batch has been sent, the same plan again is a new batch, on purpose.
     batches.update(first.id, status=BatchStatus.SENT)
-    assert batches.create(plan, key="click-2").id != first.id
+    second = batches.create(plan, key="click-2")
+    assert second.id != first.id
+    batches.update(second.id, status=BatchStatus.SENT)
+    unkeyed = batches.create(plan)  # no key is no key: never the same as another batch without one
+    batches.update(unkeyed.id, status=BatchStatus.SENT)
+    assert len({unkeyed.id, batches.create(plan).id, second.id}) == 3
 
 
 def test_cli_wait_stops_when_what_is_left_can_never_be_followed_and_says_so(files, settings) -> None:

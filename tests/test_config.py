@@ -37,6 +37,9 @@ def test_the_key_never_shows_in_the_settings_repr() -> None:
     assert "sk_very_secret" not in repr(settings) and "api_key=set" in repr(settings)
     queue = load_settings(environ={"REDIS_URL": "redis://:hunter2@127.0.0.1:6379/0"}, secrets={})
     assert queue.redis_url and "hunter2" not in repr(queue) and "redis_url=set" in repr(queue)
+    shared = load_settings(environ={"DATABASE_URL": "postgresql://motion:hunter3@db:5432/history"}, secrets={})
+    assert shared.database == "postgresql://motion:hunter3@db:5432/history" and "hunter3" not in repr(shared)
+    assert load_settings(environ={}, secrets={}).database == APP_DIR / "data" / "motion_studio.db"
 
 
 def test_the_workers_settings_are_read_and_a_bad_one_is_named() -> None:

@@ -14,8 +14,10 @@ from lib.jobs import JobRequest, JobStatus, submit_job
 from lib.jobs.models import now_iso
 from lib.novita import Orientation
 from lib.novita import client as novita_client
+from lib.worker.__main__ import main as worker_main
 from lib.worker.heartbeat import WorkerBeat, Workers
 from lib.worker.wiring import key_fingerprint
+from tests.browser_support import free_port
 from tests.conftest import TEST_API_KEY
 from ui.common import SESSION_API_KEY
 
@@ -101,3 +103,16 @@ def test_a_tab_following_its_key_leaves_no_connection_open_per_round(
     # left for the garbage collector to close.
     assert 1 <= len(opened) <= 8 + 1 and closed == opened, f"{len(opened)} sessions opened, {len(closed)} closed"
     assert connections_to(port) <= before
+
+
+def test_the_app_and_a_worker_say_in_words_when_the_history_database_cannot_be_reached(
+    settings, monkeypatch, capsys
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://motion:secret@127.0.0.1:{port}/history")
+    app = home().run()
+    assert not app.exception
+    said = " ".join(error.value for error in app.error)
+    assert f"The history database at 127.0.0.1:{port} cannot be reached" in said and "secret" not in said
+    assert worker_main([]) == 2
+    assert f"The worker cannot start: The history database at 127.0.0.1:{port}" in capsys.readouterr().err

@@ -144,3 +144,32 @@ class WatchedFixRuns(FixRuns):
         if written is None and "progress" in changes:
             self.stop_seen_at.append(time.monotonic())
         return written
+
+
+def test_a_run_is_joined_claimed_once_and_stopped_in_the_store_on_either_database(database, tmp_path) -> None:
+    runs = FixRuns(database)
+    source = tmp_path / "clip.mp4"
+    source.write_bytes(b"a clip")
+    run, queue_it = runs.request("video", source, "image")
+    joined, queue_again = runs.request("video", source, "image")
+    assert queue_it and not queue_again and joined == run and run.status is FixState.WAITING
+
+    claims: list[FixRun | None] = []
+    barrier = threading.Barrier(4)
+
+    def claim() -> None:
+        barrier.wait()
+        claims.append(runs.update(run.id, expect={"status": FixState.WAITING}, status=FixState.RUNNING))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([c for c in claims if c is not None]) == 1  # one worker runs it
+    runs.stop(run.id)
+    assert runs.get(run.id).stop_requested
+    assert runs.update(run.id, expect={"stop_requested": False}, progress=0.5) is None  # the fix sees Stop
+    stopped = runs.update(run.id, status=FixState.STOPPED)
+    again, queue_new = runs.request("video", source, "image")
+    assert stopped.status is FixState.STOPPED and queue_new and again.status is FixState.WAITING  # starts again

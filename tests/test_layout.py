@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import threading
 from pathlib import Path
 
@@ -143,3 +144,17 @@ def test_every_user_facing_error_lives_in_lib_errors() -> None:
             found.append(error)
             waiting.append(error)
     assert [f"{e.__module__}.{e.__name__}" for e in found if not e.__module__.startswith("lib.errors")] == []
+
+
+def test_every_repository_opens_the_history_where_the_settings_say() -> None:
+    """`settings.database` is DATABASE_URL when set; a repository opened on `settings.db_path` would quietly
+    keep a second history in the SQLite file beside the shared one."""
+    opened_on_the_file = re.compile(r"\b[A-Z]\w*\((self\.)?settings\.db_path\b")
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("lib", "ui", "pages", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if opened_on_the_file.search(line)
+    ]
+    assert found == []

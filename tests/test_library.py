@@ -23,7 +23,7 @@ from lib.novita.rules import MODELS
 
 @pytest.fixture
 def library(settings: Settings) -> Library:
-    return Library(settings.db_path)
+    return Library(settings.database, settings.data_dir / "library")
 
 
 def test_a_saved_file_is_a_copy_in_the_data_folder_with_a_thumbnail_seen_by_every_user(
@@ -74,7 +74,7 @@ def test_a_file_that_breaks_a_rule_is_refused_and_its_fixed_file_is_saved(settin
     assert check_image(item.path).ok and Path(item.path).read_bytes() == fixed.read_bytes()
 
 
-def test_the_same_content_is_saved_once(settings, library, character_png, tmp_path) -> None:
+def test_the_same_content_is_saved_once(database, settings, library, character_png, tmp_path) -> None:
     first = library.add(LibraryKind.CHARACTER, character_png, "Ana")
     elsewhere = tmp_path / "renamed-copy.PNG"
     elsewhere.write_bytes(character_png.read_bytes())
@@ -87,7 +87,9 @@ def test_the_same_content_is_saved_once(settings, library, character_png, tmp_pa
     Image.new("RGB", (400, 500), (10, 200, 30)).save(other)
     results: list[str] = []
     threads = [
-        threading.Thread(target=lambda: results.append(Library(settings.db_path).add("character", other, "Race").id))
+        threading.Thread(
+            target=lambda: results.append(Library(database, library.library_dir).add("character", other, "Race").id)
+        )
         for _ in range(2)
     ]
     for thread in threads:
@@ -97,7 +99,7 @@ def test_the_same_content_is_saved_once(settings, library, character_png, tmp_pa
     assert len(set(results)) == 1 and len(library.items(LibraryKind.CHARACTER)) == 2
 
 
-def test_search_by_kind_tag_and_text_rename_retag(library, character_png, motion_mp4, media) -> None:
+def test_search_by_kind_tag_and_text_rename_retag(database, library, character_png, motion_mp4, media) -> None:
     ana = library.add(LibraryKind.CHARACTER, character_png, "Ana", tags=("dancer",))
     bo = library.add(LibraryKind.CHARACTER, media.image("bo.jpg", 500, 600), "Bo", tags=("Robot", "studio"))
     spin = library.add(LibraryKind.MOTION, motion_mp4, "Spin", tags=("dancer",))

@@ -109,15 +109,15 @@ def test_deleting_a_job_keeps_the_files_of_an_older_prepared_pair(settings, stor
 
 
 def test_a_file_goes_with_its_last_reference_and_its_static_copy_with_it(
-    settings, store, character_png, motion_mp4
+    database, settings, store, character_png, motion_mp4
 ) -> None:
     image, video = stored(settings, character_png), stored(settings, motion_mp4)
     first, second = a_take(store, settings, image, video, "first"), a_take(store, settings, image, video, "second")
     served = keep_copy(Path(video), settings.static_dir)
     shown_result = keep_copy(Path(first.result_path or ""), settings.static_dir)
     fix_source = stored(settings, motion_mp4, b"fix")
-    FixRuns(settings.db_path).request("video", fix_source, "image")
-    files = StoredFiles(settings.db_path)
+    FixRuns(database).request("video", fix_source, "image")
+    files = StoredFiles(database)
     assert files.in_use([image, video, fix_source, "elsewhere.png"]) == {image, video, fix_source}
 
     delete_job(store, first.id, settings.data_dir, settings.static_dir)

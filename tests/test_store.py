@@ -14,13 +14,13 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Float, create_engine, inspect, text
+from sqlalchemy import Float, create_engine, event, inspect, text
 
 from lib.errors import DatabaseUnreachable
 from lib.jobs import GalleryQuery, JobStatus, JobStore
 from lib.jobs.models import new_job_id, now_iso
 from lib.store import legacy
-from lib.store.engine import database_url, open_store
+from lib.store.engine import POOL_SIZE, database_url, open_store
 from lib.store.migrations import alembic_config
 from lib.store.tables import metadata
 from tests.browser_support import free_port
@@ -137,6 +137,26 @@ def test_a_history_made_before_alembic_keeps_its_rows_and_takes_new_revisions(se
         command.upgrade(config, "head")
     assert "a_later_column" in {column["name"] for column in inspect(store.engine).get_columns("jobs")}
     assert store.get(job.id) == job
+
+
+def test_a_path_is_a_sqlite_file_and_a_postgresql_url_speaks_psycopg(tmp_path) -> None:
+    assert database_url(tmp_path / "h.db") == f"sqlite:///{tmp_path / 'h.db'}"
+    for given in ("postgresql://u:p@db:5432/history", "postgres://u:p@db:5432/history"):
+        assert database_url(given) == "postgresql+psycopg://u:p@db:5432/history"
+
+
+def test_every_repository_in_a_process_shares_one_pool_of_connections(database) -> None:
+    store = JobStore(database)
+    job = store.add(a_job())
+    connected: list[object] = []
+    event.listen(store.engine, "connect", lambda conn, _record: connected.append(conn))
+    threads = [threading.Thread(target=lambda: [JobStore(database).get(job.id) for _ in range(50)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert JobStore(database).engine is store.engine and len(connected) <= POOL_SIZE
+    assert store.engine.pool.checkedout() == 0  # each read gave its connection back
 
 
 def test_a_database_server_that_does_not_answer_says_so_in_words() -> None:

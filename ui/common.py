@@ -18,7 +18,7 @@ import streamlit as st
 
 from lib.access import password_matches
 from lib.config import Settings, load_settings
-from lib.errors import MotionStudioError, SettingInvalid, TooManySignIns
+from lib.errors import DatabaseUnreachable, MotionStudioError, SettingInvalid, TooManySignIns
 from lib.files.hosting import hosting_for
 from lib.history.gallery import download_name
 from lib.history.times import local_time
@@ -79,6 +79,11 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
     if settings.app_password and not st.session_state.get("signed_in"):
         sign_in(settings.app_password)
         st.stop()
+    try:
+        store = JobStore(settings.database)
+    except DatabaseUnreachable as error:  # nothing on any page works without the history: say so, in words
+        st.error(str(error), icon=":material/cloud_off:")
+        st.stop()
     with st.sidebar:
         st.markdown("### Motion Studio")
         for target, label, link_icon in NAVIGATION:
@@ -87,7 +92,7 @@ def page(title: str, icon: str) -> tuple[Settings, JobStore]:
             follow_in_this_tab(settings)
         else:
             worker_status(settings)
-    return settings, JobStore(settings.database)
+    return settings, store
 
 
 def session_key_in_use(settings: Settings) -> bool:

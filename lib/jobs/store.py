@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.orm import aliased
 
 from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
 from lib.jobs.prepared import PreparedPairs
@@ -135,7 +134,7 @@ class JobStore(Database):
         Numbers follow the jobs that remain in sight, so deleting or hiding take 2 makes take 3 the second."""
         if not job_ids:
             return {}
-        earlier = aliased(jobs)
+        earlier = jobs.alias("earlier")
         number = (
             select(func.count())
             .select_from(earlier)

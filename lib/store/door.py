@@ -6,9 +6,11 @@ and gives it back at once: no connection is held between calls, nor shared betwe
 
 A write that reads first (`_write`) holds the history's write lock from its first statement: SQLite's own
 (`BEGIN IMMEDIATE`), or on PostgreSQL an advisory lock held only for the transaction, so a check and
-the insert it decides happen as one, whichever process asks. A compare-and-set (`_set_if`) takes no such
-lock: it is one conditional `UPDATE … WHERE` the expected values, and whether a row came back decides.
-No transaction here ever waits on anything but the database.
+the insert it decides happen as one, whichever process asks. A compare-and-set (`_set_if`) is one
+conditional `UPDATE … WHERE` the expected values, and whether a row came back decides; on PostgreSQL it
+shares that lock with other compare-and-sets (they never wait for each other, only for a `_write`), so
+a `_write`'s reads stay true until it commits, as they do on SQLite. No transaction here ever waits on
+anything but the database.
 """
 
 from __future__ import annotations
@@ -95,6 +97,8 @@ class Database:
             .returning(*target.c)
         )
         with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock_shared(WRITE_LOCK)))
             row = conn.execute(statement).mappings().first()
         return dict(row) if row else None
 

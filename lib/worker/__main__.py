@@ -16,7 +16,7 @@ import threading
 from huey.consumer import Consumer, Scheduler
 
 from lib.config import load_settings
-from lib.errors import SettingInvalid
+from lib.errors import DatabaseUnreachable, SettingInvalid
 from lib.worker.heartbeat import BEAT_SECONDS, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.tasks import timing_for
@@ -71,10 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or settings.worker_threads
     if not 1 <= threads <= 32:
         parser.error("--threads takes a whole number from 1 to 32")
+    try:
+        workers = Workers(settings.database)
+    except DatabaseUnreachable as error:
+        print(f"The worker cannot start: {error}", file=sys.stderr)
+        return 2
     queue = queue_for(settings)
     if settings.demo_mode:
         print(f"Demo mode: the Novita simulator serves on {embedded_simulator(settings).url}", flush=True)
-    workers = Workers(settings.database)
     me = WorkerBeat.for_this_process(key_fingerprint(settings), threads)
     stopping = threading.Event()
     sweep_every = timing_for(settings).sweep_every
