@@ -35,6 +35,7 @@ class Settings:
     app_password: str | None = None
     allow_private_urls: bool = False
     s3: S3Settings | None = None
+    media: S3Settings | None = None  # MEDIA_BUCKET: every stored file in this bucket, the data folder a cache
     redis_url: str | None = None
     database_url: str | None = None  # PostgreSQL for the history, shared by every machine; SQLite without
     poll_seconds: float = 2.0
@@ -170,18 +171,8 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         simulator_url_ttl=read.whole("SIMULATOR_URL_TTL", 3600, "seconds, a whole number like 3600", 1),
         app_password=read.text("APP_PASSWORD"),
         allow_private_urls=(read.text("ALLOW_PRIVATE_URLS") or "").lower() in TRUE_WORDS,
-        s3=S3Settings(
-            bucket=bucket,
-            endpoint_url=read.text("S3_ENDPOINT_URL"),
-            region=read.text("S3_REGION") or "us-east-1",
-            access_key_id=read.text("S3_ACCESS_KEY_ID"),
-            secret_access_key=read.text("S3_SECRET_ACCESS_KEY"),
-            link_seconds=max(
-                7200, read.whole("S3_LINK_SECONDS", 7200, "seconds, a whole number from 7200 to 604800", 1)
-            ),
-        )
-        if bucket
-        else None,
+        s3=_bucket(read, bucket),
+        media=_bucket(read, read.text("MEDIA_BUCKET")),
         redis_url=read.text("REDIS_URL"),
         database_url=read.text("DATABASE_URL"),
         poll_seconds=read.number("POLL_SECONDS", 2.0, "seconds before a new job is first checked, like 2", 0.05, 60),
@@ -189,6 +180,20 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         price_per_second_v3_pro=_price(read, KLING_V30_PRO),
         content_advice=(read.text("CONTENT_ADVICE") or "on").lower() not in FALSE_WORDS,
         worker_threads=read.whole("WORKER_THREADS", 4, "a whole number of threads from 1 to 32, like 4", 1, 32),
+    )
+
+
+def _bucket(read: _Reader, bucket: str | None) -> S3Settings | None:
+    """A bucket reached with the S3_* settings (endpoint, region, keys, link lifetime), or None."""
+    if not bucket:
+        return None
+    return S3Settings(
+        bucket=bucket,
+        endpoint_url=read.text("S3_ENDPOINT_URL"),
+        region=read.text("S3_REGION") or "us-east-1",
+        access_key_id=read.text("S3_ACCESS_KEY_ID"),
+        secret_access_key=read.text("S3_SECRET_ACCESS_KEY"),
+        link_seconds=max(7200, read.whole("S3_LINK_SECONDS", 7200, "seconds, a whole number from 7200 to 604800", 1)),
     )
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from lib.batches import Batches
 from lib.errors import DeleteRefused
+from lib.files.storage import storage_for
 from lib.history.compare import pick_problem
 from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.gallery import (
@@ -153,7 +154,14 @@ def detail(job: Job, movers: Followers) -> None:
                 "Yes, delete" if deletion is Deletion.DELETE else "Hide it", type="primary", width="stretch"
             ):
                 try:
-                    done = remove_job(store, job.id, settings.data_dir, settings.static_dir, movers.can_follow(job))
+                    done = remove_job(
+                        store,
+                        job.id,
+                        settings.data_dir,
+                        settings.static_dir,
+                        movers.can_follow(job),
+                        storage_for(settings),
+                    )
                 except DeleteRefused as refused:
                     st.error(str(refused), icon=":material/error:")
                     return

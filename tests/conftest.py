@@ -104,6 +104,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "APP_PASSWORD",
         "ALLOW_PRIVATE_URLS",
         "S3_BUCKET",
+        "MEDIA_BUCKET",
+        "S3_REGION",
         "S3_ENDPOINT_URL",
         "S3_ACCESS_KEY_ID",
         "S3_SECRET_ACCESS_KEY",

@@ -9,14 +9,13 @@ worker wrote to disk, streamed from the static route too, and a file that is gon
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import streamlit as st
 
 from lib.batches import Batch, BatchCell, BatchStatus, batch_jobs, batch_progress, cell_words, compare_link, ready_zip
 from lib.batches.results import zips_dir
 from lib.config import Settings
-from lib.history.compare import served_url
+from lib.files.storage import Storage, storage_for
 from lib.jobs.models import Job, JobStatus
 from lib.jobs.store import JobStore
 from lib.novita.rules import model_for
@@ -70,7 +69,7 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
         f"{batch.rows} x {batch.cols} on {model_for(batch.model).label}, about ${batch.estimated_cost:.2f}"
         + (f" · prompt: {batch.prompt}" if batch.prompt else "")
     )
-    st.html(_STYLE + _grid(batch, jobs, settings.static_dir))
+    st.html(_STYLE + _grid(batch, jobs, storage_for(settings)))
     st.html(_CLICK_TO_PLAY, unsafe_allow_javascript=True)  # our own script only: the grid's names stay inert
     actions = st.columns(2)
     if progress.done:
@@ -89,27 +88,25 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
     return progress.under_way(batch)
 
 
-def _grid(batch: Batch, jobs: dict[str, Job], static_dir: Path) -> str:
+def _grid(batch: Batch, jobs: dict[str, Job], storage: Storage) -> str:
     columns = f"minmax(70px, 1.2fr) repeat({batch.cols}, minmax(40px, 1fr))"
     parts = ['<div class="name">Character \\ motion</div>']
     parts += [f'<div class="name" title="{_e(name)}">{_e(name)}</div>' for name in batch.motions]
     for row, name in enumerate(batch.characters):
         parts.append(f'<div class="name row-name" title="{_e(name)}">{_e(name)}</div>')
-        parts += [_cell(cell, jobs.get(cell.job_id or ""), static_dir) for cell in batch.cells if cell.row == row]
+        parts += [_cell(cell, jobs.get(cell.job_id or ""), storage) for cell in batch.cells if cell.row == row]
     return f'<div class="batch-grid" style="grid-template-columns: {columns}">{"".join(parts)}</div>'
 
 
-def _cell(cell: BatchCell, job: Job | None, static_dir: Path) -> str:
+def _cell(cell: BatchCell, job: Job | None, storage: Storage) -> str:
     where = f"{cell.character} x {cell.motion}"
     if job is not None and job.status is JobStatus.SUCCEEDED and job.result_path:
-        try:
-            video = served_url(job.result_path, static_dir)
-        except OSError:  # gone, or going while it is served: whoever removed it, the grid says so
+        video = storage.link(job.result_path)
+        if video is None:  # gone, or going while it is served: whoever removed it, the grid says so
             return _words(f"{where}: its video is missing from the data folder", "Video missing", missing=True)
-        try:
-            poster_attr = f' poster="{_e(served_url(job.poster_path, static_dir))}"' if job.poster_path else ""
-        except OSError:
-            poster_attr = ""  # the video still plays; its still picture is what is missing
+        poster = storage.link(job.poster_path) if job.poster_path else None
+        # Without its still picture the video still plays.
+        poster_attr = f' poster="{_e(poster)}"' if poster else ""
         return (
             f'<div class="cell" title="{_e(where)}"><video src="{_e(video)}"'
             f'{poster_attr} preload="none" playsinline></video></div>'

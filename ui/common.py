@@ -20,6 +20,7 @@ from lib.access import password_matches
 from lib.config import Settings, load_settings
 from lib.errors import DatabaseUnreachable, MotionStudioError, SettingInvalid, TooManySignIns
 from lib.files.hosting import hosting_for
+from lib.files.storage import storage_for
 from lib.history.gallery import download_name
 from lib.history.times import local_time
 from lib.jobs import Job, JobStatus, JobStore
@@ -130,6 +131,7 @@ def follow_in_this_tab(settings: Settings) -> None:
                     client=follow.client(),
                     hosting=hosting,
                     lease_seconds=follow.timing.submit_lease,
+                    storage=storage_for(settings),
                 )
 
         followed = follow_due(follow, send)
@@ -236,12 +238,13 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
     """The result with its download, what went wrong and what to do, or the live progress.
 
     A job that may have been sent gets the two ways to settle it; `send_again` sends one that was not made."""
-    if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists():
+    storage = storage_for(load_settings())
+    if job.status is JobStatus.SUCCEEDED and job.result_path and storage.exists(job.result_path):
         show_video(job.result_path, what="result video of this take", width=RESULT_WIDTH)
         st.download_button(
             "Download video",
             # Read only when clicked: bytes given here would be read into memory on every render.
-            data=Path(job.result_path).read_bytes,
+            data=storage.local_path(job.result_path).read_bytes,
             file_name=download_name(job),
             mime="video/mp4",
             icon=":material/download:",

@@ -1,7 +1,8 @@
 """Showing a stored file on a page: whoever removed it, a missing file is a plain sentence, never a traceback.
 
-Videos play from Streamlit's static route (a copy named by its content, made once), which streams with
-range requests; `st.video(path)` would read the whole file into the app's memory on every render.
+Videos play from a presigned link to the media bucket (MEDIA_BUCKET), or else from Streamlit's static
+route (a copy named by its content, made once); both stream with range requests, whereas `st.video(path)`
+would read the whole file into the app's memory on every render.
 
     show_video(job.video_path, what="motion video of this take")
     show_image(job.image_path, what="character image of this take", width=320)
@@ -18,7 +19,7 @@ from streamlit.runtime.media_file_storage import MediaFileStorageError
 
 from lib.config import load_settings
 from lib.files.hosting import STATIC_LIMIT_BYTES, STATIC_ROUTE, keep_copy
-from lib.history.compare import served_url
+from lib.files.storage import storage_for
 from lib.novita.rules import MB
 
 Width = int | Literal["stretch", "content"]
@@ -30,11 +31,8 @@ def missing(what: str) -> None:
 
 
 def show_video(path: str | None, what: str, **options: Any) -> None:
-    """Play a stored video from the static route; `options` as `st.video` takes them (width, start_time…)."""
-    try:
-        url = served_url(path or "", load_settings().static_dir) if path else None
-    except OSError:  # gone, or removed while it was being copied
-        url = None
+    """Play a stored video from its link (`Storage.link`); `options` as `st.video` takes them (width, start_time…)."""
+    url = storage_for(load_settings()).link(path) if path else None
     if url is None:
         missing(what)
     else:
@@ -45,6 +43,12 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     """A link the browser downloads the zip `path` by, streamed from the static route (linked there, not
     copied): the app never reads the zip into its memory. A zip over the route's limit is named instead."""
     size = path.stat().st_size
+    settings = load_settings()
+    if settings.media is not None:  # in the bucket, the browser downloads it from there, whatever its size
+        storage = storage_for(settings)
+        url = storage.link(str(path)) or storage.link(storage.put(path))  # put once, not on every render
+        _download_link(url or "", file_name, label, size)
+        return
     if size > STATIC_LIMIT_BYTES:
         st.info(
             f"The zip is {size / MB:,.0f} MB, more than the {STATIC_LIMIT_BYTES / MB:.0f} MB the page can hand to"
@@ -53,7 +57,10 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
             icon=":material/info:",
         )
         return
-    url = f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}"
+    _download_link(f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}", file_name, label, size)
+
+
+def _download_link(url: str, file_name: str, label: str, size: int) -> None:
     st.markdown(
         f'<a href="{url}" download="{html.escape(file_name, quote=True)}">:material/download: {label}</a>'
         f" ({size / MB:,.1f} MB)",
@@ -66,6 +73,6 @@ def show_image(path: str | None, what: str, width: Width = "content", caption: s
     try:
         if not path:
             raise FileNotFoundError(what)
-        st.image(path, width=width, caption=caption)
+        st.image(storage_for(load_settings()).local_path(path), width=width, caption=caption)
     except (OSError, MediaFileStorageError):  # Streamlit reads the file here, so a race ends here too
         missing(what)

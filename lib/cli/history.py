@@ -10,6 +10,7 @@ from pathlib import Path
 from lib.cli.output import OK, DownloadView, JobList, JobView, Out, Refused
 from lib.config import Settings
 from lib.files.atomic import atomic_write
+from lib.files.storage import storage_for
 from lib.history.gallery import download_name
 from lib.jobs.models import GalleryQuery, Job, JobStatus
 from lib.jobs.store import JobStore
@@ -36,8 +37,8 @@ def download(args: argparse.Namespace, out: Out, settings: Settings) -> int:
         raise Refused(
             f"Job {job.id} has no video to download: it is {job.status.label.lower()} ({job.status.value}){reason}."
         )
-    source = Path(job.result_path or "")
-    if not job.result_path or not source.is_file():
+    source = storage_for(settings).local_path(job.result_path) if job.result_path else None  # fetched if need be
+    if source is None or not source.is_file():
         raise Refused(f"The video of job {job.id} is no longer at {job.result_path}: it was moved or deleted.")
     target = _free_name(Path(args.dir).expanduser() / download_name(job), source)
     with atomic_write(target) as partial:

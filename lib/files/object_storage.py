@@ -73,7 +73,7 @@ class S3Hosting:
         except Exception as error:  # botocore's errors are many; each becomes one plain sentence
             if isinstance(error, HostingError) or _local_file_error(error):
                 raise  # the local file could not be read, which send_job reports as such
-            raise self._plain(error) from None
+            raise self.plain(error) from None
 
     @property
     def client(self) -> Any:
@@ -97,7 +97,7 @@ class S3Hosting:
             raise
         return True
 
-    def _plain(self, error: Exception) -> HostingError:
+    def plain(self, error: Exception) -> HostingError:
         """A HostingError that says what failed in words, with no botocore traceback and no secret."""
         from botocore.exceptions import (
             ClientError,

@@ -19,6 +19,7 @@ from enum import Enum
 from pathlib import Path
 
 from lib import errors
+from lib.files.storage import Storage
 from lib.history.gallery import delete_job
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
@@ -59,7 +60,12 @@ def deletion_for(job: Job, can_follow: bool = True) -> Deletion:
 
 
 def remove_job(
-    store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None, can_follow: bool = True
+    store: JobStore,
+    job_id: str,
+    data_dir: Path,
+    static_dir: Path | None = None,
+    can_follow: bool = True,
+    storage: Storage | None = None,
 ) -> Deletion:
     """Delete or hide the job as `deletion_for` decides, and say which; raises `DeleteRefused` while it is sent."""
     job = store.get(job_id)
@@ -82,5 +88,5 @@ def remove_job(
         )
         if ended is None:
             raise errors.DeleteRefused(f"job {job_id}")
-    delete_job(store, job_id, data_dir, static_dir)
+    delete_job(store, job_id, data_dir, static_dir, storage)
     return decision

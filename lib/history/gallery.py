@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from lib.files.storage import Storage
 from lib.jobs.models import GalleryQuery, Job
 from lib.jobs.prepared import prepare_pair
 from lib.jobs.references import Freed, StoredFiles
@@ -72,7 +73,9 @@ def first_page_if_filtered(query: GalleryQuery, filters_shown: tuple | None) -> 
     return query if query.filters == filters_shown else replace(query, page=0)
 
 
-def delete_job(store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None) -> Freed:
+def delete_job(
+    store: JobStore, job_id: str, data_dir: Path, static_dir: Path | None = None, storage: Storage | None = None
+) -> Freed:
     """Remove a job, and those of its files (result, inputs, poster, and their copies served from
     `static_dir`) that nothing else uses: another take, a prepared pair, a batch, the library, a fix.
 
@@ -83,5 +86,5 @@ def delete_job(store: JobStore, job_id: str, data_dir: Path, static_dir: Path | 
         return Freed()
     store.delete(job_id)
     return StoredFiles(store.db_path).release(
-        [job.result_path, job.image_path, job.video_path, job.poster_path], data_dir, static_dir
+        [job.result_path, job.image_path, job.video_path, job.poster_path], data_dir, static_dir, storage
     )

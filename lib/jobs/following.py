@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lib import errors
 from lib.files.atomic import leftovers
+from lib.files.storage import FolderStorage, Storage
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.results import download_result
 from lib.jobs.store import JobStore
@@ -83,6 +84,7 @@ class Follow:
     key_fingerprint: str
     service: str
     timing: PollTiming = DEFAULT_TIMING
+    storage: Storage | None = None  # where a saved result is kept; None: the data folder, as written
 
 
 @dataclass(frozen=True)
@@ -250,10 +252,12 @@ def save_result(follow: Follow, job: Job) -> NextLook | None:
         log.exception("saving the result of job %s failed", job.id)  # a full disk, say: try again later
         return _later(follow, claimed, mine, follow.timing.max_interval)
     else:
-        poster = poster_for(path) or claimed.poster_path
-        finished = _finish(follow, claimed, mine, JobStatus.SUCCEEDED, result_path=str(path), poster_path=poster)
+        storage = follow.storage or FolderStorage(follow.results_dir, follow.results_dir)
+        result, poster = storage.put(path), poster_for(path)
+        poster = storage.put(poster) if poster else claimed.poster_path
+        finished = _finish(follow, claimed, mine, JobStatus.SUCCEEDED, result_path=result, poster_path=poster)
         if finished is None and follow.store.get(job.id) is None:  # deleted while it downloaded: keep nothing
-            path.unlink(missing_ok=True)
+            storage.delete(result)
     return None
 
 

@@ -10,7 +10,7 @@ description of them (`lib.store.tables`), and so imports none of those subjects.
 
     files = StoredFiles(settings.database)
     files.in_use(["/data/inputs/ab12.png"])          # {"/data/inputs/ab12.png"} while a job uses it
-    files.release([job.result_path, job.image_path], settings.data_dir, settings.static_dir)
+    files.release([job.result_path, job.image_path], settings.data_dir, settings.static_dir, storage_for(settings))
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from sqlalchemy import ColumnClause, ColumnElement, CompoundSelect, select, unio
 from sqlalchemy.engine import Connection
 
 from lib.files.digest import content_digest
+from lib.files.storage import Storage
 from lib.store.door import Database
 from lib.store.tables import metadata
 
@@ -42,6 +43,7 @@ _NAMES = {
     "static_copies": ("static copy", "static copies"),
     "upload_partials": ("unfinished upload", "unfinished uploads"),
     "export_zips": ("export zip", "export zips"),
+    "cached_files": ("cached copy", "cached copies"),
 }
 # Inputs, library files, fixes and static copies are named by their content's SHA-256.
 _CONTENT_NAME = re.compile(r"^[0-9a-f]{64}$")
@@ -66,6 +68,7 @@ class Freed:
     static_copies: Removed = field(default_factory=Removed)  # copies served at /app/static/
     upload_partials: Removed = field(default_factory=Removed)  # pieces of uploads that were never finished
     export_zips: Removed = field(default_factory=Removed)  # History's "Prepare a zip", once downloaded
+    cached_files: Removed = field(default_factory=Removed)  # local copies of files kept in the media bucket
 
     @property
     def total(self) -> Removed:
@@ -122,13 +125,20 @@ class StoredFiles(Database):
         with self._db() as conn:
             return {row[0] for row in conn.execute(_paths(lambda column: column.is_not(None)))}
 
-    def release(self, paths: Iterable[str | None], data_dir: Path, static_dir: Path | None = None) -> Freed:
+    def release(
+        self,
+        paths: Iterable[str | None],
+        data_dir: Path,
+        static_dir: Path | None = None,
+        storage: Storage | None = None,
+    ) -> Freed:
         """Remove those of `paths` that nothing names any more, once their own reference is deleted.
 
         Only files inside `data_dir` are ever removed: a path elsewhere is the user's own file. With
         `static_dir`, the copy of any of them served from there (ours, wherever its source is) goes
-        too, unless a file still in use has the same content. The look and the removal hold the write
-        lock, so a reference written meanwhile waits and finds the file still there, or none.
+        too, unless a file still in use has the same content. With `storage` (a bucket), each goes from
+        there too. The look and the removal hold the write lock, so a reference written meanwhile waits
+        and finds the file still there, or none.
         """
         given = sorted({str(p) for p in paths if p})
         if not given:
@@ -136,9 +146,14 @@ class StoredFiles(Database):
         inside = data_dir.resolve()
         with self._write() as conn:
             named = _named(conn, given)
-            unnamed = [Path(p) for p in given if p not in named]
-            served = [_static_copy(path, static_dir) for path in unnamed] if static_dir else []
-            stored = remove(path for path in unnamed if path.resolve().is_relative_to(inside))
+            ours = {
+                p: path for p in given if p not in named and (path := data_dir / p).resolve().is_relative_to(inside)
+            }
+            served = [_static_copy(data_dir / p, static_dir) for p in given if p not in named] if static_dir else []
+            stored = remove(ours.values())
+            if storage is not None:
+                for name in ours:
+                    storage.delete(name)
             copies = remove(self._unused([copy for copy in served if copy is not None and copy.exists()]))
         return Freed(stored_files=stored, static_copies=copies)
 

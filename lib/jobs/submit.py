@@ -24,6 +24,7 @@ from lib import errors
 from lib.files.digest import content_digest
 from lib.files.hosting import Hosting, keep_copy
 from lib.files.links import is_url
+from lib.files.storage import Storage
 from lib.jobs.following import DEFAULT_TIMING
 from lib.jobs.models import Job, JobStatus, new_job_id, now_iso
 from lib.jobs.store import JobStore
@@ -91,6 +92,7 @@ def record_job(
     submission_key: str | None = None,
     allow_private_urls: bool = False,
     public_base_url: str | None = None,
+    storage: Storage | None = None,
 ) -> tuple[Job, bool]:
     """Record the job before anything is sent: (the job, whether it is new).
 
@@ -101,7 +103,7 @@ def record_job(
     `public_base_url`, the address typed on Home, is kept on the job: whoever sends it (its task, or the
     sweep after a crash) hosts the motion video there. The same submission asked for again (the same
     submission key, or the same inputs and settings while one is in flight) returns the job that exists,
-    and is not new.
+    and is not new. With `storage` (a bucket), the copies go there and the job names them as it does.
     """
     image_path = video_path = None
     if not is_url(request.image):
@@ -128,12 +130,12 @@ def record_job(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt,
             keep_original_sound=request.keep_original_sound,
-            image_path=str(image_path) if image_path else None,
-            video_path=str(video_path) if video_path else None,
+            image_path=_stored(storage, image_path),
+            video_path=_stored(storage, video_path),
             image_url=str(request.image) if image_path is None else None,
             video_url=str(request.video) if is_url(request.video) else None,
             video_link=str(request.video) if is_url(request.video) else None,
-            poster_path=poster_for(image_path),
+            poster_path=_stored(storage, poster_for(image_path)),
             output_seconds=output_seconds,
             service=service,
             key_fingerprint=key_fingerprint,
@@ -145,8 +147,18 @@ def record_job(
     )
 
 
-def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hosting, lease_seconds: float) -> Job:
+def send_job(
+    job: Job,
+    *,
+    store: JobStore,
+    client: NovitaClient,
+    hosting: Hosting,
+    lease_seconds: float,
+    storage: Storage | None = None,
+) -> Job:
     """Send a recorded job to the service, once; return it as it stands after.
+
+    Its stored inputs are read through `storage` (fetched from the bucket on a machine that lacks them).
 
     The job is claimed first (a lease of `lease_seconds`, longer than hosting and a submit can
     take), so a second sender finds it claimed and leaves it. On failure the job is recorded as
@@ -158,10 +170,11 @@ def send_job(job: Job, *, store: JobStore, client: NovitaClient, hosting: Hostin
     )
     if claimed is None:
         return store.get(job.id) or job
-    source = claimed.video_link or claimed.video_path or claimed.video_url or ""
+    local = storage.local_path if storage is not None else Path
     try:
-        video_url = hosting.url_for(source)
-        image = claimed.image_url or base64.b64encode(Path(claimed.image_path or "").read_bytes()).decode()
+        source = claimed.video_link or (str(local(claimed.video_path)) if claimed.video_path else claimed.video_url)
+        video_url = hosting.url_for(source or "")
+        image = claimed.image_url or base64.b64encode(local(claimed.image_path or "").read_bytes()).decode()
         hosted = store.update(job.id, expect={"lease": lease}, video_url=video_url)
     except errors.MotionStudioError as error:
         raise _recorded(store, claimed, lease, error, JobStatus.FAILED) from None
@@ -239,6 +252,13 @@ def submit_job(
     if not is_new:
         return job
     return send_job(job, store=store, client=client, hosting=hosting, lease_seconds=lease_seconds)
+
+
+def _stored(storage: Storage | None, path: Path | str | None) -> str | None:
+    """The name a job keeps for a stored file: as it is, or the one `storage` gives it."""
+    if not path:
+        return None
+    return storage.put(path) if storage is not None else str(path)
 
 
 def _linked_copy(link: str, inputs_dir: Path, model: Model, allow_private: bool) -> Path | None:

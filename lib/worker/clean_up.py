@@ -2,8 +2,9 @@
 
 Pieces of uploads abandoned more than a day ago, copies in the static folder whose content no stored
 file in use has, and export zips older than a day. Stored files themselves go when their last
-reference is deleted (`lib.jobs.references`), never here. Run hourly on the worker, and by hand with
-`python -m lib.cli clean-up`.
+reference is deleted (`lib.jobs.references`), never here; with a media bucket, their local copies
+untouched for a day go too (the data folder is only its cache, and fetches them again when asked).
+Run hourly on the worker, and by hand with `python -m lib.cli clean-up`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import time
 
 from lib.config import Settings
+from lib.files.storage import storage_for
 from lib.history.export import export_zips
 from lib.jobs.references import Freed, StoredFiles, changed_before, remove
 from lib.uploads.chunked import upload_partials
@@ -25,10 +27,12 @@ KEEP_SECONDS = 24 * 3600
 def clean_up(settings: Settings, keep_seconds: float = KEEP_SECONDS) -> Freed:
     """Remove what nobody will use again, left alone for `keep_seconds` first; what it freed."""
     cutoff = time.time() - keep_seconds
+    storage = storage_for(settings)
     freed = Freed(
         static_copies=remove(StoredFiles(settings.database).unused_static_copies(settings.static_dir, cutoff)),
         upload_partials=remove(changed_before(upload_partials(settings.inputs_dir), cutoff)),
         export_zips=remove(changed_before(export_zips(settings.data_dir), cutoff)),
+        cached_files=remove(changed_before(storage.cached(StoredFiles(settings.db_path).referenced()), cutoff)),
     )
     log.info("clean-up: %s", freed.words())
     return freed

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from lib.config import Settings
 from lib.files.hosting import Hosting, hosting_for
+from lib.files.storage import storage_for
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, send_job
@@ -54,6 +55,7 @@ def submit(
                 client=client,
                 hosting=hosting or hosting_for(with_key, None),
                 lease_seconds=timing_for(settings).submit_lease,
+                storage=storage_for(settings),
             )
     job, is_new = record(request, settings, submission_key=submission_key, public_base_url=public_base_url)
     if is_new:

@@ -23,6 +23,7 @@ from lib.batches.sweep import orphaned_batches, zip_ended_batches
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
+from lib.files.storage import storage_for
 from lib.history.export import export_zip
 from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
@@ -77,6 +78,7 @@ def follow_for(settings: Settings) -> Follow:
         key_fingerprint(settings),
         service_name(settings),
         timing_for(settings),
+        storage_for(settings),
     )
 
 
@@ -136,6 +138,7 @@ def register(huey: Huey, settings: Settings) -> Tasks:
                     client=client,
                     hosting=worker_hosting(settings, job.public_base_url or public_base_url),
                     lease_seconds=timing.submit_lease,
+                    storage=storage_for(settings),
                 )
         except MotionStudioError as error:
             log.info("job %s was not sent: %s", job_id, type(error).__name__)  # its job records why

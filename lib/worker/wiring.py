@@ -14,6 +14,7 @@ from typing import Any
 
 from lib import simulator
 from lib.config import Settings
+from lib.files.storage import storage_for
 from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest, record_job
@@ -69,4 +70,5 @@ def record(
         submission_key=submission_key,
         allow_private_urls=settings.allow_private_urls,
         public_base_url=public_base_url,
+        storage=storage_for(settings),
     )

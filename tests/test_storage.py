@@ -1,0 +1,138 @@
+"""Every stored file behind one door: the data folder on one machine, or one bucket that machines share.
+
+The bucket is a real S3-compatible HTTP server (moto in server mode) on a free loopback port. A second
+"machine" is a second data folder pointed at the same bucket and the same history.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import replace
+
+import pytest
+import requests
+
+from lib.cli.main import main as cli_main
+from lib.config import load_settings
+from lib.files.hosting import STATIC_ROUTE
+from lib.files.storage import BucketStorage, FolderStorage, storage_for
+from lib.history.gallery import delete_job
+from lib.jobs import JobStatus, JobStore
+from lib.jobs.submit import record_job, send_job
+from lib.media.probe import probe
+from lib.worker.clean_up import clean_up
+from tests.jobs_support import follow_until
+from tests.s3_support import admin_client, s3_settings
+
+
+def objects_in(moto_url: str, bucket: str) -> set[str]:
+    return {item["Key"] for item in admin_client(moto_url).list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+
+def use_bucket(monkeypatch: pytest.MonkeyPatch, moto_url: str, bucket: str) -> None:
+    """This machine's settings name the media bucket, reached with the S3_* settings."""
+    given = s3_settings(moto_url, bucket)
+    for name, value in {
+        "MEDIA_BUCKET": bucket,
+        "S3_ENDPOINT_URL": moto_url,
+        "S3_REGION": given.region,
+        "S3_ACCESS_KEY_ID": given.access_key_id,
+        "S3_SECRET_ACCESS_KEY": given.secret_access_key,
+    }.items():
+        monkeypatch.setenv(name, str(value))
+
+
+def test_without_a_bucket_files_stay_where_they_are_written(settings, motion_mp4) -> None:
+    storage = storage_for(settings)
+    assert isinstance(storage, FolderStorage) and settings.media is None
+    kept = settings.results_dir / "a.mp4"
+    kept.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, kept)
+    name = storage.put(kept)
+    assert name == str(kept) and storage.local_path(name) == kept and storage.exists(name)
+    link = storage.link(name)
+    assert link is not None and link.startswith(STATIC_ROUTE)
+    assert (settings.static_dir / link.removeprefix(STATIC_ROUTE)).read_bytes() == motion_mp4.read_bytes()
+    storage.delete(name)
+    assert not kept.exists() and storage.link(name) is None
+
+
+def test_two_machines_share_one_bucket_and_the_data_folder_is_only_a_cache(
+    monkeypatch, moto_url, bucket, tmp_path, motion_mp4
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    storage = storage_for(here)
+    assert isinstance(storage, BucketStorage) and here.media.bucket == bucket
+    written = here.results_dir / "job-1.mp4"
+    written.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, written)
+    name = storage.put(written)
+    assert name == "results/job-1.mp4" and objects_in(moto_url, bucket) == {name}
+
+    shutil.rmtree(here.data_dir / "results")  # the cache goes: nothing is lost
+    assert storage.exists(name) and storage.local_path(name).read_bytes() == motion_mp4.read_bytes()
+    # A history written before the bucket names files by their absolute path in the data folder.
+    assert storage.local_path(str(written)) == written
+
+    there = BucketStorage(tmp_path / "other-data", tmp_path / "other-static", s3_settings(moto_url, bucket))
+    assert there.local_path(name).read_bytes() == motion_mp4.read_bytes()
+    link = there.link(name)
+    fetched = requests.get(link, timeout=10)
+    assert fetched.status_code == 200 and fetched.content == motion_mp4.read_bytes()
+    assert fetched.headers["Content-Type"] == "video/mp4"
+
+    assert there.put(motion_mp4) == str(motion_mp4), "a file outside the data folder is the user's, not the bucket's"
+    assert objects_in(moto_url, bucket) == {name}
+
+    there.delete(name)
+    assert objects_in(moto_url, bucket) == set() and not storage.exists(name) and there.link(name) is None
+    assert not (tmp_path / "other-data" / name).exists()
+
+
+def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
+    monkeypatch, moto_url, bucket, tmp_path, store, client, hosting, request_for, follow_for
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    recorded, _ = record_job(
+        request_for(),
+        store=store,
+        key_fingerprint=client.key_fingerprint,
+        inputs_dir=here.inputs_dir,
+        storage=storage_for(here),
+    )
+    assert {recorded.image_path, recorded.video_path, recorded.poster_path} <= objects_in(moto_url, bucket)
+    assert recorded.video_path.startswith("inputs/")
+    # The worker is another machine: its data folder has none of the inputs, and fetches them.
+    worker = BucketStorage(tmp_path / "worker-data", tmp_path / "worker-static", s3_settings(moto_url, bucket))
+    job = send_job(recorded, store=store, client=client, hosting=hosting, lease_seconds=30, storage=worker)
+    assert job.task_id and (tmp_path / "worker-data" / recorded.video_path).is_file()
+    follow = replace(follow_for(store), storage=worker, results_dir=tmp_path / "worker-data" / "results")
+    (done,) = follow_until(follow, [job.id])
+    assert done.status is JobStatus.SUCCEEDED
+    assert done.result_path == f"results/{job.id}.mp4", "a name every machine resolves the same way"
+    assert done.result_path in objects_in(moto_url, bucket)
+    assert done.poster_path in objects_in(moto_url, bucket)
+
+    cache = [here.data_dir / recorded.image_path, here.data_dir / recorded.video_path]
+    assert all(path.is_file() for path in cache)
+    freed = clean_up(here, keep_seconds=0)  # this machine's copies are only a cache of the bucket
+    assert freed.cached_files.files >= 2 and not any(path.exists() for path in cache)
+    assert storage_for(here).local_path(recorded.video_path).is_file()
+
+    # A fresh machine: the same history, an empty data folder, the same bucket.
+    fresh = tmp_path / "fresh-data"
+    fresh.mkdir()
+    with sqlite3.connect(here.db_path) as source, sqlite3.connect(fresh / here.db_path.name) as copy:
+        source.backup(copy)  # the history they share (PostgreSQL, in a team)
+    monkeypatch.setenv("MOTION_STUDIO_DATA", str(fresh))
+    assert cli_main(["download", job.id, str(tmp_path / "videos")]) == 0
+    (video,) = (tmp_path / "videos").iterdir()
+    assert probe(video).has_video and probe(video).duration
+
+    freed = delete_job(store, job.id, here.data_dir, here.static_dir, storage_for(here))
+    assert freed.stored_files.files >= 1
+    assert done.result_path not in objects_in(moto_url, bucket) and done.poster_path not in objects_in(moto_url, bucket)
+    assert JobStore(fresh / here.db_path.name).get(job.id) is not None  # the copy of the history is the other's
