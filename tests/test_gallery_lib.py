@@ -7,7 +7,7 @@ import pytest
 from lib.errors import DeleteRefused, LinkUnusable, MediaUnreadable
 from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.gallery import delete_job, download_name, request_from
-from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
+from lib.jobs import GalleryQuery, JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
 from lib.media import preflight
 from lib.media.checklist import checklist
@@ -186,3 +186,15 @@ def test_a_send_no_one_will_ever_make_can_be_deleted_and_is_never_sent(store, se
     assert store.get(stranded.id) is None
     claimed = store.add(a_job("b", key_fingerprint="closed-tab", lease="a-sender", due_at=now_iso(60)))
     assert deletion_for(claimed, can_follow=False) is Deletion.REFUSE
+
+
+def test_jobs_made_in_the_same_millisecond_keep_one_order_on_either_database(database) -> None:
+    """A batch records its jobs at once: their order must not depend on the database (a moved history shows
+    the same gallery)."""
+    store = JobStore(database)
+    stamp = "2026-12-05T00:00:00.000+00:00"
+    made = [store.add(a_job(f"cell {n}", created_at=stamp, updated_at=stamp)).id for n in range(20)]
+
+    newest_first = sorted(made, reverse=True)
+    assert [job.id for job in store.gallery(GalleryQuery(page_size=50))[0]] == newest_first
+    assert [job.id for job in store.recent(50)] == newest_first

@@ -17,7 +17,7 @@ from lib.jobs.prepared import PreparedPairs
 from lib.store.door import Database, insert
 from lib.store.tables import jobs
 
-NEWEST = (jobs.c.created_at.desc(),)
+NEWEST = (jobs.c.created_at.desc(), jobs.c.id.desc())  # ids break ties, so both databases agree
 
 
 class JobStore(Database):
