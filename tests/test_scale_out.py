@@ -174,9 +174,12 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
         page.goto(url)
         go_to(page, "History", "History")
         main_area(page).get_by_role("button", name="Open").first.click()
-        result = main_area(page).locator("video").first
-        expect(result).to_be_visible()
-        page.wait_for_function("v => v.readyState >= 2", arg=result.element_handle(), timeout=30_000)
+        expect(main_area(page).locator("video").first).to_be_visible()
+        # Queried afresh each time: a rerun may replace the element a handle would hold.
+        page.wait_for_function(
+            "() => { const v = document.querySelector('[data-testid=stMain] video'); return v && v.readyState >= 2 }",
+            timeout=60_000,
+        )
     finally:
         context.close()
 
