@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +33,7 @@ from lib.config import Settings, load_settings  # noqa: E402
 from lib.files.hosting import STATIC_ROUTE, VideoHosting  # noqa: E402
 from lib.jobs import Job, JobRequest, JobStatus, JobStore  # noqa: E402
 from lib.novita import RESULT_PATH, SUBMIT_PATH, Orientation  # noqa: E402
+from lib.simulator import SimulatorControl  # noqa: E402
 from tests.make_media import make_image, make_video  # noqa: E402
 from tests.processes import simulator_command, stop  # noqa: E402
 from tests.worker_support import start_worker  # noqa: E402
@@ -48,14 +49,19 @@ def free_port() -> int:
 
 @contextmanager
 def simulator_process(
-    state_dir: Path, processing_seconds: float, exit_after: float, api_key: str | None = BENCH_API_KEY
+    state_dir: Path,
+    processing_seconds: float,
+    exit_after: float,
+    api_key: str | None = BENCH_API_KEY,
+    ready_result: Path | None = None,
 ) -> Iterator[str]:
-    """`python -m lib.simulator` in a child process; yields its base URL once it answers."""
+    """`python -m lib.simulator` in a child process; yields its base URL once it answers. With `ready_result`
+    every task ends with that MP4 instead of a render, so the engine is what a run measures."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = state_dir.parent / "simulator.log"
     state_dir.mkdir(parents=True, exist_ok=True)
-    command = simulator_command(port, state_dir, processing_seconds, exit_after, api_key)
+    command = simulator_command(port, state_dir, processing_seconds, exit_after, api_key, ready_result)
     with log_path.open("w") as log:
         child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -123,8 +129,11 @@ class Service:
     url: str
     hosting: VideoHosting
 
-    def environment(self, data_dir: Path, poll_seconds: float, redis_url: str | None = None) -> dict[str, str]:
-        """The settings of the app and its workers on `data_dir`, live mode against this simulator."""
+    def environment(
+        self, data_dir: Path, poll_seconds: float, redis_url: str | None = None, database_url: str | None = None
+    ) -> dict[str, str]:
+        """The settings of the app and its workers on `data_dir`, live mode against this simulator; the
+        history in PostgreSQL with `database_url`."""
         env = {
             "NOVITA_API_KEY": BENCH_API_KEY,
             "NOVITA_BASE_URL": self.url,
@@ -135,6 +144,8 @@ class Service:
         }
         if redis_url:
             env["REDIS_URL"] = redis_url
+        if database_url:
+            env["DATABASE_URL"] = database_url
         return env
 
 
@@ -159,9 +170,10 @@ def engine(
     workers: int = 1,
     threads: int = 4,
     redis_url: str | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Engine]:
     """`workers` real `python -m lib.worker` processes on `data_dir`; all stopped when the block ends."""
-    env = service.environment(data_dir, poll_seconds, redis_url)
+    env = service.environment(data_dir, poll_seconds, redis_url, database_url)
     with ExitStack() as stack:
         started = []
         for number in range(workers):
@@ -256,3 +268,32 @@ def cpu_seconds(pid: int) -> float:
 def requests_between(log: list[dict], route: str, start: float, end: float) -> list[float]:
     """Times (epoch seconds) of the simulator's logged requests to `route` from `start` to `end`."""
     return [entry["at"] for entry in log if entry["route"] == route and start <= entry["at"] <= end]
+
+
+# Following pending jobs -------------------------------------------------------------------------
+
+RENDER_WAIT = 600.0
+
+
+def wait_until_sent_and_rendered(jobs: Callable[[], list[Job | None]], results: Path, count: int) -> float:
+    """Every job is with the simulator, and it has rendered every result (so it is quiet)."""
+    started = time.monotonic()
+    while True:
+        statuses = [job.status for job in jobs() if job is not None]
+        sent = sum(status in (JobStatus.QUEUED, JobStatus.PROCESSING) for status in statuses)
+        rendered = len(list(results.glob("*.mp4")))
+        if sent == count and rendered == count:
+            return time.monotonic() - started
+        if any(status.final or status is JobStatus.MAYBE_SUBMITTED for status in statuses):
+            raise RuntimeError(f"a job left the pending states: {sorted(s.value for s in statuses)}")
+        if time.monotonic() - started > RENDER_WAIT:
+            raise RuntimeError(f"{sent} of {count} jobs sent, {rendered} rendered after {RENDER_WAIT:.0f} s")
+        time.sleep(1)
+
+
+def measure(pid: int, window: float, control: SimulatorControl) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of process `pid`, task-result requests) over one window."""
+    cpu_before, wall_before, start = cpu_seconds(pid), time.monotonic(), time.time()
+    time.sleep(window)
+    cpu, wall, end = cpu_seconds(pid) - cpu_before, time.monotonic() - wall_before, time.time()
+    return wall, cpu, len(requests_between(control.state()["requests"], "task-result", start, end))

@@ -16,49 +16,23 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from _common import (
+    RENDER_WAIT,
     Service,
     bench_request,
-    cpu_seconds,
     engine,
     make_inputs,
-    requests_between,
+    measure,
     simulator_process,
     static_hosting,
+    wait_until_sent_and_rendered,
 )
 
-from lib.jobs import Job, JobStatus
+from lib.jobs import JobStatus
 from lib.simulator import SimulatorControl
 from lib.worker import queue_job
-
-RENDER_WAIT = 600.0
-
-
-def wait_until_sent_and_rendered(jobs: Callable[[], list[Job | None]], results: Path, count: int) -> float:
-    """Every job is with the simulator, and it has rendered every result (so it is quiet)."""
-    started = time.monotonic()
-    while True:
-        statuses = [job.status for job in jobs() if job is not None]
-        sent = sum(status in (JobStatus.QUEUED, JobStatus.PROCESSING) for status in statuses)
-        rendered = len(list(results.glob("*.mp4")))
-        if sent == count and rendered == count:
-            return time.monotonic() - started
-        if any(status.final or status is JobStatus.MAYBE_SUBMITTED for status in statuses):
-            raise RuntimeError(f"a job left the pending states: {sorted(s.value for s in statuses)}")
-        if time.monotonic() - started > RENDER_WAIT:
-            raise RuntimeError(f"{sent} of {count} jobs sent, {rendered} rendered after {RENDER_WAIT:.0f} s")
-        time.sleep(1)
-
-
-def measure(pid: int, window: float, control: SimulatorControl) -> tuple[float, float, int]:
-    """(wall seconds, CPU seconds of process `pid`, task-result requests) over one window."""
-    cpu_before, wall_before, start = cpu_seconds(pid), time.monotonic(), time.time()
-    time.sleep(window)
-    cpu, wall, end = cpu_seconds(pid) - cpu_before, time.monotonic() - wall_before, time.time()
-    return wall, cpu, len(requests_between(control.state()["requests"], "task-result", start, end))
 
 
 def main() -> None:

@@ -11,11 +11,18 @@ from lib.media.ffmpeg import FFMPEG
 
 
 def simulator_command(
-    port: int, state_dir: Path, processing_seconds: float, exit_after: float, api_key: str | None = None
+    port: int,
+    state_dir: Path,
+    processing_seconds: float,
+    exit_after: float,
+    api_key: str | None = None,
+    ready_result: Path | None = None,
 ) -> list[str]:
-    """`python -m lib.simulator` on `port`, keeping its tasks in `state_dir`, answering only `api_key` if given."""
+    """`python -m lib.simulator` on `port`, keeping its tasks in `state_dir`, answering only `api_key` if given,
+    and every task at once with `ready_result` if given."""
     command = [sys.executable, "-m", "lib.simulator", "--port", str(port), "--state-dir", str(state_dir)]
     command += ["--processing-seconds", str(processing_seconds), "--exit-after", str(exit_after)]
+    command += ["--ready-result", str(ready_result)] if ready_result else []
     return command + (["--api-key", api_key] if api_key else [])
 
 

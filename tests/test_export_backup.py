@@ -84,6 +84,13 @@ def zip_name(store: JobStore, job: Job, kind: str) -> str:
     return next(entry.name for entry in media_entries(job, folder) if entry.kind == kind)
 
 
+def test_the_export_reads_every_job_on_either_database(database) -> None:
+    store = JobStore(database)
+    made = [store.add(a_job(f"inputs {n}", prompt=f"take {n}")).id for n in range(25)]
+
+    assert sorted(job.id for job in all_jobs(store)) == sorted(made)
+
+
 def test_the_csv_reads_as_a_person_would_write_it(store, monkeypatch) -> None:
     monkeypatch.setenv("TZ", "Europe/Paris")
     time.tzset()

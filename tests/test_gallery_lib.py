@@ -8,7 +8,7 @@ from lib.errors import DeleteRefused, LinkUnusable, MediaUnreadable
 from lib.history.deleting import Deletion, deletion_for, remove_job
 from lib.history.filters import address_of, from_address
 from lib.history.gallery import delete_job, download_name, request_from
-from lib.jobs import GalleryQuery, JobStatus, PreparedInputs
+from lib.jobs import GalleryQuery, JobStatus, JobStore, PreparedInputs
 from lib.jobs.models import now_iso
 from lib.media import preflight
 from lib.media.checklist import checklist
@@ -214,3 +214,15 @@ def test_the_history_filters_go_to_the_address_and_back() -> None:
         False,
         None,
     )
+
+
+def test_jobs_made_in_the_same_millisecond_keep_one_order_on_either_database(database) -> None:
+    """A batch records its jobs at once: their order must not depend on the database (a moved history shows
+    the same gallery)."""
+    store = JobStore(database)
+    stamp = "2026-12-05T00:00:00.000+00:00"
+    made = [store.add(a_job(f"cell {n}", created_at=stamp, updated_at=stamp)).id for n in range(20)]
+
+    newest_first = sorted(made, reverse=True)
+    assert [job.id for job in store.gallery(GalleryQuery(page_size=50))[0]] == newest_first
+    assert [job.id for job in store.recent(50)] == newest_first

@@ -147,6 +147,18 @@ def test_input_rules_are_enforced_with_the_rule_named(sim, hosting, character_pn
     assert as_base64.status_code == 400 and "URL" in as_base64.json()["message"]
 
 
+def test_a_ready_result_answers_at_once_with_that_file(sim, control, hosting, character_png, motion_mp4) -> None:
+    """The benchmarks' mode: no render, the first look already sees success and the pre-rendered bytes."""
+    control.configure(processing_seconds=0.0, ready_result=str(motion_mp4))
+    task_id = submit(
+        sim, image=b64(character_png), video=hosting.url_for(motion_mp4), character_orientation="image"
+    ).json()["task_id"]
+    payload = result(sim, task_id)
+    assert payload["task"]["status"] == "TASK_STATUS_SUCCEED"
+    download = requests.get(payload["videos"][0]["video_url"], timeout=10)
+    assert download.status_code == 200 and download.content == motion_mp4.read_bytes()
+
+
 def test_a_result_url_answers_403_once_it_expires(sim, control, hosting, character_png, motion_mp4) -> None:
     control.configure(url_ttl=1)
     task_id = submit(

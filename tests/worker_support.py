@@ -22,6 +22,12 @@ APP_VARIABLES = (
     "MOTION_STUDIO_STATIC_DIR",
     "MOTION_STUDIO_DATA",
     "REDIS_URL",
+    "DATABASE_URL",
+    "MEDIA_BUCKET",
+    "S3_BUCKET",
+    "S3_ENDPOINT_URL",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
     "POLL_SECONDS",
     "WORKER_THREADS",
 )
@@ -37,13 +43,18 @@ def child_environment(data_dir: Path, env: dict[str, str] | None = None) -> dict
 
 
 def start_worker(
-    data_dir: Path, log_path: Path, env: dict[str, str] | None = None, threads: int = 2
+    data_dir: Path,
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    threads: int = 2,
+    command: list[str] | None = None,
 ) -> subprocess.Popen:
-    """Start a worker and return once it says it runs; the caller stops it (`tests.processes.stop`)."""
+    """Start a worker (`command`, or `python -m lib.worker` with `threads`) and return once it says it runs;
+    the caller stops it (`tests.processes.stop`)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "lib.worker", "--threads", str(threads)],
+            command or [sys.executable, "-m", "lib.worker", "--threads", str(threads)],
             cwd=ROOT,
             env=child_environment(data_dir, env),
             stdout=log,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from lib.cli.output import OK, BudgetLine, BudgetList, Out, Refused
+from lib.cli.operators import BudgetLine, BudgetList
+from lib.cli.output import OK, Out, Refused
 from lib.config import Settings
 from lib.team.audit import Audit
 from lib.team.budgets import Budgets

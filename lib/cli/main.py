@@ -180,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     setting.add_argument("dollars", type=_dollars, metavar="DOLLARS", help="the monthly cap, like 20")
     setting.set_defaults(run="budget:set_budget", needs_settings=True)
     budget.set_defaults(needs_settings=True)
+    migrate = _command(
+        parsers,
+        "migrate",
+        "migrating:migrate",
+        "copy this machine's history into PostgreSQL, for machines that share no disk",
+        settings=True,
+    )
+    migrate.add_argument("--to-database", required=True, metavar="URL", help="postgresql://user:password@host/db")
 
     _command(
         parsers,

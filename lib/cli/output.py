@@ -12,6 +12,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
+from lib.cli.operators import BudgetList, MoveView
 from lib.media.preflight import Problem
 from lib.novita.rules import DEFAULT_MODEL, model_for
 
@@ -238,39 +239,8 @@ class Refused(Exception):
 
 
 Answer: TypeAlias = (
-    "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed | BudgetList"
+    "CheckView | PairCheckView | FixView | DownloadView | JobView | JobList | Refusal | Freed | BudgetList | MoveView"
 )
-
-
-@dataclass(frozen=True)
-class BudgetLine:
-    """A cap and this month's spend: `person` is an email, cli:<user> or `team`; `cap_usd` None is no cap."""
-
-    person: str
-    cap_usd: float | None
-    spent_usd: float
-    left_usd: float | None
-    jobs: int
-
-
-@dataclass(frozen=True)
-class BudgetList:
-    """`budget show`: each cap, what was spent this month and what is left; in JSON an array of lines."""
-
-    lines: list[BudgetLine]
-
-    def words(self) -> str:
-        def usd(value: float | None) -> str:
-            return "no cap" if value is None else f"${value:,.2f}"
-
-        return "\n".join(
-            f"{line.person}: spent ${line.spent_usd:,.2f} of {usd(line.cap_usd)} this month"
-            + ("" if line.left_usd is None else f", {usd(line.left_usd)} left")
-            for line in self.lines
-        )
-
-    def as_json(self) -> Any:
-        return [asdict(line) for line in self.lines]
 
 
 class Out:

@@ -66,7 +66,7 @@ def exports_dir(data_dir: Path) -> Path:
 
 def all_jobs(store: JobStore) -> list[Job]:
     """Every job, newest first, read in one query so the export is one consistent moment."""
-    return store.recent(limit=-1)  # SQLite reads LIMIT -1 as "no limit"
+    return store.recent(limit=None)
 
 
 def job_record(job: Job) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from lib.jobs.prepared import PreparedPairs
 from lib.store.door import Database, insert
 from lib.store.tables import jobs
 
-NEWEST = (jobs.c.created_at.desc(),)
+NEWEST = (jobs.c.created_at.desc(), jobs.c.id.desc())  # ids break ties, so both databases agree
 
 
 class JobStore(Database):
@@ -152,7 +152,8 @@ class JobStore(Database):
         with self._db() as conn:
             return {row[0]: row[1] for row in conn.execute(select(jobs.c.id, number).where(jobs.c.id.in_(job_ids)))}
 
-    def recent(self, limit: int = 20, offset: int = 0) -> list[Job]:
+    def recent(self, limit: int | None = 20, offset: int = 0) -> list[Job]:
+        """The newest jobs; every one with `limit=None`."""
         return [Job.from_row(r) for r in self._rows(select(jobs).order_by(*NEWEST).limit(limit).offset(offset))]
 
     def count(self) -> int:

@@ -20,10 +20,12 @@ def main() -> None:
     parser.add_argument("--processing-seconds", type=float, default=SimulatorConfig.processing_seconds)
     parser.add_argument("--url-ttl", type=int, default=SimulatorConfig.url_ttl)
     parser.add_argument("--api-key", default=None, help="accept only this key (default: any non-empty key)")
+    parser.add_argument("--ready-result", default="", help="answer every task at once with this MP4 (benchmarks)")
     parser.add_argument("--exit-after", type=float, default=None, help="stop by itself after this many seconds")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    running = start(args.state_dir, SimulatorConfig(args.processing_seconds, args.url_ttl, args.api_key), args.port)
+    config = SimulatorConfig(args.processing_seconds, args.url_ttl, args.api_key, ready_result=args.ready_result)
+    running = start(args.state_dir, config, args.port)
     print(f"Novita simulator on {running.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         time.sleep(args.exit_after) if args.exit_after else threading.Event().wait()

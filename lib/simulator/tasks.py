@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import secrets
+import shutil
 import threading
 import time
 import uuid
@@ -42,6 +43,8 @@ class SimulatorConfig:
     # Kling 3.0: no published price; the reference's "about twice 2.6"
     price_per_second_v3_std: float = 0.28
     price_per_second_v3_pro: float = 0.28
+    # A pre-rendered MP4 every task returns instead of a render, so a benchmark measures the engine, not moviepy.
+    ready_result: str = ""
 
     def price_for(self, model: str) -> float:
         """USD per second for a billed product: "" is 2.6 Pro, else a 3.0 `model_name`."""
@@ -210,6 +213,10 @@ class Simulator:
         return task_id
 
     def _start_render(self, task: SimTask) -> None:
+        if self.config.ready_result:
+            with atomic_write(Path(task.result_path)) as partial:
+                shutil.copyfile(self.config.ready_result, partial)
+            return
         threading.Thread(target=self._render, args=(task,), name=f"sim-render-{task.task_id[:8]}", daemon=True).start()
 
     def _render(self, task: SimTask) -> None:
