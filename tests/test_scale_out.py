@@ -10,7 +10,6 @@ History pages play every result in Chromium, and a third, fresh data folder down
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import signal
 import subprocess
@@ -27,7 +26,6 @@ import yaml
 from playwright.sync_api import Browser, expect
 
 from lib.cli.main import main as cli
-from lib.config import Settings
 from lib.jobs import JobStatus, JobStore
 from lib.media.ffmpeg import FFMPEG
 from lib.media.probe import VideoFacts, probe
@@ -155,11 +153,11 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
     try:
         page.goto(url)
         go_to(page, "History", "History")
-        expect(main_area(page).get_by_text(f"{total} jobs")).to_be_visible()
+        expect(main_area(page).get_by_text(f"{total} jobs")).to_be_visible(timeout=60_000)
         shown = 0
         while True:
             posters = main_area(page).get_by_test_id("stImage").locator("img")
-            expect(posters.first).to_be_visible()
+            expect(posters.first).to_be_visible(timeout=60_000)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
                 ".every(i => i.complete && i.naturalWidth > 0)"
@@ -169,12 +167,12 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
             if older.is_disabled():
                 break
             older.click()
-            expect(main_area(page).get_by_role("button", name="Newer")).to_be_enabled()
+            expect(main_area(page).get_by_role("button", name="Newer")).to_be_enabled(timeout=60_000)
         assert shown == total, f"History at {url} showed {shown} of {total} results"
         page.goto(url)
         go_to(page, "History", "History")
         main_area(page).get_by_role("button", name="Open").first.click()
-        expect(main_area(page).locator("video").first).to_be_visible()
+        expect(main_area(page).locator("video").first).to_be_visible(timeout=60_000)
         # Queried afresh each time: a rerun may replace the element a handle would hold.
         page.wait_for_function(
             "() => { const v = document.querySelector('[data-testid=stMain] video'); return v && v.readyState >= 2 }",
@@ -185,10 +183,6 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(
-    "media_bucket" not in {field.name for field in dataclasses.fields(Settings)},
-    reason="needs every file in one bucket (MEDIA_BUCKET): without it no worker can read an app's inputs",
-)
 def test_two_apps_and_two_workers_sharing_only_postgresql_redis_and_a_bucket(
     postgres: str,
     moto_url: str,
