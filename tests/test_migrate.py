@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from lib.batches import plan_batch
 from lib.batches.store import Batches
 from lib.cli.main import main
-from lib.config import APP_DIR, Settings
+from lib.config import APP_DIR, Settings, load_settings
+from lib.files.storage import storage_for
 from lib.jobs import GalleryQuery, JobStatus, JobStore
 from lib.library import Library, LibraryKind
 from lib.novita import Orientation
@@ -21,6 +22,7 @@ from lib.novita.rules import DEFAULT_MODEL
 from tests.jobs_support import a_job
 from tests.make_media import make_image, make_video
 from tests.postgres_support import fresh_database
+from tests.s3_support import s3_settings
 
 JOBS = 50
 
@@ -106,3 +108,43 @@ def test_counts_that_differ_exit_1_and_say_which(
     jobs_line = next(line for line in words.splitlines() if line.startswith("jobs "))
     assert jobs_line.split()[1:4] == [str(JOBS), str(JOBS + 1), str(JOBS)] and "differs" in jobs_line
     assert "Some counts differ" in words
+
+
+def test_the_files_move_to_the_bucket_once_and_a_machine_with_an_empty_folder_reads_them(
+    team_history: Settings,
+    postgres_url: str,
+    moto_url: str,
+    bucket: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    given = s3_settings(moto_url, bucket)
+    s3 = {
+        "S3_ENDPOINT_URL": moto_url,
+        "S3_REGION": given.region,
+        "S3_ACCESS_KEY_ID": given.access_key_id or "",
+        "S3_SECRET_ACCESS_KEY": given.secret_access_key or "",
+    }
+    for name, value in s3.items():
+        monkeypatch.setenv(name, value)
+    before = fingerprint(team_history.data_dir)
+
+    code = main(["migrate", "--to-database", postgres_url, "--to-bucket", bucket, "--json"])
+    files = next(c for c in json.loads(capsys.readouterr().out)["counts"] if c["name"] == "files")
+    assert code == 0 and files["source"] == files["target"] == files["copied"] >= 4, files  # two items, two stills
+    assert fingerprint(team_history.data_dir) == before, "the move changed the source"
+
+    code = main(["migrate", "--to-database", postgres_url, "--to-bucket", bucket, "--json"])
+    again = next(c for c in json.loads(capsys.readouterr().out)["counts"] if c["name"] == "files")
+    assert code == 0 and again["copied"] == 0, "a file was sent twice"
+
+    # Another machine: an empty data folder, the shared database and bucket; the library reads the same files.
+    other = load_settings(
+        {**s3, "MOTION_STUDIO_DATA": str(tmp_path / "other"), "MEDIA_BUCKET": bucket, "DATABASE_URL": postgres_url}
+    )
+    here = {item.name: item for item in Library(team_history.db_path).items()}
+    for item in Library(postgres_url, other.data_dir / "library").items():
+        assert not Path(item.path).is_absolute(), f"{item.name} is still named by this machine's path"
+        copy = storage_for(other).local_path(item.path)
+        assert copy.is_relative_to(other.data_dir) and copy.read_bytes() == Path(here[item.name].path).read_bytes()

@@ -188,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         settings=True,
     )
     migrate.add_argument("--to-database", required=True, metavar="URL", help="postgresql://user:password@host/db")
+    migrate.add_argument(
+        "--to-bucket", metavar="NAME", help="also put every stored file in this bucket (reached with the S3_* settings)"
+    )
 
     _command(
         parsers,

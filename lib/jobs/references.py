@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnClause, ColumnElement, CompoundSelect, select, union
+from sqlalchemy import ColumnClause, ColumnElement, CompoundSelect, bindparam, select, union, update
 from sqlalchemy.engine import Connection
 
 from lib.files.digest import content_digest
@@ -125,6 +125,20 @@ class StoredFiles(Database):
         """Every path the store names."""
         with self._db() as conn:
             return {row[0] for row in conn.execute(_paths(lambda column: column.is_not(None)))}
+
+    def rename(self, names: Mapping[str, str]) -> None:
+        """Call each stored file by its new name (`names`: old to new) wherever the store names it: after a
+        move into the media bucket, by the name every machine reads it by."""
+        if not names:
+            return
+        pairs = [{"old": old, "new": new} for old, new in names.items() if old != new]
+        with self._write() as conn:
+            for table, columns in REFERENCES.items():
+                target = metadata.tables[table]
+                for column in columns:
+                    if pairs:
+                        renaming = update(target).where(target.c[column] == bindparam("old"))
+                        conn.execute(renaming.values({column: bindparam("new")}), pairs)
 
     def release(
         self,
