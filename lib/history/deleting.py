@@ -21,6 +21,7 @@ from pathlib import Path
 from lib import errors
 from lib.files.storage import Storage
 from lib.history.gallery import delete_job
+from lib.jobs.cancelling import end_unsent
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
 
@@ -77,16 +78,8 @@ def remove_job(
     if decision is Deletion.HIDE:
         store.update(job_id, hidden_at=now_iso())
         return decision
-    if job.status is JobStatus.SUBMITTING:
-        # Ended first, compare-and-set: a sender that claims it from now on finds nothing to send.
-        ended = store.update(
-            job_id,
-            expect={"status": JobStatus.SUBMITTING, "lease": None},
-            status=JobStatus.FAILED,
-            failure_reason=NEVER_SENT,
-            finished_at=now_iso(),
-        )
-        if ended is None:
-            raise errors.DeleteRefused(f"job {job_id}")
+    # Ended first, compare-and-set: a sender that claims it from now on finds nothing to send.
+    if job.status is JobStatus.SUBMITTING and end_unsent(store, job_id, NEVER_SENT) is None:
+        raise errors.DeleteRefused(f"job {job_id}")
     delete_job(store, job_id, data_dir, static_dir, storage)
     return decision

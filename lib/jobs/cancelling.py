@@ -21,15 +21,21 @@ def can_cancel(job: Job) -> bool:
     return job.status is JobStatus.SUBMITTING and job.lease is None
 
 
-def cancel_unsent(store: JobStore, job_id: str) -> Job:
-    """End a take that no sender has claimed as failed with a "Cancelled" reason; AlreadySent otherwise."""
-    cancelled = store.update(
+def end_unsent(store: JobStore, job_id: str, reason: str) -> Job | None:
+    """Fail a job that no sender has claimed yet, saying why it was never sent; None when a sender has it
+    (or it is gone). Compare-and-set: a sender that claims it from now on finds nothing to send."""
+    return store.update(
         job_id,
         expect={"status": JobStatus.SUBMITTING, "lease": None},
         status=JobStatus.FAILED,
-        failure_reason=CANCELLED,
+        failure_reason=reason,
         finished_at=now_iso(),
     )
+
+
+def cancel_unsent(store: JobStore, job_id: str) -> Job:
+    """End a take that no sender has claimed as failed with a "Cancelled" reason; AlreadySent otherwise."""
+    cancelled = end_unsent(store, job_id, CANCELLED)
     if cancelled is None:
         raise AlreadySent()
     return cancelled

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from lib.errors import CostOverBalance, NovitaError
-from lib.jobs.models import Job, JobStatus, now_iso
+from lib.jobs.cancelling import end_unsent
+from lib.jobs.models import Job
 from lib.jobs.store import JobStore
 from lib.money.estimate import PriceFor, most_for
 from lib.novita.client import NovitaClient
@@ -34,16 +35,5 @@ def fail_if_over_balance(job: Job, store: JobStore, client: NovitaClient, price_
     refusal = cost_over_balance(cost, balance)
     if refusal is None:
         return False
-    fail_unsent(job, store, str(refusal))
+    end_unsent(store, job.id, str(refusal))
     return True
-
-
-def fail_unsent(job: Job, store: JobStore, reason: str) -> None:
-    """Fail a job that no sender has claimed yet, saying why it was never sent (a claimed one is left be)."""
-    store.update(
-        job.id,
-        expect={"status": JobStatus.SUBMITTING, "lease": None},
-        status=JobStatus.FAILED,
-        failure_reason=reason,
-        finished_at=now_iso(),
-    )

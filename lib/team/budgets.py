@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from lib.errors import OverBudget
+from lib.jobs.cancelling import end_unsent
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.store import JobStore
-from lib.money.balance import fail_unsent
 from lib.money.estimate import PriceFor, most_for
 from lib.store.door import Database
 from lib.store.tables import budgets, jobs
@@ -136,5 +136,5 @@ def fail_if_over_budget(job: Job, store: JobStore, price_for: PriceFor) -> bool:
     refusal = Budgets(store.db_path).refusal(job.made_by, price_for, most_for(job, price_for), asking=job)
     if refusal is None:
         return False
-    fail_unsent(job, store, str(refusal))
+    end_unsent(store, job.id, str(refusal))
     return True
