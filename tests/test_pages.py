@@ -760,3 +760,19 @@ def test_a_results_download_reads_the_file_only_when_clicked(settings, downloads
     ways = downloads[download_name(job)]
     assert {way for way, _ in ways} == {"deferred"}, ways
     assert all(data() == result.read_bytes() for _, data in ways)
+
+
+def test_history_reads_every_job_for_spending_only_while_spending_is_open(settings, monkeypatch) -> None:
+    """Over 100,000 jobs, reading them all for a closed Spending panel made most of History's first render."""
+    import ui.spending
+
+    JobStore(settings.db_path).add(a_job(status=JobStatus.SUCCEEDED, prompt="a dancer on a beach"))
+    reads: list[int] = []
+    every_job = ui.spending.all_jobs
+    monkeypatch.setattr(ui.spending, "all_jobs", lambda store: reads.append(1) or every_job(store))
+    app = run("pages/3_History.py")
+    assert not app.exception and reads == []
+    app.session_state["spending_open"] = True
+    app.run()
+    assert not app.exception and reads, "the open panel works out this key's spending"
+    assert any("Nothing was sent yet" in caption.value for caption in app.caption)

@@ -14,7 +14,17 @@ from lib.worker.wiring import key_fingerprint
 
 
 def spending(settings: Settings, store: JobStore) -> None:
-    with st.expander("Spending: this key's estimates and what Novita billed the account", icon=":material/payments:"):
+    # Worked out only while open: it reads every job of the key, which over 100,000 jobs took most of
+    # History's first render (docs/benchmarks.md) when it ran behind a closed expander.
+    panel = st.expander(
+        "Spending: this key's estimates and what Novita billed the account",
+        icon=":material/payments:",
+        key="spending_open",
+        on_change="rerun",
+    )
+    if not panel.open:
+        return
+    with panel:
         billed = None if settings.demo_mode else live_spend(settings.api_key, settings.api_base_url)
         mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
         rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
