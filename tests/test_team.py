@@ -33,9 +33,12 @@ from tests.fixtures_media import MediaShelf
 ANA, BEN = "ana@studio.test", "ben@studio.test"
 
 
-@pytest.fixture
-def live(sim, hosting, monkeypatch) -> Settings:
-    """Live settings against the simulator, where the 3.5 s sample costs $1.40, and Boss as the admin."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live(request, sim, hosting, monkeypatch) -> Settings:
+    """Live settings against the simulator, where the 3.5 s sample costs $1.40, and Boss as the admin; the
+    history once in the data folder's SQLite file and once in PostgreSQL (DATABASE_URL)."""
+    if request.param == "postgresql":
+        request.getfixturevalue("postgres_database")
     monkeypatch.setenv("NOVITA_API_KEY", TEST_API_KEY)
     monkeypatch.setenv("NOVITA_BASE_URL", sim.url)
     monkeypatch.setenv("PUBLIC_BASE_URL", hosting.base_url)
@@ -51,14 +54,14 @@ def send_now(settings: Settings, job_id: str) -> None:
 
 def test_a_cap_stops_the_third_take_before_its_post_with_the_numbers(live, control, character_png, motion_mp4) -> None:
     control.configure(balance_usd=100.0)
-    Budgets(live.db_path).set(ANA, 2.80, set_by="boss@studio.test")
+    Budgets(live.database).set(ANA, 2.80, set_by="boss@studio.test")
     request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="three takes", made_by=ANA)
     takes = send_takes(request, 3, "press-1", live)
     assert takes.problem is None and len(takes.jobs) == 3
     for job in takes.jobs:
         send_now(live, job.id)
 
-    store = JobStore(live.db_path)
+    store = JobStore(live.database)
     first, second, third = (store.get(job.id) for job in takes.jobs)
     assert (first.status, second.status) == (JobStatus.QUEUED, JobStatus.QUEUED)
     assert third.status is JobStatus.FAILED
@@ -67,7 +70,7 @@ def test_a_cap_stops_the_third_take_before_its_post_with_the_numbers(live, contr
     )
     assert control.request_count("submit") == 2
     assert {first.made_by, second.made_by, third.made_by} == {ANA}
-    assert [(line.who, line.action, line.usd) for line in Audit(live.db_path).lines()] == [
+    assert [(line.who, line.action, line.usd) for line in Audit(live.database).lines()] == [
         (ANA, "job sent", 1.40),
         (ANA, "job sent", 1.40),
     ]
@@ -75,12 +78,12 @@ def test_a_cap_stops_the_third_take_before_its_post_with_the_numbers(live, contr
 
 def test_the_team_cap_holds_another_person_too(live, control, character_png, motion_mp4) -> None:
     control.configure(balance_usd=100.0)
-    Budgets(live.db_path).set("team", 1.40, set_by="boss@studio.test")
+    Budgets(live.database).set("team", 1.40, set_by="boss@studio.test")
     ana = send_takes(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="a", made_by=ANA), 1, "a", live)
     ben = send_takes(JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="b", made_by=BEN), 1, "b", live)
     send_now(live, ana.jobs[0].id)
     send_now(live, ben.jobs[0].id)
-    refused = JobStore(live.db_path).get(ben.jobs[0].id)
+    refused = JobStore(live.database).get(ben.jobs[0].id)
     assert refused.status is JobStatus.FAILED
     assert refused.failure_reason.startswith("Over budget: $0.00 of the team's $1.40 left this month")
     assert control.request_count("submit") == 1
@@ -98,21 +101,21 @@ def test_a_command_line_job_over_the_cap_is_refused_by_the_worker_and_never_post
     assert job["made_by"] == me and job["status"] == "submitting"
     send_now(live, job["id"])
 
-    refused = JobStore(live.db_path).get(job["id"])
+    refused = JobStore(live.database).get(job["id"])
     assert refused.status is JobStatus.FAILED
     assert refused.failure_reason.startswith("Over budget: $1.00 of your $1.00 left this month; this job needs $1.40")
     assert control.request_count("submit") == 0 and control.task_count() == 0
     assert main(["budget", "show", "--json"]) == 0
     shown_lines = {line["person"]: line for line in json.loads(capsys.readouterr().out)}
     assert shown_lines[me] == {"person": me, "cap_usd": 1.0, "spent_usd": 0.0, "left_usd": 1.0, "jobs": 0}
-    assert Audit(live.db_path).lines()[0].action == "budget set"
+    assert Audit(live.database).lines()[0].action == "budget set"
 
 
 def test_a_two_by_two_batch_over_the_cap_is_refused_whole_and_records_nothing(live, media: MediaShelf) -> None:
     images = [media.image("team-ana.png", 480, 640), media.image("team-ben.png", 640, 480)]
     videos = [media.video("team-a.mp4", width=480, height=360, seconds=3.5), media.video("team-b.mp4", seconds=3.5)]
     plan = plan_batch(images, videos, Orientation.IMAGE, DEFAULT_MODEL, live.price_for(DEFAULT_MODEL))
-    Budgets(live.db_path).set(ANA, 4.20, set_by="boss@studio.test")
+    Budgets(live.database).set(ANA, 4.20, set_by="boss@studio.test")
 
     with pytest.raises(errors.OverBudget) as refused:
         queue_batch(plan, live, key="press", made_by=ANA)
@@ -120,7 +123,7 @@ def test_a_two_by_two_batch_over_the_cap_is_refused_whole_and_records_nothing(li
     assert str(refused.value).startswith(
         f"Over budget: $4.20 of your $4.20 left this month; this batch needs ${plan.total_cost:.2f}."
     )
-    assert Batches(live.db_path).recent() == [] and JobStore(live.db_path).recent() == []
+    assert Batches(live.database).recent() == [] and JobStore(live.database).recent() == []
 
 
 def test_a_batch_records_who_asked_on_the_batch_and_on_each_cell(live, media: MediaShelf) -> None:
@@ -134,7 +137,7 @@ def test_a_batch_records_who_asked_on_the_batch_and_on_each_cell(live, media: Me
     batch = queue_batch(plan, live, key="one", made_by=BEN)
     assert batch.made_by == BEN
     queue_for(live).tasks.batch.call_local(batch.id, None)
-    (job,) = JobStore(live.db_path).recent()
+    (job,) = JobStore(live.database).recent()
     assert job.made_by == BEN
 
 
@@ -174,7 +177,7 @@ def test_takes_sent_at_once_by_several_worker_threads_never_pass_the_cap(
     live, control, character_png, motion_mp4
 ) -> None:
     control.configure(balance_usd=100.0)
-    Budgets(live.db_path).set(ANA, 2.80, set_by="boss@studio.test")
+    Budgets(live.database).set(ANA, 2.80, set_by="boss@studio.test")
     request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="all at once", made_by=ANA)
     takes = send_takes(request, 4, "press-2", live).jobs
     start = threading.Barrier(len(takes))
@@ -188,7 +191,7 @@ def test_takes_sent_at_once_by_several_worker_threads_never_pass_the_cap(
         thread.start()
     for thread in threads:
         thread.join()
-    ended = [JobStore(live.db_path).get(job.id) for job in takes]
+    ended = [JobStore(live.database).get(job.id) for job in takes]
     assert [job.status for job in ended].count(JobStatus.QUEUED) == 2
     assert control.request_count("submit") == 2
 
@@ -258,7 +261,7 @@ def test_the_team_page_shows_everyone_to_an_admin_and_a_member_only_their_own(se
 
 
 def test_a_key_typed_into_a_tab_is_held_by_the_cap_too(live, control, hosting, character_png, motion_mp4) -> None:
-    Budgets(live.db_path).set(ANA, 1.0, set_by="boss@studio.test")
+    Budgets(live.database).set(ANA, 1.0, set_by="boss@studio.test")
     request = JobRequest(character_png, motion_mp4, Orientation.IMAGE, prompt="from a tab", made_by=ANA)
     job = submit(request, live, session_key=TEST_API_KEY, hosting=hosting)
     assert job.status is JobStatus.FAILED and job.failure_reason.startswith("Over budget: $1.00 of your $1.00")
