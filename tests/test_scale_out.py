@@ -172,10 +172,12 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
         page.goto(url)
         go_to(page, "History", "History")
         main_area(page).get_by_role("button", name="Open").first.click()
-        expect(main_area(page).locator("video").first).to_be_visible(timeout=60_000)
+        # The opened job's player: a batch's posters (folded, so hidden) are videos too.
+        expect(main_area(page).locator("video:visible").first).to_be_visible(timeout=60_000)
         # Queried afresh each time: a rerun may replace the element a handle would hold.
         page.wait_for_function(
-            "() => { const v = document.querySelector('[data-testid=stMain] video'); return v && v.readyState >= 2 }",
+            "() => [...document.querySelectorAll('[data-testid=stMain] video')]"
+            ".some(v => v.offsetParent !== null && v.readyState >= 2)",
             timeout=60_000,
         )
     finally:

@@ -35,11 +35,9 @@ def _copy_files(settings: Settings, bucket: str, database: str, out: Out) -> Cou
     machine reads them by. An object already there with the same size is not sent again."""
     storage = storage_for(load_settings({**os.environ, "MEDIA_BUCKET": bucket}))
     inside = settings.data_dir.resolve()
-    ours = sorted(
-        p
-        for p in StoredFiles(settings.db_path).referenced()
-        if Path(p).is_file() and Path(p).resolve().is_relative_to(inside)
-    )
+    source = settings.db_path  # the data folder's SQLite history, the one being moved, whatever DATABASE_URL says
+    named = StoredFiles(source).referenced()
+    ours = sorted(p for p in named if Path(p).is_file() and Path(p).resolve().is_relative_to(inside))
     names, copied = {}, 0
     for number, path in enumerate(ours, 1):
         there = storage.exists(path)
