@@ -201,7 +201,9 @@ def test_history_shows_real_spend_beside_the_estimate(live, control, character_p
     send_now(live, job.id)
     assert JobStore(live.db_path).get(job.id).task_id
 
-    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/3_History.py").run()
+    app = AppTest.from_file(str(APP_DIR / "app.py"), default_timeout=60).switch_page("pages/3_History.py")
+    app.session_state["spending_open"] = True  # Spending is worked out only while its panel is open
+    app.run()
     assert not app.exception, app.exception
     said = " ".join(caption.value for caption in app.caption)
     assert "jobs made here with this API key" in said and "billed the whole account" in said
