@@ -7,8 +7,6 @@ from pathlib import Path
 import streamlit as st
 
 from lib.errors import FixFailed
-from lib.jobs.fix_runs import FixRuns, FixState
-from lib.jobs.prepared import prepare_pair
 from lib.library import LibraryKind
 from lib.media import preflight
 from lib.media.checklist import checklist
@@ -18,7 +16,9 @@ from lib.media.layout import Fit
 from lib.media.preflight import Code, Report
 from lib.media.samples import samples
 from lib.novita.rules import MODEL_WORDS, model_for
+from lib.pairs.prepared import prepare_pair
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
+from lib.uploads.fix_runs import FixRuns, FixState
 from lib.worker import queue_fix
 from ui.advice import content_advice, show_advice
 from ui.common import page, show_checklist

@@ -11,12 +11,12 @@ import streamlit as st
 from lib.errors import MotionStudioError
 from lib.history.gallery import request_from
 from lib.jobs import Job, JobRequest
-from lib.jobs.drafts import Draft, Drafts, Preset, reconcile, take_paths
 from lib.media import check_prompts, preflight
 from lib.money import estimate
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
+from lib.pairs.drafts import Draft, Drafts, Preset, reconcile, take_paths
 from lib.setup_check import missing_link
 from lib.team.budgets import Budgets
 from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key

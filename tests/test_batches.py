@@ -34,11 +34,11 @@ from lib.batches.sweep import orphaned_batches
 from lib.config import Settings, load_settings
 from lib.errors import BatchOverCap, BatchTooLarge
 from lib.history.gallery import download_name
-from lib.jobs.fix_runs import FixRuns, FixState
 from lib.jobs.models import JobStatus, now_iso
 from lib.jobs.store import JobStore
 from lib.media import check_image
 from lib.novita.rules import DEFAULT_MODEL, Orientation, model_for
+from lib.uploads.fix_runs import FixRuns, FixState
 from lib.worker import queue_batch
 from lib.worker.tasks import batch_runner
 from tests import content_support as made

@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from lib.config import load_settings
 from lib.jobs import JobStatus, JobStore
-from lib.jobs.drafts import take_paths
 from lib.library import Library, LibraryKind
 from lib.money import job_estimate
+from lib.pairs.drafts import take_paths
 from tests.browser_support import (
     ROOT,
     SCREENSHOTS,

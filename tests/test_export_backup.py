@@ -35,8 +35,8 @@ from lib.history.export import (
 )
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
-from lib.jobs.fix_runs import FixRuns, FixState
 from lib.novita.rules import model_for
+from lib.uploads.fix_runs import FixRuns, FixState
 from tests.bigfiles_support import memory_mib, pid_listening_on
 from tests.browser_support import ROOT, main_area, streamlit_server, wait_until_idle
 from tests.conftest import TEST_API_KEY

@@ -13,11 +13,11 @@ from streamlit.testing.v1 import AppTest
 from lib.config import APP_DIR
 from lib.errors import FixFailed
 from lib.files.sizes import file_size
-from lib.jobs.fix_runs import FixRuns, FixState, run_fix
 from lib.media import Fit, check_image, fix_image, fix_video
 from lib.media.fix_plan import ShortClip, clock, latest_start, plan_image, plan_video
 from lib.media.frame_strip import frame_strip
 from lib.media.probe import probe
+from lib.uploads.fix_runs import FixRuns, FixState, run_fix
 from tests.make_media import make_image, make_video
 from tests.media_support import assert_fixed_video, frame
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from lib.config import Settings
-from lib.jobs.fix_runs import FixRun, FixRuns, FixState, run_fix, run_strip
 from lib.media import preflight
+from lib.uploads.fix_runs import FixRun, FixRuns, FixState, run_fix, run_strip
 from lib.worker import queue_fix, queue_strip
 from tests.make_media import make_video
 from tests.processes import ffmpeg_children

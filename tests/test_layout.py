@@ -14,8 +14,8 @@ import lib.errors
 from lib.files.atomic import atomic_write, new_file
 from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
 from lib.jobs import GalleryQuery, JobStatus
-from lib.jobs.prepared import pair_id, prepare_pair
 from lib.novita.rules import aspect_ok
+from lib.pairs.prepared import pair_id, prepare_pair
 from scripts.module_lines import too_long
 from tests.jobs_support import a_job
 

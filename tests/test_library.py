@@ -15,10 +15,10 @@ from streamlit.testing.v1 import AppTest
 from lib.config import APP_DIR, Settings
 from lib.errors import NotPassing
 from lib.jobs import JobStore
-from lib.jobs.prepared import prepare_pair
 from lib.library import Library, LibraryKind, clean_tags
 from lib.media import check_image, check_video, fix_image
 from lib.novita.rules import MODELS
+from lib.pairs.prepared import prepare_pair
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from lib.files.digest import content_digest
 from lib.history.export import history_csv, history_json
 from lib.history.gallery import request_from, set_up_rerun
 from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
-from lib.jobs.prepared import pair_id
 from lib.jobs.submit import record_job
 from lib.media import check_prompts, check_video, fix_video
 from lib.media.checklist import checklist
@@ -40,6 +39,7 @@ from lib.novita.rules import (
     Model,
     model_for,
 )
+from lib.pairs.prepared import pair_id
 from lib.simulator import rules as simulator_rules
 from lib.simulator.billing import Ledger
 from lib.store.legacy import migrations

@@ -26,13 +26,13 @@ from lib.errors import NoPublicLink
 from lib.history.export import history_csv
 from lib.history.gallery import can_rerun, set_up_rerun
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, submit_job
-from lib.jobs.drafts import take_paths
 from lib.jobs.following import Follow, follow_due
 from lib.jobs.models import now_iso
 from lib.money import job_estimate, next_steps, spend_rows
 from lib.novita import NovitaClient, Orientation
 from lib.novita.billing import spend_by_day
 from lib.novita.rules import KLING_V26_PRO
+from lib.pairs.drafts import take_paths
 from lib.simulator import SimulatorControl
 from lib.simulator.billing import Charge, Ledger
 from lib.uploads import fetch_link

@@ -1,4 +1,4 @@
-"""Which stored files are still in use (lib/jobs/references.py): deleting a take, a library item or a job
+"""Which stored files are still in use (lib/files/references.py): deleting a take, a library item or a job
 removes only files nothing else names, whoever names them (jobs, prepared pairs, batch cells, the
 library, fix runs), in a real SQLite file and a real data folder."""
 
@@ -16,14 +16,14 @@ from huey import MemoryHuey
 from lib.config import Settings
 from lib.files.atomic import lasting_partial
 from lib.files.hosting import keep_copy
+from lib.files.references import Freed, Removed, StoredFiles
 from lib.history.export import exports_dir
 from lib.history.gallery import delete_job
 from lib.jobs import Job, JobStatus, JobStore
-from lib.jobs.fix_runs import FixRuns
 from lib.jobs.models import new_job_id, now_iso
-from lib.jobs.prepared import prepare_pair
-from lib.jobs.references import Freed, Removed, StoredFiles
 from lib.library import Library, LibraryKind
+from lib.pairs.prepared import prepare_pair
+from lib.uploads.fix_runs import FixRuns
 from lib.worker.clean_up import clean_up
 from lib.worker.tasks import register
 

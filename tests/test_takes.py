@@ -11,10 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, Variation
-from lib.jobs.drafts import Draft, Drafts, Preset, Reconciled, reconcile, take_paths
 from lib.jobs.models import now_iso
 from lib.novita import NovitaClient, Orientation
 from lib.novita.rules import model_for
+from lib.pairs.drafts import Draft, Drafts, Preset, Reconciled, reconcile, take_paths
 from lib.worker import queue_job, submit
 from lib.worker.heartbeat import WAITING_FOR_KEY
 from lib.worker.takes import already_running, balance_refusal, token_spent, typed_key, variations

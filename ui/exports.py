@@ -12,7 +12,7 @@ from lib.history.backup import back_up, backups_dir
 from lib.history.export import all_jobs, history_csv, history_json
 from lib.history.filters import counted
 from lib.jobs import JobStore
-from lib.jobs.fix_runs import FixRun, FixRuns, FixState
+from lib.uploads.fix_runs import FixRun, FixRuns, FixState
 from lib.worker import queue_export
 from ui.fixing import run_progress
 from ui.media import zip_link

@@ -8,10 +8,10 @@ import streamlit as st
 
 from lib.errors import FixFailed
 from lib.files.sizes import file_size
-from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media.fix_plan import FIT_WORDS, SHORT_WORDS, ImagePlan, ShortClip, VideoPlan
 from lib.media.layout import Fit
 from lib.media.preflight import Report
+from lib.uploads.fix_runs import FixRuns, FixState
 from ui.previews import preview_image, preview_video
 
 

@@ -13,11 +13,11 @@ from lib.errors import MotionStudioError
 from lib.files.digest import content_digest
 from lib.history.compare import served_url
 from lib.jobs import JobStore
-from lib.jobs.models import PreparedInputs
-from lib.jobs.prepared import prepare_pair
 from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
 from lib.media.preflight import check_video
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
+from lib.pairs import PreparedInputs
+from lib.pairs.prepared import prepare_pair
 from ui.media import show_image
 from ui.team import current_person
 

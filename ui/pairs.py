@@ -11,10 +11,10 @@ import streamlit as st
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
-from lib.jobs.models import PreparedInputs
 from lib.library import Library, LibraryKind
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import Orientation, model_for
+from lib.pairs import PreparedInputs
 from ui.common import when
 from ui.media import show_image
 

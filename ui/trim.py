@@ -11,9 +11,9 @@ from typing import Any
 import streamlit as st
 
 from lib.config import Settings
-from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media.fix_plan import clock, latest_start
 from lib.media.frame_strip import made_strip, strips_dir
+from lib.uploads.fix_runs import FixRuns, FixState
 from lib.worker import queue_strip
 from ui.common import video_preview
 from ui.fixing import run_progress

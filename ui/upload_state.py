@@ -14,10 +14,10 @@ import streamlit as st
 
 from lib.config import Settings
 from lib.jobs import JobStore
-from lib.jobs.fix_runs import FixRuns, FixState
 from lib.media import preflight
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.uploads.address import from_address, in_address
+from lib.uploads.fix_runs import FixRuns, FixState
 
 KINDS = ("image", "video")
 ADDRESS_KEYS = ("image", "video", "image_name", "video_name", "image_fix", "video_fix", "way", "model", "pair")

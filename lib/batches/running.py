@@ -21,11 +21,11 @@ from lib.batches.store import Batch, BatchCell, Batches, BatchStatus
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.storage import storage_for
-from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
 from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.submit import JobRequest, Variation
 from lib.media import check_image, check_video
 from lib.novita.rules import Model, Orientation, model_for
+from lib.uploads.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from lib.cli.operators import CountView, MoveView
 from lib.cli.output import OK, REFUSED, Out
 from lib.config import Settings, load_settings
+from lib.files.references import StoredFiles
 from lib.files.storage import storage_for
-from lib.jobs.references import StoredFiles
 from lib.store.moving import copy_history
 
 

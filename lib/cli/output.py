@@ -17,8 +17,8 @@ from lib.media.preflight import Problem
 from lib.novita.rules import DEFAULT_MODEL, model_for
 
 if TYPE_CHECKING:  # importing the job store costs half a second, which `check` and `fix` need not pay
+    from lib.files.references import Freed
     from lib.jobs.models import Job
-    from lib.jobs.references import Freed
     from lib.media.content import Advice
 
 OK, REFUSED = 0, 1

@@ -7,13 +7,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from lib.files.references import Freed, StoredFiles
 from lib.files.storage import Storage
 from lib.jobs.models import GalleryQuery, Job
-from lib.jobs.prepared import prepare_pair
-from lib.jobs.references import Freed, StoredFiles
 from lib.jobs.store import JobStore
 from lib.jobs.submit import JobRequest
 from lib.novita.rules import Orientation, model_for
+from lib.pairs.prepared import prepare_pair
 
 NAME_WORDS = 5
 

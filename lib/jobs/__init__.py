@@ -12,15 +12,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lib.jobs.models import GalleryQuery, Job, JobStatus, PreparedInputs
+    from lib.jobs.models import GalleryQuery, Job, JobStatus
     from lib.jobs.store import JobStore
     from lib.jobs.submit import JobRequest, Variation, submit_job
+    from lib.pairs import PreparedInputs
 
 _HOMES = {
     "GalleryQuery": "lib.jobs.models",
     "Job": "lib.jobs.models",
     "JobStatus": "lib.jobs.models",
-    "PreparedInputs": "lib.jobs.models",
+    "PreparedInputs": "lib.pairs",
     "JobStore": "lib.jobs.store",
     "JobRequest": "lib.jobs.submit",
     "submit_job": "lib.jobs.submit",

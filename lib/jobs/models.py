@@ -1,4 +1,4 @@
-"""The shapes of the history: a job and its status, a prepared pair of inputs, a page of the gallery."""
+"""The shapes of the history: a job and its status, a page of the gallery (a prepared pair's is in `lib.pairs`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from lib.novita.rules import DEFAULT_MODEL
+from lib.pairs import PreparedInputs as PreparedInputs  # its home is lib.pairs; scripts import it from here too
 from lib.store.ids import new_id
 from lib.store.times import now_iso as now_iso
 
@@ -146,22 +147,6 @@ class Job:
 
 
 JOB_FIELDS = frozenset(f.name for f in fields(Job))
-
-
-@dataclass(frozen=True)
-class PreparedInputs:
-    """A character image and motion video that passed preflight together, ready to generate.
-
-    `video_url` is the public link the video came from, when it came from one: it is sent as is.
-    """
-
-    id: str
-    image_path: str
-    video_path: str
-    character_orientation: str
-    created_at: str
-    video_url: str | None = None
-    model: str = DEFAULT_MODEL.word
 
 
 @dataclass(frozen=True)

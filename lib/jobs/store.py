@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 
-from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, GalleryQuery, Job, JobStatus, PreparedInputs, now_iso
-from lib.jobs.prepared import PreparedPairs
+from lib.jobs.models import IN_FLIGHT, JOB_FIELDS, GalleryQuery, Job, JobStatus, now_iso
+from lib.pairs import PreparedInputs
+from lib.pairs.prepared import PreparedPairs
 from lib.store.door import Database, insert
 from lib.store.tables import jobs
 

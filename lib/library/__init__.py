@@ -22,7 +22,7 @@ from sqlalchemy import Select, delete, select
 from lib.errors import InputRefused, MotionStudioError, NotInLibrary, NotPassing
 from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
-from lib.jobs.references import StoredFiles
+from lib.files.references import StoredFiles
 from lib.media.preflight import Report, check_image, check_video
 from lib.media.probe import probe
 from lib.media.thumbnails import thumbnail

@@ -13,7 +13,6 @@ from pathlib import Path
 from lib.batches import Batch, Batches, BatchPlan
 from lib.config import Settings
 from lib.files.storage import storage_for
-from lib.jobs.fix_runs import FixRun, FixRuns
 from lib.jobs.models import Job
 from lib.jobs.submit import JobRequest
 from lib.media.fix_plan import ShortClip
@@ -22,6 +21,7 @@ from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.setup_check import missing_link
 from lib.team.audit import Audit
 from lib.team.budgets import Budgets
+from lib.uploads.fix_runs import FixRun, FixRuns
 from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.sending import submit

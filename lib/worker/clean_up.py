@@ -2,7 +2,7 @@
 
 Pieces of uploads abandoned more than a day ago, copies in the static folder whose content no stored
 file in use has, and export zips older than a day. Stored files themselves go when their last
-reference is deleted (`lib.jobs.references`), never here; with a media bucket, their local copies
+reference is deleted (`lib.files.references`), never here; with a media bucket, their local copies
 untouched for a day go too (the data folder is only its cache, and fetches them again when asked).
 Run hourly on the worker, and by hand with `python -m lib.cli clean-up`.
 """
@@ -13,9 +13,9 @@ import logging
 import time
 
 from lib.config import Settings
+from lib.files.references import Freed, StoredFiles, changed_before, remove
 from lib.files.storage import storage_for
 from lib.history.export import export_zips
-from lib.jobs.references import Freed, StoredFiles, changed_before, remove
 from lib.uploads.chunked import upload_partials
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,6 @@ from lib.errors import MotionStudioError
 from lib.files.hosting import Hosting, hosting_for
 from lib.files.storage import storage_for
 from lib.history.export import export_zip
-from lib.jobs.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
 from lib.jobs.following import DEFAULT_TIMING, Follow, PollTiming, look, sweep
 from lib.jobs.models import JobStatus
 from lib.jobs.store import JobStore
@@ -35,6 +34,7 @@ from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
 from lib.team.audit import note_sent
 from lib.team.budgets import fail_if_over_budget
+from lib.uploads.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
 from lib.worker.clean_up import clean_up
 from lib.worker.wiring import client_for, embedded_simulator, key_fingerprint, record, service_name
 

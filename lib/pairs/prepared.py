@@ -12,10 +12,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lib.files.digest import content_digest
-from lib.jobs.models import PreparedInputs, now_iso
 from lib.novita.rules import DEFAULT_MODEL, Model
+from lib.pairs import PreparedInputs
 from lib.store.door import Database
 from lib.store.tables import prepared_inputs
+from lib.store.times import now_iso
 
 
 class PreparedPairs(Database):

@@ -13,10 +13,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from lib.files.hosting import keep_copy
-from lib.jobs.models import PreparedInputs, now_iso
-from lib.jobs.prepared import PreparedPairs
+from lib.pairs import PreparedInputs
+from lib.pairs.prepared import PreparedPairs
 from lib.store.door import Database
 from lib.store.tables import drafts, jobs, presets
+from lib.store.times import now_iso
 
 
 @dataclass(frozen=True)
