@@ -16,6 +16,7 @@ import requests
 from lib.cli.main import main as cli_main
 from lib.config import load_settings
 from lib.files.hosting import STATIC_ROUTE
+from lib.files.references import StoredFiles
 from lib.files.storage import BucketStorage, FolderStorage, storage_for
 from lib.history.gallery import delete_job
 from lib.jobs import JobStatus, JobStore
@@ -147,3 +148,47 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
     assert done.result_path not in objects_in(moto_url, bucket) and done.poster_path not in objects_in(moto_url, bucket)
     assert recorded.video_path in objects_in(moto_url, bucket), "the re-run still uses its inputs"
     assert JobStore(fresh / here.db_path.name).get(job.id) is not None  # the copy of the history is the other's
+
+
+def test_a_link_given_a_download_name_downloads_under_that_name(monkeypatch, moto_url, bucket, motion_mp4) -> None:
+    """A browser ignores `download=` on a link to another origin, so the bucket itself names the file."""
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    written = here.results_dir / "job-2.mp4"
+    written.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, written)
+    storage = storage_for(here)
+    name = storage.put(written)
+
+    fetched = requests.get(storage.link(name, download_as="Take 3 · on a beach.mp4"), timeout=10)
+    assert fetched.status_code == 200 and fetched.content == motion_mp4.read_bytes()
+    disposition = fetched.headers["Content-Disposition"]
+    assert (
+        disposition.startswith("attachment;")
+        and "filename*=utf-8''Take%203%20%C2%B7%20on%20a%20beach.mp4" in disposition
+    )
+    assert 'filename="Take 3 _ on a beach.mp4"' in disposition, "an ASCII name for browsers that want one"
+    assert "Content-Disposition" not in requests.get(storage.link(name), timeout=10).headers, "played, not saved"
+
+
+def test_release_deletes_bucket_objects_after_its_transaction(monkeypatch, moto_url, bucket, motion_mp4) -> None:
+    """No write lock is held across a network call: each object is deleted once the history has let go."""
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    written = here.results_dir / "job-3.mp4"
+    written.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, written)
+    storage = storage_for(here)
+    name = storage.put(written)
+    files = StoredFiles(here.database)
+    in_transaction: list[bool] = []
+
+    class Watching(BucketStorage):
+        def delete(self, name: str) -> None:
+            in_transaction.append(files.engine.pool.checkedout() > 0)
+            super().delete(name)
+
+    watching = Watching(here.data_dir, here.static_dir, here.media)
+    freed = files.release([name], here.data_dir, here.static_dir, watching)
+    assert in_transaction == [False], "the bucket was called while the history's write lock was held"
+    assert name not in objects_in(moto_url, bucket) and freed.stored_files.files == 1

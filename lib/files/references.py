@@ -152,8 +152,8 @@ class StoredFiles(Database):
         Only files inside `data_dir` are ever removed: a path elsewhere is the user's own file. With
         `static_dir`, the copy of any of them served from there (ours, wherever its source is) goes
         too, unless a file still in use has the same content. With `storage` (a bucket), each goes from
-        there too. The look and the removal hold the write lock, so a reference written meanwhile waits
-        and finds the file still there, or none.
+        there too, once the transaction has ended. The look and the local removal hold the write lock,
+        so a reference written meanwhile waits and finds the file still there, or none.
         """
         given = sorted({str(p) for p in paths if p})
         if not given:
@@ -166,10 +166,12 @@ class StoredFiles(Database):
             }
             served = [_static_copy(data_dir / p, static_dir) for p in given if p not in named] if static_dir else []
             stored = remove(ours.values())
-            if storage is not None:
-                for name in ours:
-                    storage.delete(name)
             copies = remove(self._unused([copy for copy in served if copy is not None and copy.exists()]))
+        if storage is not None and ours:
+            # The bucket is called once the history has let go: no write lock is held across a network
+            # call. A name taken up again meanwhile (the same content given anew) keeps its object.
+            for name in sorted(set(ours) - self.in_use(ours)):
+                storage.delete(name)
         return Freed(stored_files=stored, static_copies=copies)
 
     def unused_static_copies(self, static_dir: Path, older_than: float) -> list[Path]:

@@ -9,6 +9,7 @@ storage reads both forms, so histories written before a bucket was set keep work
     name = storage.put(settings.results_dir / "ab12.mp4")   # 'results/ab12.mp4' in the bucket
     storage.local_path(name)   # a file on this machine, fetched from the bucket when the cache lacks it
     storage.link(name)         # what a browser plays: a presigned GET link, or the static route
+    storage.link(name, download_as="Take 3.mp4")   # ... or saves, under that name
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable
+from email.utils import encode_rfc2231
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
@@ -40,9 +42,10 @@ class Storage(Protocol):
         """The file of `name` on this machine (it may not exist when the file is gone everywhere)."""
         ...
 
-    def link(self, name: str) -> str | None:
+    def link(self, name: str, download_as: str | None = None) -> str | None:
         """The address a browser fetches `name` from, or None when the file is known to be gone
-        (a bucket signs a link without asking: `exists` says whether the object is there)."""
+        (a bucket signs a link without asking: `exists` says whether the object is there). With
+        `download_as`, a browser saves the file under that name rather than playing it."""
         ...
 
     def exists(self, name: str) -> bool: ...
@@ -70,7 +73,8 @@ class FolderStorage:
         path = Path(name)
         return path if path.is_absolute() else self.data_dir / path
 
-    def link(self, name: str) -> str | None:
+    def link(self, name: str, download_as: str | None = None) -> str | None:
+        # Same origin as the page: the link's own `download=` attribute names the file.
         try:
             return f"{STATIC_ROUTE}{keep_copy(self.local_path(name), self.static_dir).name}"
         except OSError:  # gone, or removed while it was being copied
@@ -146,18 +150,15 @@ class BucketStorage(FolderStorage):
                 raise self._s3.plain(error) from None
             log.info("%s is in neither the data folder nor the bucket", key)
 
-    def link(self, name: str) -> str | None:
+    def link(self, name: str, download_as: str | None = None) -> str | None:
         key = self.key(name)
         if key is None:
             return super().link(name)
+        params = {"Bucket": self.bucket.bucket, "Key": key, "ResponseContentType": content_type(Path(key))}
+        if download_as:  # a browser ignores `download=` on a link to another origin: the bucket names the file
+            params["ResponseContentDisposition"] = attachment(download_as)
         # Signed here without asking the bucket: a grid of a hundred results makes no hundred requests.
-        return str(
-            self._s3.client.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": self.bucket.bucket, "Key": key, "ResponseContentType": content_type(Path(key))},
-                ExpiresIn=self._s3.link_seconds,
-            )
-        )
+        return str(self._s3.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self._s3.link_seconds))
 
     def exists(self, name: str) -> bool:
         key = self.key(name)
@@ -198,6 +199,13 @@ def storage_for(settings: Settings) -> Storage:
 @functools.lru_cache(maxsize=8)
 def _storage(data_dir: Path, static_dir: Path, bucket: S3Settings | None) -> Storage:
     return FolderStorage(data_dir, static_dir) if bucket is None else BucketStorage(data_dir, static_dir, bucket)
+
+
+def attachment(file_name: str) -> str:
+    """A Content-Disposition that saves the file as `file_name`: RFC 6266's UTF-8 name, and an ASCII one
+    for browsers that read only that."""
+    plain = file_name.encode("ascii", "replace").decode().replace("?", "_").replace("\\", "_").replace('"', "'")
+    return f'attachment; filename="{plain}"; filename*={encode_rfc2231(file_name, "utf-8")}'
 
 
 def _status(error: object) -> int:
