@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from lib.history.compare import job_ids_from, motion_clip, pick_problem, take_clips
@@ -11,6 +9,7 @@ from lib.history.gallery import can_rerun, download_name
 from lib.jobs import Job
 from ui.common import page
 from ui.compare import synced_player
+from ui.media import download_link
 from ui.rerun import rerun_in_generate
 
 settings, store = page("Compare", ":material/compare:")
@@ -61,15 +60,8 @@ for column, clip in zip(st.columns(len(clips)), clips, strict=True):
             args=(job,),
             width="stretch",
         )
-        st.download_button(
-            "Download",
-            data=Path(job.result_path).read_bytes,  # read when clicked, not on every run
-            file_name=download_name(job),
-            mime="video/mp4",
-            key=f"download_{job.id}",
-            icon=":material/download:",
-            on_click="ignore",
-            width="stretch",
+        download_link(
+            job.result_path, download_name(job), what="result video of this take", label=":material/download: Download"
         )
         if st.button(
             "Re-run with changes",

@@ -186,7 +186,7 @@ def test_newcomer_uploads_generates_and_downloads_from_history(
         expect(video).to_have_attribute("src", re.compile(r"/app/static/[0-9a-f]{64}\.mp4$"))
         page.wait_for_function("v => v.preload === 'none' || v.readyState >= 2", arg=video.element_handle())
     with page.expect_download() as download_info:
-        main_area(page).get_by_role("button", name=re.compile("Download video$")).click()
+        main_area(page).get_by_role("link", name=re.compile("Download video$")).click()
     download = download_info.value
     assert re.fullmatch(
         r"motion_\d{4}-\d{2}-\d{2}_\d{4}_a-lighthouse-keeper-dancing-on\.mp4", download.suggested_filename

@@ -36,7 +36,7 @@ from lib.worker import START_COMMAND, follow_now, followers, live_workers
 from lib.worker.heartbeat import WAITING_FOR_KEY, Followers, Workers
 from lib.worker.takes import typed_key
 from lib.worker.tasks import one_round
-from ui.media import missing, show_image, show_video
+from ui.media import download_link, missing, show_image, show_video
 from ui.settling import settle_maybe_sent
 from ui.team import person_in_sidebar, sign_in_configured, who_is_here
 
@@ -250,17 +250,7 @@ def job_outcome(job: Job, movers: Followers | None = None, send_again: Callable[
     storage = storage_for(load_settings())
     if job.status is JobStatus.SUCCEEDED and job.result_path and storage.exists(job.result_path):
         show_video(job.result_path, what="result video of this take", width=RESULT_WIDTH)
-        st.download_button(
-            "Download video",
-            # Read only when clicked: bytes given here would be read into memory on every render.
-            data=storage.local_path(job.result_path).read_bytes,
-            file_name=download_name(job),
-            mime="video/mp4",
-            icon=":material/download:",
-            type="primary",
-            key=f"download_{job.id}",  # takes of one pair can share a file name; each needs its own button
-            on_click="ignore",  # a rerun while a fragment refreshes could lose the download (see ui/exports.py)
-        )
+        download_link(job.result_path, download_name(job), what="result video of this take")
     elif job.status is JobStatus.SUCCEEDED:
         missing("result video of this take")
     elif job.status.final or job.status is JobStatus.MAYBE_SUBMITTED:

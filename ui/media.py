@@ -6,6 +6,7 @@ would read the whole file into the app's memory on every render.
 
     show_video(job.video_path, what="motion video of this take")
     show_image(job.image_path, what="character image of this take", width=320)
+    download_link(job.result_path, download_name(job), what="result video of this take")
 """
 
 from __future__ import annotations
@@ -61,10 +62,23 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
     _download_link(f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}", file_name, label, size)
 
 
-def _download_link(url: str, file_name: str, label: str, size: int) -> None:
+def download_link(path: str | None, file_name: str, what: str, label: str = "Download video") -> None:
+    """A link the browser saves the stored file `path` by, as `file_name`, streamed from its link (the
+    static route, or the media bucket, which then names the file itself): never read into the app's memory,
+    as a download button's data is when pressed."""
+    storage = storage_for(load_settings())
+    url = storage.link(path, download_as=file_name) if path and storage.exists(path) else None
+    if url is None:
+        missing(what)
+    else:
+        _download_link(url, file_name, label)
+
+
+def _download_link(url: str, file_name: str, label: str, size: int | None = None) -> None:
     st.markdown(
-        f'<a href="{url}" download="{html.escape(file_name, quote=True)}">:material/download: {label}</a>'
-        f" ({file_size(size)})",
+        f'<a href="{html.escape(url, quote=True)}" download="{html.escape(file_name, quote=True)}"'
+        f' title="{html.escape(label, quote=True)}">:material/download: {label}</a>'
+        + (f" ({file_size(size)})" if size else ""),
         unsafe_allow_html=True,
     )
 

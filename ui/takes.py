@@ -22,6 +22,7 @@ from lib.team.people import shown
 from lib.worker import live_workers
 from lib.worker.heartbeat import Followers
 from ui.common import NO_WORKER, job_outcome, session_key_in_use, status_badge, when
+from ui.media import download_link
 
 TAKES_SHOWN = 10
 GRID_COLUMNS = 3
@@ -134,14 +135,8 @@ def actions(job: Job, movers: Followers, settings: Settings, store: JobStore) ->
                 help="Picked for Compare: see it in History" if picked else "Compare (pick it in History)",
             )
         st.page_link("pages/3_History.py", label="History", icon=":material/open_in_new:", query_params={"job": job.id})
-        storage = storage_for(settings)
-        if job.status is JobStatus.SUCCEEDED and job.result_path and storage.exists(job.result_path):
-            url = storage.link(job.result_path) or ""
-            st.markdown(
-                f'<a href="{html.escape(url)}" download="{html.escape(download_name(job), quote=True)}" '
-                f'title="Download video">Download video</a>',
-                unsafe_allow_html=True,
-            )
+        if job.status is JobStatus.SUCCEEDED and job.result_path:
+            download_link(job.result_path, download_name(job), what="result video of this take")
         if can_cancel(job):
             st.button("Cancel", icon=":material/cancel:", key=f"cancel_{job.id}", on_click=cancel)
     if not job.status.final and not can_cancel(job) and job.status is not JobStatus.MAYBE_SUBMITTED:
