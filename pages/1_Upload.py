@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib.errors import FixFailed
+from lib.files.storage import storage_for
 from lib.library import LibraryKind
 from lib.media import preflight
 from lib.media.checklist import checklist
@@ -264,7 +265,9 @@ if image_content and video_content:
     show_advice(advise_pair(image_content, video_content), "Advice on the pair")
 st.divider()
 if image_report and video_report and image_report.ok and video_report.ok:
-    prepared = prepare_pair(store, state.image_path, state.video_path, orientation, state.video_link, model)
+    prepared = prepare_pair(
+        store, state.image_path, state.video_path, orientation, state.video_link, model, storage_for(settings)
+    )
     st.session_state.prepared_id = prepared.id
     st.success("Both files pass every rule. Next: describe the scene and generate.", icon=":material/task_alt:")
     st.page_link(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from uuid import uuid4
 
 import streamlit as st
 
 from lib.errors import MotionStudioError
+from lib.files.storage import storage_for
 from lib.history.gallery import request_from
 from lib.jobs import Job, JobRequest
 from lib.media import check_prompts, preflight
@@ -16,7 +16,7 @@ from lib.money import estimate
 from lib.novita import Orientation
 from lib.novita.balance import live_balance
 from lib.novita.rules import model_for
-from lib.pairs.drafts import Draft, Drafts, Preset, reconcile, take_paths
+from lib.pairs.drafts import Draft, Drafts, reconcile, take_paths
 from lib.setup_check import missing_link
 from lib.team.budgets import Budgets
 from lib.worker.takes import TakesSent, already_running, balance_refusal, send_takes, token_spent, typed_key
@@ -31,6 +31,7 @@ from ui.common import (
 from ui.library import pick_pair
 from ui.media import show_image, show_video
 from ui.pairs import earlier_pairs
+from ui.prompts import prompt_boxes
 from ui.takes import take_grid
 from ui.team import current_person
 
@@ -60,7 +61,12 @@ def library_picker(choices_from: str | None = None) -> None:
 # The page follows the pair its address names, or the one prepared in this tab; never another tab's.
 prepared_id = st.query_params.get("pair") or state.get("prepared_id")
 prepared = store.prepared(prepared_id) if prepared_id else None
-if prepared is None or not (Path(prepared.image_path).exists() and Path(prepared.video_path).exists()):
+storage = storage_for(settings)
+# A pair's files are fetched into this machine's data folder if it lacks them (they live in the media
+# bucket, with MEDIA_BUCKET): the checks below read the motion video.
+if prepared is None or not all(
+    storage.local_path(name).is_file() for name in (prepared.image_path, prepared.video_path)
+):
     st.info(
         "Nothing prepared in this tab yet. Start by adding a character image and a motion video.",
         icon=":material/info:",
@@ -115,7 +121,7 @@ elif reconciled.save:
 state.draft_pair = prepared.id
 state.setdefault("take_token", uuid4().hex)
 state.setdefault("variations", 1)
-take_image, take_video = take_paths(prepared, settings.inputs_dir)
+take_image, take_video = take_paths(prepared, settings.inputs_dir, storage)
 takes = store.takes(take_image, take_video)
 if token_spent(takes, state.take_token):
     state.take_token = uuid4().hex  # those takes are done: the same settings again are new takes
@@ -146,66 +152,11 @@ with video_column:
 with form_column:
     model, orientation = model_and_way("gen", on_change=save_draft)
 
-    def use_prompt(source: str) -> None:
-        chosen = state.get(source)
-        if isinstance(chosen, Preset):
-            state.prompt, state.negative_prompt = chosen.prompt, chosen.negative_prompt
-        elif chosen:
-            state.prompt = chosen
-        state[source] = None
-        save_draft()
-
-    recent_column, preset_column = st.columns(2)
-    recent_column.selectbox(
-        "Recent prompts",
-        options=drafts.recent_prompts(),
-        index=None,
-        placeholder="Pick one to fill the prompt",
-        key="recent_prompt",
-        on_change=use_prompt,
-        args=("recent_prompt",),
-    )
-    preset_column.selectbox(
-        "Presets",
-        options=drafts.presets(),
-        index=None,
-        format_func=lambda preset: preset.name,
-        placeholder="Pick one to fill the prompts",
-        key="preset",
-        on_change=use_prompt,
-        args=("preset",),
-    )
-    st.text_area(
-        "Prompt (optional)",
-        key="prompt",
-        on_change=save_draft,
-        placeholder="Scene, style, lighting: e.g. a sunny beach at golden hour, cinematic",
-    )
-    st.text_area(
-        "Things to avoid (optional)",
-        key="negative_prompt",
-        on_change=save_draft,
-        max_chars=model.max_negative_prompt,
-        placeholder="e.g. blurry, extra limbs",
-        help=f"At most {model.max_negative_prompt:,} characters; the counter shows how many are left.",
-    )
-
-    def keep_as_preset() -> None:
-        name = (state.get("preset_name") or "").strip()
-        if not name or not (state.get("prompt") or "").strip():
-            state.preset_note = "Type a prompt and a name for the preset, then press Save preset."
-            return
-        drafts.save_preset(Preset(name, state.prompt.strip(), (state.get("negative_prompt") or "").strip()))
-        state.preset_name = ""
-        state.preset_note = f"Saved the preset “{name}”: pick it under Presets."
-
-    with st.popover("Save as preset", icon=":material/bookmark_add:"):
-        st.text_input("Preset name", key="preset_name", placeholder="e.g. Beach at golden hour")
-        st.button("Save preset", key="save_preset", on_click=keep_as_preset)
-    if state.get("preset_note"):
-        st.caption(state.pop("preset_note"))
+    prompt_boxes(drafts, model, save_draft)
     keep_sound = st.toggle("Keep the motion video's sound", key="keep_sound", on_change=save_draft)
-    video_report = preflight.check_video(prepared.video_path, orientation, keep_original_sound=keep_sound, model=model)
+    video_report = preflight.check_video(
+        str(storage.local_path(prepared.video_path)), orientation, keep_original_sound=keep_sound, model=model
+    )
     prompt_report = check_prompts(state.get("prompt"), state.get("negative_prompt"), model)
     for warning in video_report.warnings:
         st.warning(

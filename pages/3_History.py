@@ -70,7 +70,7 @@ def rerun_job(job: Job) -> None:
 
 
 def detail(job: Job, movers: Followers) -> None:
-    if state.pop("rerun_after_settling", None) == job.id and can_rerun(job):
+    if state.pop("rerun_after_settling", None) == job.id and can_rerun(job, storage_for(settings)):
         rerun_job(job)
     if st.button("Back to all jobs", icon=":material/arrow_back:"):
         open_job(None)
@@ -127,7 +127,7 @@ def detail(job: Job, movers: Followers) -> None:
         if st.button("Unfavorite" if job.favorite else "Favorite", icon=":material/star:", width="stretch"):
             store.update(job.id, favorite=not job.favorite)
             st.rerun()
-        rerunnable = can_rerun(job)
+        rerunnable = can_rerun(job, storage_for(settings))
         if st.button(
             "Re-run",
             icon=":material/replay:",

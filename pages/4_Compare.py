@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.files.storage import storage_for
 from lib.history.compare import job_ids_from, motion_clip, pick_problem, take_clips
 from lib.history.gallery import can_rerun, download_name
 from lib.jobs import Job
@@ -67,7 +68,7 @@ for column, clip in zip(st.columns(len(clips)), clips, strict=True):
             "Re-run with changes",
             key=f"rerun_{job.id}",
             icon=":material/replay:",
-            disabled=not can_rerun(job),
+            disabled=not can_rerun(job, storage_for(settings)),
             help="Opens Generate with this take's files and settings, to change and send again.",
             width="stretch",
         ):

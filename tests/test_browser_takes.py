@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from lib.config import load_settings
+from lib.files.storage import storage_for
 from lib.jobs import JobStatus, JobStore
 from lib.library import Library, LibraryKind
 from lib.money import job_estimate
@@ -145,7 +146,7 @@ def test_a_library_pick_sends_the_price_shown_a_cancelled_take_is_never_posted_a
         assert len(list((settings.simulator_dir / "tasks").glob("*.json"))) == 1  # one POST: the second take
 
         pair = store.prepared(page.url.split("pair=")[1].split("&")[0])
-        image, video = take_paths(pair, settings.inputs_dir)
+        image, video = take_paths(pair, settings.inputs_dir, storage_for(settings))
         result = make_video(tmp_path / "result.mp4", 640, 360, seconds=1.0)
         poster = make_image(tmp_path / "poster.jpg", 640, 360)
         for number in range(6):

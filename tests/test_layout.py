@@ -12,6 +12,7 @@ import pytest
 
 import lib.errors
 from lib.files.atomic import atomic_write, new_file
+from lib.files.storage import storage_for
 from lib.history.gallery import can_rerun, first_page_if_filtered, set_up_rerun
 from lib.jobs import GalleryQuery, JobStatus
 from lib.novita.rules import aspect_ok
@@ -97,7 +98,7 @@ def test_each_service_limit_is_written_once() -> None:
     assert found == [], "service limits belong in lib/novita/rules.py"
 
 
-def test_a_rerun_prepares_the_same_pair_upload_would(store, character_png: Path, motion_mp4: Path) -> None:
+def test_a_rerun_prepares_the_same_pair_upload_would(settings, store, character_png: Path, motion_mp4: Path) -> None:
     job = store.add(
         a_job(
             image_path=str(character_png),
@@ -107,13 +108,13 @@ def test_a_rerun_prepares_the_same_pair_upload_would(store, character_png: Path,
             character_orientation="video",
         )
     )
-    assert can_rerun(job)
-    rerun = set_up_rerun(store, job)
+    assert can_rerun(job, storage_for(settings))
+    rerun = set_up_rerun(store, job, storage_for(settings))
     assert rerun.prepared_id == pair_id(character_png, motion_mp4, "video")
     assert prepare_pair(store, character_png, motion_mp4, "video").id == rerun.prepared_id
     assert (rerun.character_orientation, rerun.prompt, rerun.keep_original_sound) == ("video", "on a beach", False)
     gone = store.add(a_job(image_path=str(character_png), video_path=str(character_png.with_name("gone.mp4"))))
-    assert not can_rerun(gone)
+    assert not can_rerun(gone, storage_for(settings))
 
 
 def test_changing_a_filter_goes_back_to_the_first_page() -> None:

@@ -18,6 +18,7 @@ import sqlite_utils
 from lib.config import load_settings
 from lib.errors import SettingInvalid
 from lib.files.digest import content_digest
+from lib.files.storage import storage_for
 from lib.history.export import history_csv, history_json
 from lib.history.gallery import request_from, set_up_rerun
 from lib.jobs import JobRequest, JobStatus, JobStore, submit_job
@@ -260,7 +261,7 @@ def test_rows_from_before_models_read_as_kling_26_pro(settings) -> None:
     assert store.prepared("old-pair").model == "kling-v2.6-pro"
 
 
-def test_a_rerun_keeps_the_model_and_the_exports_name_it(store, character_png, motion_mp4) -> None:
+def test_a_rerun_keeps_the_model_and_the_exports_name_it(settings, store, character_png, motion_mp4) -> None:
     job = store.add(
         a_job(
             image_path=str(character_png),
@@ -270,7 +271,7 @@ def test_a_rerun_keeps_the_model_and_the_exports_name_it(store, character_png, m
             status=JobStatus.SUCCEEDED,
         )
     )
-    rerun = set_up_rerun(store, job)
+    rerun = set_up_rerun(store, job, storage_for(settings))
     assert rerun.model == "kling-v3.0-std" and store.prepared(rerun.prepared_id).model == "kling-v3.0-std"
     assert rerun.prepared_id == pair_id(character_png, motion_mp4, "video", KLING_V30_STD)
     assert rerun.prepared_id != pair_id(character_png, motion_mp4, "video")  # not 2.6 Pro's pair

@@ -23,6 +23,7 @@ from lib import errors
 from lib.batches import plan_batch
 from lib.config import APP_DIR, Settings, load_settings
 from lib.errors import NoPublicLink
+from lib.files.storage import storage_for
 from lib.history.export import history_csv
 from lib.history.gallery import can_rerun, set_up_rerun
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, submit_job
@@ -311,9 +312,12 @@ def test_a_job_with_a_linked_motion_video_is_estimated_numbered_and_checked_agai
     assert job_estimate(job, settings.price_for).usd == pytest.approx(1.40)
     (row,) = csv.DictReader(io.StringIO(history_csv([job], settings.price_for).decode()))
     assert row["Estimated cost (USD)"] == "1.40"
-    assert [take.id for take in store.takes(*take_paths(pair, settings.inputs_dir))] == [job.id]
+    assert [take.id for take in store.takes(*take_paths(pair, settings.inputs_dir, storage_for(settings)))] == [job.id]
     assert store.take_numbers([job.id]) == {job.id: 1}
-    assert can_rerun(job) and store.prepared(set_up_rerun(store, job).prepared_id).video_url == link
+    assert (
+        can_rerun(job, storage_for(settings))
+        and store.prepared(set_up_rerun(store, job, storage_for(settings)).prepared_id).video_url == link
+    )
 
     send_now(settings, job.id)
     stopped = store.get(job.id)

@@ -18,10 +18,12 @@ from lib.config import load_settings
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.references import StoredFiles
 from lib.files.storage import BucketStorage, FolderStorage, storage_for
-from lib.history.gallery import delete_job
+from lib.history.gallery import can_rerun, delete_job, set_up_rerun
 from lib.jobs import JobStatus, JobStore
 from lib.jobs.submit import record_job, send_job
 from lib.media.probe import probe
+from lib.pairs.drafts import take_paths
+from lib.pairs.prepared import prepare_pair
 from lib.worker.clean_up import clean_up
 from tests.jobs_support import follow_until
 from tests.s3_support import admin_client, s3_settings
@@ -192,3 +194,33 @@ def test_release_deletes_bucket_objects_after_its_transaction(monkeypatch, moto_
     freed = files.release([name], here.data_dir, here.static_dir, watching)
     assert in_transaction == [False], "the bucket was called while the history's write lock was held"
     assert name not in objects_in(moto_url, bucket) and freed.stored_files.files == 1
+
+
+def test_a_pair_and_its_takes_outlive_the_cache_and_run_again_from_the_bucket(
+    monkeypatch, moto_url, bucket, store, client, request_for, character_png, motion_mp4
+) -> None:
+    """A pair Upload prepared lives in the bucket: Generate finds it, and its takes, on a machine whose data
+    folder was emptied, and History's Re-run prepares the same pair from the names a take keeps."""
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    storage = storage_for(here)
+    uploaded = [here.inputs_dir / "ana.png", here.inputs_dir / "dance.mp4"]  # where Upload keeps what arrives
+    here.inputs_dir.mkdir(parents=True)
+    for given, kept in zip((character_png, motion_mp4), uploaded, strict=True):
+        shutil.copyfile(given, kept)
+    pair = prepare_pair(store, *uploaded, "image", storage=storage)
+    assert (pair.image_path, pair.video_path) == ("inputs/ana.png", "inputs/dance.mp4")
+    assert {pair.image_path, pair.video_path} <= objects_in(moto_url, bucket)
+
+    shutil.rmtree(here.inputs_dir)  # the cache goes: nothing is lost
+    job, _ = record_job(
+        request_for(image=pair.image_path, video=pair.video_path),
+        store=store,
+        key_fingerprint=client.key_fingerprint,
+        inputs_dir=here.inputs_dir,
+        storage=storage,
+    )
+    shutil.rmtree(here.inputs_dir)
+    assert store.takes(*take_paths(pair, here.inputs_dir, storage)) == [job], "Generate lists the pair's takes"
+    assert can_rerun(job, storage)
+    assert set_up_rerun(store, job, storage).prepared_id == pair.id, "the same files make the same pair"

@@ -10,6 +10,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
+from lib.files.storage import storage_for
 from lib.jobs import Job, JobRequest, JobStatus, JobStore, PreparedInputs, Variation
 from lib.jobs.models import now_iso
 from lib.novita import NovitaClient, Orientation
@@ -53,7 +54,7 @@ def test_each_new_prompt_queues_a_take_and_the_same_one_again_is_the_take_runnin
     app.text_area(key="prompt").set_value("on a beach").run()
     app.button(key="generate").click().run()
 
-    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     assert [job.prompt for job in takes] == ["on a beach", "in a city"]
     assert "Take 1 is already running with these settings." in said(app)
     text = said(app)
@@ -69,12 +70,12 @@ def test_variations_make_exactly_n_takes_even_on_a_double_click(settings, charac
     assert app.metric[0].value == "$0.98"
     app.button(key="generate").click().run()
     app.button(key="generate").click().run()  # the second click of a double click: the same token
-    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    takes = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     assert len(takes) == 2 and {job.prompt for job in takes} == {"dancing in the rain"}
     assert len({job.submission_key for job in takes}) == 2
     app.number_input(key="variations").set_value(3).run()  # a new request: a new press makes 3 more
     app.button(key="generate").click().run()
-    assert len(JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))) == 5
+    assert len(JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))) == 5
 
 
 def test_a_variation_is_not_absorbed_by_the_same_request_in_flight(settings, character_png, motion_mp4) -> None:
@@ -200,13 +201,13 @@ def test_a_take_that_may_have_been_sent_is_settled_on_the_page(settings, charact
     app = generate_page()
     app.button(key="generate").click().run()
     store = JobStore(settings.db_path)
-    (first,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    (first,) = store.takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     store.update(first.id, status=JobStatus.MAYBE_SUBMITTED, lease="a-dead-sender", failure_reason="cut short")
     app.run()
     assert "I checked: it was not made, send it again" in [b.label for b in app.button]
     app.button(key=f"not_made_{first.id}").click().run()
     assert not app.exception, app.exception
-    first_now, again = store.takes(*take_paths(prepared, settings.inputs_dir))
+    first_now, again = store.takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     assert first_now.status is JobStatus.FAILED and "not made" in (first_now.failure_reason or "").lower()
     assert again.status is JobStatus.SUBMITTING and again.prompt == first.prompt
 
@@ -221,7 +222,7 @@ def test_a_take_that_may_have_been_sent_is_settled_on_the_page(settings, charact
 
 def test_a_take_of_a_key_nobody_holds_says_it_waits_for_that_key(settings, character_png, motion_mp4) -> None:
     prepared = prepare(character_png, motion_mp4)
-    image, video = take_paths(prepared, settings.inputs_dir)
+    image, video = take_paths(prepared, settings.inputs_dir, storage_for(settings))
     app = generate_page()
     app.button(key="generate").click().run()
     store = JobStore(settings.db_path)
@@ -316,7 +317,7 @@ def test_the_already_running_note_goes_once_that_take_ends(settings, character_p
     app.button(key="generate").click().run()
     assert "Take 1 is already running with these settings." in said(app)
     store = JobStore(settings.db_path)
-    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     store.update(take.id, status=JobStatus.FAILED, failure_reason="The render failed.")
     app.run()
     assert "already running" not in said(app)
@@ -328,7 +329,7 @@ def test_a_queued_take_says_on_its_card_why_it_waits_and_can_be_cancelled_unsent
     prepared = prepare(character_png, motion_mp4)
     app = generate_page()
     app.button(key="generate").click().run()
-    (take,) = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir))
+    (take,) = JobStore(settings.db_path).takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     assert "Waiting to be sent: **No worker is running**" in said(app)
     app.button(key=f"cancel_{take.id}").click().run()
     cancelled = JobStore(settings.db_path).get(take.id)
@@ -342,7 +343,7 @@ def test_a_done_take_card_has_favourite_compare_history_and_download(settings, c
     app = generate_page()
     app.button(key="generate").click().run()
     store = JobStore(settings.db_path)
-    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir))
+    (take,) = store.takes(*take_paths(prepared, settings.inputs_dir, storage_for(settings)))
     store.update(take.id, status=JobStatus.SUCCEEDED, result_path=str(motion_mp4), finished_at=now_iso())
     app.run()
     app.button(key=f"favourite_{take.id}").click().run()

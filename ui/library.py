@@ -11,6 +11,7 @@ import streamlit as st
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.digest import content_digest
+from lib.files.storage import storage_for
 from lib.history.compare import served_url
 from lib.jobs import JobStore
 from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
@@ -222,5 +223,5 @@ def pick_pair(
         icon=":material/check:",
         disabled=not report.ok,
     ):
-        return prepare_pair(store, character.path, motion.path, orientation, None, model)
+        return prepare_pair(store, character.path, motion.path, orientation, None, model, storage_for(settings))
     return None

@@ -11,6 +11,7 @@ import streamlit as st
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
+from lib.files.storage import storage_for
 from lib.library import Library, LibraryKind
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import Orientation, model_for
@@ -26,13 +27,14 @@ _HASH_NAME = re.compile(r"^(fixed-)?[0-9a-f]{24,64}$")
 def earlier_pairs(settings: Settings, pairs: list[PreparedInputs]) -> None:
     """One compact row per pair, each opening Generate on it."""
     library = Library(settings.database)
+    storage = storage_for(settings)
     for pair in pairs:
         with st.container(border=True, key=f"earlier_{pair.id}"):
             image_column, video_column, words = st.columns([1, 1, 8], vertical_alignment="center")
             with image_column:
-                _still(pair.image_path, "character image")
+                _still(storage.local_path(pair.image_path), "character image")
             with video_column:
-                _still(pair.video_path, "motion video")
+                _still(storage.local_path(pair.video_path), "motion video")
             names = (
                 f"{file_name(library, LibraryKind.CHARACTER, pair.image_path)} with "
                 f"{file_name(library, LibraryKind.MOTION, pair.video_path)}"
@@ -62,9 +64,10 @@ def file_name(library: Library, kind: LibraryKind, path: str) -> str:
     )
 
 
-def _still(path: str, what: str) -> None:
+def _still(path: Path, what: str) -> None:
+    """A still of the file `path` on this machine (a stored file in the bucket is fetched first)."""
     try:
-        still = _still_of(path, Path(path).stat().st_mtime_ns)
+        still = _still_of(str(path), path.stat().st_mtime_ns)
     except (OSError, MotionStudioError):
         st.markdown(":material/hide_image:")
         return

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.config import load_settings
+from lib.files.storage import storage_for
 from lib.history.gallery import set_up_rerun
 from lib.jobs import Job, JobStore
 
@@ -11,7 +13,7 @@ from lib.jobs import Job, JobStore
 def rerun_in_generate(store: JobStore, job: Job) -> None:
     """Fill Generate with this job's inputs and settings and open it (outside a callback: pages switch there)."""
     state = st.session_state
-    rerun = set_up_rerun(store, job)
+    rerun = set_up_rerun(store, job, storage_for(load_settings()))
     state.prepared_id = rerun.prepared_id
     state.gen_orientation = rerun.character_orientation
     state.gen_model = rerun.model

@@ -38,6 +38,10 @@ class Storage(Protocol):
         """Keep the local file `path` (written in the data folder) and return the name to store."""
         ...
 
+    def name(self, path: Path | str) -> str:
+        """The name `put(path)` gives, without putting anything: what a row names that file by."""
+        ...
+
     def local_path(self, name: str) -> Path:
         """The file of `name` on this machine (it may not exist when the file is gone everywhere)."""
         ...
@@ -67,6 +71,9 @@ class FolderStorage:
         self.static_dir = static_dir
 
     def put(self, path: Path | str) -> str:
+        return self.name(path)
+
+    def name(self, path: Path | str) -> str:
         return str(path)
 
     def local_path(self, name: str) -> Path:
@@ -115,6 +122,9 @@ class BucketStorage(FolderStorage):
             return PurePosixPath(*path.resolve().relative_to(self.data_dir.resolve()).parts).as_posix()
         except ValueError:
             return None
+
+    def name(self, path: Path | str) -> str:
+        return self.key(str(path)) or str(path)
 
     def put(self, path: Path | str) -> str:
         key = self.key(str(path))

@@ -50,18 +50,18 @@ class Rerun:
     model: str
 
 
-def can_rerun(job: Job) -> bool:
-    """Whether the job's own files are still on disk to run it again."""
-    return bool(job.image_path and job.video_path and Path(job.image_path).exists() and Path(job.video_path).exists())
+def can_rerun(job: Job, storage: Storage) -> bool:
+    """Whether the job's own files are still kept (in the data folder, or the media bucket) to run it again."""
+    return bool(job.image_path and job.video_path and storage.exists(job.image_path) and storage.exists(job.video_path))
 
 
-def set_up_rerun(store: JobStore, job: Job) -> Rerun:
+def set_up_rerun(store: JobStore, job: Job, storage: Storage) -> Rerun:
     """Prepare the job's inputs again, as the pair Upload would make of them, and say what to fill in."""
     if not (job.image_path and job.video_path):
         raise ValueError(f"job {job.id} has no local inputs to run again")
     model = model_for(job.model)
     prepared = prepare_pair(
-        store, job.image_path, job.video_path, job.character_orientation, video_link=job.video_link, model=model
+        store, job.image_path, job.video_path, job.character_orientation, job.video_link, model, storage
     )
     return Rerun(
         prepared.id, job.character_orientation, job.prompt, job.negative_prompt, job.keep_original_sound, model.word

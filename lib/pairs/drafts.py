@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from lib.files.hosting import keep_copy
+from lib.files.storage import Storage
 from lib.pairs import PreparedInputs
 from lib.pairs.prepared import PreparedPairs
 from lib.store.door import Database
@@ -93,10 +94,13 @@ class Drafts(Database):
         return PreparedPairs(self.db_path).recent(limit)
 
 
-def take_paths(prepared: PreparedInputs, inputs_dir: Path) -> tuple[str, str]:
-    """The image and video paths a job made from this pair records (its content-addressed copies), which
-    is what `JobStore.takes` looks its takes up by."""
-    return str(keep_copy(Path(prepared.image_path), inputs_dir)), str(keep_copy(Path(prepared.video_path), inputs_dir))
+def take_paths(prepared: PreparedInputs, inputs_dir: Path, storage: Storage) -> tuple[str, str]:
+    """The names a job made from this pair records for its image and video (their content-addressed
+    copies, as `record_job` keeps them), which is what `JobStore.takes` looks its takes up by."""
+    image, video = (
+        keep_copy(storage.local_path(name), inputs_dir) for name in (prepared.image_path, prepared.video_path)
+    )
+    return storage.name(image), storage.name(video)
 
 
 @dataclass(frozen=True)

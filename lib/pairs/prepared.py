@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lib.files.digest import content_digest
+from lib.files.storage import Storage
 from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.pairs import PreparedInputs
 from lib.store.door import Database
@@ -55,11 +56,21 @@ def prepare_pair(
     orientation: str,
     video_link: str | None = None,
     model: Model = DEFAULT_MODEL,
+    storage: Storage | None = None,
 ) -> PreparedInputs:
     """The pair in the history `store` opens (any repository of it), recorded the first time it passes;
-    `video_link` is the public link the video came from, which is then sent as it is."""
+    `video_link` is the public link the video came from, which is then sent as it is.
+
+    With `storage`, `image` and `video` may be stored files' names (a take's, run again), and the pair
+    keeps the names the storage gives its files: in a bucket, they are put there now, so the pair
+    outlives this machine's data folder and any machine opens it."""
+    if storage is not None:
+        image, video = storage.local_path(str(image)), storage.local_path(str(video))
     pairs = PreparedPairs(store.db_path)
     prepared_id = pair_id(image, video, orientation, model)
-    return pairs.get(prepared_id) or pairs.save(
-        PreparedInputs(prepared_id, str(image), str(video), orientation, now_iso(), video_link, model.word)
+    if (known := pairs.get(prepared_id)) is not None:
+        return known
+    image_name, video_name = (storage.put(image), storage.put(video)) if storage else (str(image), str(video))
+    return pairs.save(
+        PreparedInputs(prepared_id, image_name, video_name, orientation, now_iso(), video_link, model.word)
     )
