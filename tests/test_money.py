@@ -40,6 +40,7 @@ from lib.uploads import fetch_link
 from lib.worker import queue_job
 from lib.worker.queue import queue_for
 from tests.conftest import FAST_POLLING, TEST_API_KEY
+from tests.jobs_support import a_job
 
 LOW_BALANCE_SAID = "This job would cost about $1.40 and your Novita balance is $0.50: top up, then generate again."
 
@@ -385,3 +386,15 @@ def test_the_live_balance_is_read_once_for_many_reruns(sim, monkeypatch) -> None
         assert not shown.exception, shown.exception
         assert any("Live on Novita" in s.value and "42.50 USD" in s.value for s in shown.success)
     assert control.request_count("balance") == 1
+
+
+def test_spending_reads_only_this_keys_jobs_of_the_days_it_shows(store) -> None:
+    """Spending read every job of every key and day, which over 100,000 jobs is most of a page's time."""
+    month_ago = "2026-11-01T00:00:00.000+00:00"
+    mine = store.add(a_job("a", key_fingerprint="mine", task_id="t-1", created_at="2026-11-20T00:00:00.000+00:00"))
+    sent_late = store.add(
+        a_job("b", key_fingerprint="mine", created_at="2026-10-30T23:00:00.000+00:00", submitted_at="2026-11-02")
+    )
+    store.add(a_job("c", key_fingerprint="mine", created_at="2026-10-01T00:00:00.000+00:00"))
+    store.add(a_job("d", key_fingerprint="another key", created_at="2026-11-21T00:00:00.000+00:00"))
+    assert {job.id for job in store.made_with_key_since("mine", month_ago)} == {mine.id, sent_late.id}

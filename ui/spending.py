@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import streamlit as st
 
 from lib.config import Settings
-from lib.history.export import all_jobs
 from lib.jobs import JobStore
 from lib.money import spend_rows
 from lib.money.spending import BILLED_MEANS, ESTIMATED_MEANS
@@ -14,8 +15,8 @@ from lib.worker.wiring import key_fingerprint
 
 
 def spending(settings: Settings, store: JobStore) -> None:
-    # Worked out only while open: it reads every job of the key, which over 100,000 jobs took most of
-    # History's first render (docs/benchmarks.md) when it ran behind a closed expander.
+    # Worked out only while open: it reads the key's jobs of the days it shows, and reading every job
+    # took most of History's first render over 100,000 jobs (docs/benchmarks.md) behind a closed expander.
     panel = st.expander(
         "Spending: this key's estimates and what Novita billed the account",
         icon=":material/payments:",
@@ -26,7 +27,8 @@ def spending(settings: Settings, store: JobStore) -> None:
         return
     with panel:
         billed = None if settings.demo_mode else live_spend(settings.api_key, settings.api_base_url)
-        mine = [job for job in all_jobs(store) if job.key_fingerprint == key_fingerprint(settings)]
+        since = (datetime.now(UTC) - timedelta(days=SPEND_DAYS)).date().isoformat()
+        mine = store.made_with_key_since(key_fingerprint(settings), since)
         rows = spend_rows(mine, settings.price_for, billed.days if billed else None)
         if settings.demo_mode:
             st.caption("Demo mode: nothing is billed. The estimates are what these jobs would cost on Novita.")

@@ -90,6 +90,14 @@ class JobStore(Database):
             query = query.where(or_(jobs.c.due_at.is_(None), jobs.c.due_at < due_before))
         return [Job.from_row(r) for r in self._rows(query.order_by(jobs.c.created_at))]
 
+    def made_with_key_since(self, key_fingerprint: str, since: str) -> list[Job]:
+        """Jobs made with this key that were created or sent at or after `since` (an ISO time): what
+        Spending sums, without reading every job of every key and day."""
+        query = select(jobs).where(
+            jobs.c.key_fingerprint == key_fingerprint, or_(jobs.c.created_at >= since, jobs.c.submitted_at >= since)
+        )
+        return [Job.from_row(r) for r in self._rows(query.order_by(jobs.c.created_at))]
+
     def adopt(self, service: str, key_fingerprint: str) -> int:
         """Give jobs recorded before keys were, on this service and still unfinished, to this key."""
         unfinished = [s.value for s in JobStatus if not s.final]
