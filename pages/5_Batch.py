@@ -11,6 +11,7 @@ from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
 from lib.library import Library, LibraryKind
 from lib.novita.rules import Orientation
+from lib.team.budgets import Budgets
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_batch
 from ui.advice import batch_advice
@@ -142,6 +143,10 @@ st.subheader("Before you send")
 st.markdown(plan.summary())
 for file in plan.files_to_fix:
     st.caption(file.to_fix)
+# Said before the press; queue_batch refuses it whatever the page says.
+over = Budgets(settings.database).refusal(current_person(), settings.price_for, plan.total_cost, what="this batch")
+if over is not None:
+    st.warning(str(over), icon=":material/savings:")
 st.button(
     f"Send {len(plan.cells)} job{'s' if len(plan.cells) != 1 else ''} for about ${plan.total_cost:.2f}",
     type="primary",
@@ -149,6 +154,7 @@ st.button(
     on_click=send,
     args=(plan,),
     key="batch_send",
+    disabled=over is not None,
 )
 # Below the button, so a first look at many clips (a few seconds each) never keeps it from being pressed.
 batch_advice(settings, images, videos)

@@ -588,3 +588,23 @@ def test_the_batch_summary_names_each_file_to_fix_in_plain_words(tmp_path, chara
     assert "dance.mp4" in said and "3f3f" not in said and ".;" not in said
     # Both drop zones are Upload's, with its sizes and words.
     assert sum("Up to 2 GB" in str(zone.proto) for zone in page.get("component_instance")) == 2
+
+
+def test_the_batch_page_says_a_batch_is_over_the_cap_before_send_is_pressed(files, settings) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from lib.team.budgets import TEAM, Budgets
+
+    Budgets(settings.database).set(TEAM, 0.50, set_by="boss@studio.test")
+    page = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).switch_page("pages/5_Batch.py")
+    page.session_state["batch_files"] = {
+        "batch_image": {str(files["ana"]): "ana.png", str(files["ben"]): "ben.png"},
+        "batch_video": {str(files["dance"]): "dance.mp4"},
+    }
+    page.run()
+
+    assert not page.exception, page.exception
+    said = " ".join(warning.value for warning in page.warning)
+    assert "Over budget: $0.50 of the team's $0.50 left this month; this batch needs $" in said
+    assert page.button(key="batch_send").disabled, "Send was offered for a batch the cap refuses"
+    assert Batches(settings.db_path).recent(10) == []
