@@ -188,6 +188,11 @@ def wait_until_idle(page: Page, timeout: float = 30_000) -> None:
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=timeout)
 
 
+def open_buttons(scope: Page | Locator) -> Locator:
+    """The Open buttons of History cards (the filters' drop-downs have "Open" toggles too)."""
+    return scope.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)
+
+
 def go_to(page: Page, label: str, title: str) -> None:
     """Click a sidebar link and wait for the page's title."""
     page.get_by_test_id("stSidebar").get_by_role("link", name=re.compile(rf"^\W*{label}$")).click()

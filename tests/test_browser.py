@@ -27,6 +27,7 @@ from tests.browser_support import (
     checklist_line,
     go_to,
     main_area,
+    open_buttons,
     streamlit_server,
     upload,
 )
@@ -131,11 +132,6 @@ def expect_result(page: Page) -> None:
 def status_card(page: Page) -> Locator:
     """The newest take's card on Generate."""
     return take_cards(page).first
-
-
-def open_buttons(scope: Page | Locator) -> Locator:
-    """The Open buttons of History cards (the filters' drop-downs have "Open" toggles too)."""
-    return scope.get_by_test_id("stButton").get_by_role("button", name="Open", exact=True)
 
 
 def history_card(page: Page, prompt: str) -> Locator:

@@ -30,7 +30,7 @@ from lib.jobs import JobStatus, JobStore
 from lib.media.ffmpeg import FFMPEG
 from lib.media.probe import VideoFacts, probe
 from lib.simulator import SimulatorControl
-from tests.browser_support import ROOT, VIEWPORT, free_port, go_to, main_area
+from tests.browser_support import ROOT, VIEWPORT, free_port, go_to, main_area, open_buttons
 from tests.conftest import TEST_API_KEY
 from tests.make_media import make_image, make_video
 from tests.postgres_support import fresh_database
@@ -171,7 +171,7 @@ def history_shows_every_result(browser: Browser, url: str, total: int) -> None:
         assert shown == total, f"History at {url} showed {shown} of {total} results"
         page.goto(url)
         go_to(page, "History", "History")
-        main_area(page).get_by_role("button", name="Open").first.click()
+        open_buttons(main_area(page)).first.click()
         # The opened job's player: a batch's posters (folded, so hidden) are videos too.
         expect(main_area(page).locator("video:visible").first).to_be_visible(timeout=60_000)
         # Queried afresh each time: a rerun may replace the element a handle would hold.
