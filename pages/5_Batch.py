@@ -9,7 +9,8 @@ import streamlit as st
 
 from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
-from lib.library import Library, LibraryKind
+from lib.files.storage import storage_for
+from lib.library import LibraryKind, library_for
 from lib.novita.rules import Orientation
 from lib.team.budgets import Budgets
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
@@ -90,10 +91,8 @@ def chosen_files(kind: LibraryKind, label: str, types: list[str], key: str) -> d
             st.rerun()
     chosen = dict(dropped)
     with st.expander(f"Pick {kind.label.lower()}s from the library", icon=":material/photo_library:"):
-        for item in pick_from_library(
-            Library(settings.database, settings.data_dir / "library"), kind, f"{key}_library", True
-        ):
-            chosen.setdefault(item.path, item.name)
+        for item in pick_from_library(library_for(settings), kind, f"{key}_library", True):
+            chosen.setdefault(str(storage_for(settings).local_path(item.path)), item.name)
     return chosen
 
 

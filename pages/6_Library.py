@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import MotionStudioError
-from lib.library import Library, LibraryItem, LibraryKind, clean_tags, clip_length
+from lib.files.storage import storage_for
+from lib.library import LibraryItem, LibraryKind, clean_tags, clip_length, library_for
 from lib.team.people import shown
 from ui.common import page, when
 from ui.library import GRID_COLUMNS, hover_previews, show_preview, use_in_generate
@@ -13,7 +14,7 @@ from ui.team import audit, may_change
 
 settings, store = page("Library", ":material/photo_library:")
 state = st.session_state
-library = Library(settings.database, settings.data_dir / "library")
+library = library_for(settings)
 
 st.title("Library")
 st.write(
@@ -77,9 +78,9 @@ hover_previews()
 for start in range(0, len(items), GRID_COLUMNS):
     for column, item in zip(st.columns(GRID_COLUMNS), items[start : start + GRID_COLUMNS], strict=False):
         with column, st.container(border=True, key=f"item_{item.id}"):
-            show_preview(item, settings.static_dir)
+            show_preview(item, storage_for(settings))
             st.markdown(f"**{item.name}**")
-            length = clip_length(item)
+            length = clip_length(item, storage_for(settings))
             saved_by = [f"by {shown(item.made_by)}"] if item.made_by else []
             st.caption(
                 " · ".join([*([length] if length else []), *item.tags, f"saved {when(item.created_at)}", *saved_by])

@@ -21,6 +21,7 @@ from lib.files.storage import BucketStorage, FolderStorage, storage_for
 from lib.history.gallery import can_rerun, delete_job, set_up_rerun
 from lib.jobs import JobStatus, JobStore
 from lib.jobs.submit import record_job, send_job
+from lib.library import Library, LibraryKind, clip_length, library_for
 from lib.media.probe import probe
 from lib.pairs.drafts import take_paths
 from lib.pairs.prepared import prepare_pair
@@ -224,3 +225,30 @@ def test_a_pair_and_its_takes_outlive_the_cache_and_run_again_from_the_bucket(
     assert store.takes(*take_paths(pair, here.inputs_dir, storage)) == [job], "Generate lists the pair's takes"
     assert can_rerun(job, storage)
     assert set_up_rerun(store, job, storage).prepared_id == pair.id, "the same files make the same pair"
+
+
+def test_the_library_keeps_its_files_in_the_bucket_for_every_machine(
+    monkeypatch, moto_url, bucket, tmp_path, character_png, motion_mp4
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    ana = library_for(here).add(LibraryKind.CHARACTER, character_png, "Ana")
+    dance = library_for(here).add(LibraryKind.MOTION, motion_mp4, "Dance")
+    for item in (ana, dance):
+        assert item.path.startswith("library/") and item.thumbnail_path.startswith("library/thumbnails/")
+        assert {item.path, item.thumbnail_path} <= objects_in(moto_url, bucket)
+
+    # Another machine: the same history, an empty data folder.
+    there = BucketStorage(tmp_path / "other-data", tmp_path / "other-static", s3_settings(moto_url, bucket))
+    library = Library(here.database, tmp_path / "other-data" / "library", there)
+    assert [item.id for item in library.items()] == [dance.id, ana.id]
+    assert library.add(LibraryKind.CHARACTER, character_png, "Ana again") == ana, "the same content is the item saved"
+    assert clip_length(dance, there) == f"{probe(motion_mp4).duration:.1f} s"
+    assert requests.get(there.link(ana.thumbnail_path), timeout=10).status_code == 200
+    pair = prepare_pair(JobStore(here.database), ana.path, dance.path, "image", storage=there)
+    assert (pair.image_path, pair.video_path) == (ana.path, dance.path)
+
+    library.remove(dance.id)
+    assert dance.path in objects_in(moto_url, bucket), "the prepared pair still uses the clip"
+    assert dance.thumbnail_path not in objects_in(moto_url, bucket), "nothing else uses its picture"
+    assert library.items() == [ana]

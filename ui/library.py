@@ -4,17 +4,15 @@ Upload shows once a file passes, and Generate's "Pick from the library"."""
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import streamlit as st
 
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.digest import content_digest
-from lib.files.storage import storage_for
-from lib.history.compare import served_url
+from lib.files.storage import Storage, storage_for
 from lib.jobs import JobStore
-from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags
+from lib.library import Library, LibraryItem, LibraryKind, check, clean_tags, library_for
 from lib.media.preflight import check_video
 from lib.novita.rules import DEFAULT_MODEL, MODEL_WORDS, model_for
 from lib.pairs import PreparedInputs
@@ -51,17 +49,17 @@ if (!window.libraryPreviews) {
 """
 
 
-def show_preview(item: LibraryItem, static_dir: Path) -> None:
-    """A clip's poster that plays, muted, on hover; a character's picture."""
+def show_preview(item: LibraryItem, storage: Storage) -> None:
+    """A clip's poster that plays, muted, on hover, streamed from its link; a character's picture."""
     if item.kind is not LibraryKind.MOTION:
         show_still(item)
         return
-    try:
-        video = served_url(item.path, static_dir)
-        poster = f' poster="{html.escape(served_url(item.thumbnail_path, static_dir))}"' if item.thumbnail_path else ""
-    except OSError:
+    video = storage.link(item.path)
+    still = storage.link(item.thumbnail_path) if item.thumbnail_path else None
+    if video is None:
         show_still(item)  # the clip is gone: its still, or its icon, says which card it was
         return
+    poster = f' poster="{html.escape(still)}"' if still else ""
     st.html(
         f'<div class="library-preview"><video src="{html.escape(video)}"{poster} muted loop playsinline '
         'preload="none" style="width:100%;max-height:220px;border-radius:6px;background:#000"></video></div>'
@@ -131,7 +129,7 @@ def offer_to_save(settings: Settings, kind: LibraryKind, path: str, key: str, na
     """A small "Save to library" control for a file that passes: its name (prefilled with `name`, the file's
     own, when known), tags, and Save. A file saved already says under which name."""
     state = st.session_state
-    library = Library(settings.database, settings.data_dir / "library")
+    library = library_for(settings)
     kind = LibraryKind(kind)
     note = state.pop(f"{key}_library_note", None)
     if note:
@@ -178,7 +176,7 @@ def pick_pair(
     With `choices_from` (the key prefix of a form's own Model and "Character faces" controls) the way and the
     model are that form's: each choice keeps one control on the page, and the price shown is the one sent."""
     state = st.session_state
-    library = Library(settings.database, settings.data_dir / "library")
+    library = library_for(settings)
     st.caption("Character image")
     characters = pick_from_library(library, LibraryKind.CHARACTER, f"{key}_character")
     st.caption("Motion video")

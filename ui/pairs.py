@@ -12,7 +12,7 @@ import streamlit as st
 from lib.config import Settings
 from lib.errors import MotionStudioError
 from lib.files.storage import storage_for
-from lib.library import Library, LibraryKind
+from lib.library import Library, LibraryKind, library_for
 from lib.media.thumbnails import thumbnail
 from lib.novita.rules import Orientation, model_for
 from lib.pairs import PreparedInputs
@@ -26,7 +26,7 @@ _HASH_NAME = re.compile(r"^(fixed-)?[0-9a-f]{24,64}$")
 
 def earlier_pairs(settings: Settings, pairs: list[PreparedInputs]) -> None:
     """One compact row per pair, each opening Generate on it."""
-    library = Library(settings.database)
+    library = library_for(settings)
     storage = storage_for(settings)
     for pair in pairs:
         with st.container(border=True, key=f"earlier_{pair.id}"):

@@ -2,8 +2,9 @@
 
 A saved file is a copy of a file that passes every rule, kept under its content hash in
 `<data>/library/` with a thumbnail, and recorded in the store, so every tab and every teammate sees it.
+With a media bucket, both are put there and the row names them as every machine reads them.
 
-library = Library(settings.database, settings.data_dir / "library")
+library = library_for(settings)
 item = library.add(LibraryKind.CHARACTER, "uploads/ana.png", "Ana", tags=("dancer",))
 library.items(LibraryKind.CHARACTER, tag="dancer")  # [item], newest first
 library.add(LibraryKind.CHARACTER, "elsewhere/ana-again.png", "Other name") == item  # same content: True
@@ -19,10 +20,12 @@ from typing import Any
 
 from sqlalchemy import Select, delete, select
 
+from lib.config import Settings
 from lib.errors import InputRefused, MotionStudioError, NotInLibrary, NotPassing
 from lib.files.digest import content_digest
 from lib.files.hosting import keep_copy
 from lib.files.references import StoredFiles
+from lib.files.storage import Storage, storage_for
 from lib.media.preflight import Report, check_image, check_video
 from lib.media.probe import probe
 from lib.media.thumbnails import thumbnail
@@ -68,12 +71,13 @@ def check(kind: LibraryKind, path: Path | str) -> Report:
     return next((report for report in reports if not report.ok), reports[0])
 
 
-def clip_length(item: LibraryItem) -> str | None:
-    """A motion clip's length as its card shows it ('3.5 s'); None for a character or a clip it cannot read."""
+def clip_length(item: LibraryItem, storage: Storage | None = None) -> str | None:
+    """A motion clip's length as its card shows it ('3.5 s'); None for a character or a clip it cannot read.
+    With `storage`, the clip is read from there (fetched into this machine's data folder if need be)."""
     if item.kind is not LibraryKind.MOTION:
         return None
     try:
-        seconds = probe(item.path).duration
+        seconds = probe(storage.local_path(item.path) if storage else item.path).duration
     except (OSError, MotionStudioError):
         return None
     return f"{seconds:.1f} s" if seconds else None
@@ -90,17 +94,24 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(kept.values())
 
 
+def library_for(settings: Settings) -> Library:
+    """The library of these settings: its files in the data folder, or in the media bucket."""
+    return Library(settings.database, settings.data_dir / "library", storage_for(settings))
+
+
 class Library(Database):
     """Saved characters and motion clips; cheap to make, holds no connection.
 
-    Files live in `library_dir`: `<data>/library/` (beside a SQLite history, unless told).
+    Files are written in `library_dir`: `<data>/library/` (beside a SQLite history, unless told). With
+    `storage`, they are kept there too (a media bucket), and rows name them by the storage's names.
     """
 
-    def __init__(self, db_path: Path | str, library_dir: Path | None = None) -> None:
+    def __init__(self, db_path: Path | str, library_dir: Path | None = None, storage: Storage | None = None) -> None:
         super().__init__(db_path)
         if library_dir is None and "://" in str(db_path):
             raise ValueError("a history on a database server has no folder: say where the library's files go")
         self.library_dir = Path(library_dir) if library_dir else Path(db_path).parent / "library"
+        self.storage = storage
 
     def add(
         self, kind: LibraryKind, path: str | Path, name: str, tags: Iterable[str] = (), made_by: str | None = None
@@ -129,8 +140,8 @@ class Library(Database):
             "name": " ".join(str(name).split()) or Path(path).stem,
             "tags": ", ".join(clean_tags(tags)),
             "content_hash": digest,
-            "path": str(kept),
-            "thumbnail_path": still,
+            "path": self.storage.put(kept) if self.storage else str(kept),
+            "thumbnail_path": self.storage.put(still) if self.storage and still else still,
             "created_at": stamp,
             "updated_at": stamp,
             "made_by": made_by,
@@ -190,7 +201,11 @@ class Library(Database):
             if row is None:
                 return
             conn.execute(delete(library_items).where(library_items.c.id == item_id))
-        StoredFiles(self.db_path).release([row["path"], row["thumbnail_path"]], self.library_dir)
+        StoredFiles(self.db_path).release(
+            [row["path"], row["thumbnail_path"]],
+            self.storage.data_dir if self.storage else self.library_dir,
+            storage=self.storage,
+        )
 
     def _change(self, item_id: str, **changes: Any) -> LibraryItem:
         row = self._set_if("library_items", item_id, {}, {**changes, "updated_at": now_iso()})
@@ -200,7 +215,7 @@ class Library(Database):
 
     def _by_hash(self, kind: LibraryKind, digest: str) -> LibraryItem | None:
         row = self._first(_same_content(kind, digest))
-        if row and Path(row["path"]).exists():
+        if row and (self.storage.exists(row["path"]) if self.storage else Path(row["path"]).exists()):
             return _item(row)
         if row:  # its file was deleted by hand: forget the row, so the file is saved again
             self._execute(delete(library_items).where(library_items.c.id == row["id"]))
@@ -224,4 +239,4 @@ def _item(row: dict[str, Any]) -> LibraryItem:
     )
 
 
-__all__ = ["Library", "LibraryItem", "LibraryKind", "check", "clean_tags", "clip_length"]
+__all__ = ["Library", "LibraryItem", "LibraryKind", "check", "clean_tags", "clip_length", "library_for"]
