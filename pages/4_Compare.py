@@ -31,7 +31,7 @@ if problem:
     st.page_link("pages/3_History.py", label="Pick takes in History", icon=":material/video_library:")
     st.stop()
 
-clips = take_clips(store, found, settings.static_dir)
+clips = take_clips(store, found, storage_for(settings))
 if len(clips) < len(found):
     st.caption(f"{len(found) - len(clips)} of the picked jobs have no result video yet, so they are not shown.")
 if len(clips) < 2:
@@ -44,7 +44,7 @@ def keep(job: Job) -> None:
     store.update(job.id, favorite=not job.favorite)
 
 
-synced_player(clips, motion_clip(store, found, settings.static_dir))
+synced_player(clips, motion_clip(store, found, storage_for(settings)))
 # Each take's actions under its own video, in the same columns.
 for column, clip in zip(st.columns(len(clips)), clips, strict=True):
     job = store.get(clip.job_id or "")

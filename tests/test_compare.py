@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.config import APP_DIR, load_settings
 from lib.files.hosting import STATIC_ROUTE
+from lib.files.storage import storage_for
 from lib.history.compare import job_ids_from, motion_clip, pick_problem, take_clips
 from lib.history.gallery import delete_job
 from lib.jobs import JobStatus, JobStore
@@ -84,13 +85,13 @@ def test_picks_from_the_link_and_their_limits() -> None:
 
 def test_clips_are_served_copies_labelled_by_take(store: JobStore, settings, pair) -> None:
     first, second, third, _ = add_takes(store, pair)
-    clips = take_clips(store, [second, first, third], settings.static_dir)
+    clips = take_clips(store, [second, first, third], storage_for(settings))
     assert [clip.label.split(" · ")[0] for clip in clips] == ["Take 2", "Take 1"]  # the unfinished take is left out
     assert "she waves" in clips[0].label
     for clip, source in zip(clips, (pair["result_b"], pair["result_a"]), strict=True):
         assert clip.url.startswith(STATIC_ROUTE)
         assert (settings.static_dir / clip.url.removeprefix(STATIC_ROUTE)).read_bytes() == source.read_bytes()
-    motion = motion_clip(store, [first], settings.static_dir)
+    motion = motion_clip(store, [first], storage_for(settings))
     assert motion is not None and motion.label == "Motion video"
 
 
@@ -151,7 +152,7 @@ def test_deleting_a_take_removes_the_copy_compare_served(store: JobStore, settin
     first, second, *_ = add_takes(store, pair)
     served = [
         settings.static_dir / c.url.removeprefix(STATIC_ROUTE)
-        for c in take_clips(store, [first, second], settings.static_dir)
+        for c in take_clips(store, [first, second], storage_for(settings))
     ]
     delete_job(store, first, settings.data_dir, settings.static_dir)
     assert not served[0].exists() and served[1].exists()

@@ -18,6 +18,7 @@ from lib.config import load_settings
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.references import StoredFiles
 from lib.files.storage import BucketStorage, FolderStorage, storage_for
+from lib.history.compare import motion_clip, take_clips
 from lib.history.gallery import can_rerun, delete_job, set_up_rerun
 from lib.jobs import JobStatus, JobStore
 from lib.jobs.submit import record_job, send_job
@@ -26,7 +27,7 @@ from lib.media.probe import probe
 from lib.pairs.drafts import take_paths
 from lib.pairs.prepared import prepare_pair
 from lib.worker.clean_up import clean_up
-from tests.jobs_support import follow_until
+from tests.jobs_support import a_job, follow_until
 from tests.s3_support import admin_client, s3_settings
 
 
@@ -252,3 +253,31 @@ def test_the_library_keeps_its_files_in_the_bucket_for_every_machine(
     assert dance.path in objects_in(moto_url, bucket), "the prepared pair still uses the clip"
     assert dance.thumbnail_path not in objects_in(moto_url, bucket), "nothing else uses its picture"
     assert library.items() == [ana]
+
+
+def test_compare_plays_takes_another_machine_saved_in_the_bucket(
+    monkeypatch, moto_url, bucket, tmp_path, store, motion_mp4
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    takes = []
+    for number in (1, 2):
+        written = here.results_dir / f"take-{number}.mp4"
+        written.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(motion_mp4, written)
+        takes.append(
+            store.add(
+                a_job(
+                    status=JobStatus.SUCCEEDED,
+                    result_path=storage_for(here).put(written),
+                    video_path=storage_for(here).put(written),
+                    prompt=f"take {number}",
+                )
+            )
+        )
+    there = BucketStorage(tmp_path / "other-data", tmp_path / "other-static", s3_settings(moto_url, bucket))
+    clips = take_clips(store, [take.id for take in takes], there)
+    assert [clip.job_id for clip in clips] == [take.id for take in takes]
+    for clip in [*clips, motion_clip(store, [takes[0].id], there)]:
+        played = requests.get(clip.url, timeout=10)
+        assert played.status_code == 200 and played.content == motion_mp4.read_bytes()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from lib.files.hosting import STATIC_ROUTE, keep_copy
+from lib.files.storage import Storage
 from lib.jobs.models import JobStatus
 from lib.jobs.store import JobStore
 from lib.novita.rules import model_for
@@ -37,33 +36,31 @@ def pick_problem(count: int) -> str | None:
     return None
 
 
-def served_url(path: Path | str, static_dir: Path) -> str:
-    """The app-relative address of a copy of `path` in the static folder (named by its content, made once).
-
-    The browser streams it from Streamlit's static route with range requests: the video is never read
-    into Python, unlike `st.video(path)`, which loads the whole file into the media cache."""
-    return f"{STATIC_ROUTE}{keep_copy(Path(path), static_dir).name}"
-
-
-def take_clips(store: JobStore, job_ids: list[str], static_dir: Path) -> list[Clip]:
-    """The finished results of `job_ids`, in that order, labelled by take number, model and prompt.
-    Jobs without a result on disk are left out."""
+def take_clips(store: JobStore, job_ids: list[str], storage: Storage) -> list[Clip]:
+    """The finished results of `job_ids`, in that order, labelled by take number, model and prompt, each
+    played from its link (the static route, or the media bucket). Jobs whose result is gone are left out."""
     jobs = [job for job in (store.get(job_id) for job_id in job_ids) if job is not None]
     takes = store.take_numbers([job.id for job in jobs])
     return [
         Clip(
             f"Take {takes.get(job.id, '?')} · {model_for(job.model).label} · {job.prompt[:60] or 'No prompt'}",
-            served_url(job.result_path, static_dir),
+            url,
             job.id,
         )
         for job in jobs
-        if job.status is JobStatus.SUCCEEDED and job.result_path and Path(job.result_path).exists()
+        if job.status is JobStatus.SUCCEEDED and job.result_path and (url := _played(storage, job.result_path))
     ]
 
 
-def motion_clip(store: JobStore, job_ids: list[str], static_dir: Path) -> Clip | None:
-    """The motion video the first of `job_ids` still has on disk, or None."""
+def motion_clip(store: JobStore, job_ids: list[str], storage: Storage) -> Clip | None:
+    """The motion video the first of `job_ids` still has, or None."""
     for job in (store.get(job_id) for job_id in job_ids):
-        if job is not None and job.video_path and Path(job.video_path).exists():
-            return Clip("Motion video", served_url(job.video_path, static_dir))
+        if job is not None and job.video_path and (url := _played(storage, job.video_path)):
+            return Clip("Motion video", url)
     return None
+
+
+def _played(storage: Storage, name: str) -> str | None:
+    """Where the browser streams the stored file `name` from (never read into Python, unlike
+    `st.video(path)`), or None when it is gone."""
+    return storage.link(name) if storage.exists(name) else None
