@@ -19,7 +19,7 @@ from lib.media.samples import samples
 from lib.novita.rules import MODEL_WORDS, model_for
 from lib.pairs.prepared import prepare_pair
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
-from lib.uploads.fix_runs import FixRuns, FixState
+from lib.uploads.fix_runs import FixState, fix_runs_for
 from lib.worker import queue_fix
 from ui.advice import content_advice, show_advice
 from ui.common import page, show_checklist
@@ -43,7 +43,7 @@ for key, default in {
     "video_fixed": None,
 }.items():
     state.setdefault(key, default)
-fix_runs = FixRuns(settings.database)
+fix_runs = fix_runs_for(settings)
 restore(settings, store, fix_runs)
 start_choices()
 keep_in_address(settings)

@@ -33,6 +33,7 @@ from lib.batches.running import BatchRunner, run_batch
 from lib.batches.sweep import orphaned_batches
 from lib.config import Settings, load_settings
 from lib.errors import BatchOverCap, BatchTooLarge
+from lib.files.storage import storage_for
 from lib.history.gallery import download_name
 from lib.jobs.models import JobStatus, now_iso
 from lib.jobs.store import JobStore
@@ -321,10 +322,10 @@ def test_cli_batch_fixes_first_then_every_cell_succeeds_and_the_zip_holds_each(f
     by_id = {k: v for k, v in found.items() if v is not None}
     assert batch_progress(batch, by_id).done == 2
     # The worker's sweep wrote the zip once every cell had ended; the page only finds it.
-    folder = zips_dir(worker_data)
-    wait_until(lambda: ready_zip(batch, by_id, folder) is not None, 30, "the worker to write the zip")
-    zipped = ready_zip(batch, by_id, folder)
-    assert zipped is not None and batch_zip(batch, by_id, folder) == zipped
+    folder, storage = zips_dir(worker_data), storage_for(settings)
+    wait_until(lambda: ready_zip(batch, by_id, folder, storage) is not None, 30, "the worker to write the zip")
+    zipped = ready_zip(batch, by_id, folder, storage)
+    assert zipped is not None and str(batch_zip(batch, by_id, folder, storage)) == zipped
     with zipfile.ZipFile(zipped) as archive:
         names = archive.namelist()
     first = download_name(by_id[batch.job_ids[0]])

@@ -6,28 +6,38 @@ The bucket is a real S3-compatible HTTP server (moto in server mode) on a free l
 
 from __future__ import annotations
 
+import io
 import shutil
 import sqlite3
+import zipfile
 from dataclasses import replace
 
 import pytest
 import requests
 
+from lib.batches.results import batch_zip, ready_zip, zips_dir
+from lib.batches.store import Batch, BatchCell, BatchStatus
 from lib.cli.main import main as cli_main
 from lib.config import load_settings
 from lib.files.hosting import STATIC_ROUTE
 from lib.files.references import StoredFiles
 from lib.files.storage import BucketStorage, FolderStorage, storage_for
 from lib.history.compare import motion_clip, take_clips
+from lib.history.export import export_zip
 from lib.history.gallery import can_rerun, delete_job, set_up_rerun
 from lib.jobs import JobStatus, JobStore
 from lib.jobs.submit import record_job, send_job
 from lib.library import Library, LibraryKind, clip_length, library_for
+from lib.media.frame_strip import made_strip, strips_dir
+from lib.media.preflight import check_image
 from lib.media.probe import probe
 from lib.pairs.drafts import take_paths
 from lib.pairs.prepared import prepare_pair
+from lib.store.times import now_iso
+from lib.uploads.fix_runs import FixRuns, FixState, fix_runs_for, run_fix, run_strip, run_work
 from lib.worker.clean_up import clean_up
 from tests.jobs_support import a_job, follow_until
+from tests.make_media import make_image, make_video
 from tests.s3_support import admin_client, s3_settings
 
 
@@ -281,3 +291,89 @@ def test_compare_plays_takes_another_machine_saved_in_the_bucket(
     for clip in [*clips, motion_clip(store, [takes[0].id], there)]:
         played = requests.get(clip.url, timeout=10)
         assert played.status_code == 200 and played.content == motion_mp4.read_bytes()
+
+
+def other_machine(tmp_path, moto_url: str, bucket: str) -> BucketStorage:
+    """A worker on another machine: its own empty data folder, the same bucket."""
+    return BucketStorage(tmp_path / "worker-data", tmp_path / "worker-static", s3_settings(moto_url, bucket))
+
+
+def test_a_fix_and_a_trim_strip_made_on_another_machine_reach_the_page_through_the_bucket(
+    monkeypatch, moto_url, bucket, tmp_path
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    here.inputs_dir.mkdir(parents=True)
+    small = make_image(here.inputs_dir / "small.png", 200, 260)  # under 300 px: Fix it enlarges it
+    clip = make_video(here.inputs_dir / "clip.mp4", 320, 240, seconds=4, fps=10)
+    fix, queued = fix_runs_for(here).request("image", small)
+    strip, _ = fix_runs_for(here).request("strip", clip)
+    assert queued and FixRuns(here.database).get(fix.id).source_path == "inputs/small.png"
+
+    worker = other_machine(tmp_path, moto_url, bucket)
+    there = FixRuns(here.database, worker)
+    assert run_fix(there, fix.id, worker.data_dir / "inputs" / "fixed").status is FixState.DONE
+    assert run_strip(there, strip.id, strips_dir(worker.data_dir)).status is FixState.DONE
+    kept = FixRuns(here.database).get(fix.id).result_path
+    assert kept.startswith("inputs/fixed/") and kept in objects_in(moto_url, bucket)
+
+    shutil.rmtree(here.data_dir / "inputs" / "fixed", ignore_errors=True)  # nothing of it on the page's machine
+    fixed = fix_runs_for(here).get(fix.id).result_path
+    assert check_image(fixed).ok, "the page reads the fixed image from the bucket"
+    assert fix_runs_for(here).request("image", small) == (fix_runs_for(here).get(fix.id), False), "joined, done"
+    frames = made_strip(clip, strips_dir(here.data_dir), storage=storage_for(here))
+    assert frames and all(frame.is_file() for _, frame in frames)
+    assert made_strip(clip, strips_dir(here.data_dir)) == frames, "fetched into this machine's strips folder"
+
+
+def test_history_and_batch_zips_written_on_a_worker_download_from_the_bucket(
+    monkeypatch, moto_url, bucket, tmp_path, store, motion_mp4
+) -> None:
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    written = here.results_dir / "done.mp4"
+    written.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, written)
+    job = store.add(a_job(status=JobStatus.SUCCEEDED, result_path=storage_for(here).put(written), prompt="a dancer"))
+    shutil.rmtree(here.results_dir)
+    worker = other_machine(tmp_path, moto_url, bucket)
+
+    asked, _ = fix_runs_for(here).request_export(here.data_dir)
+    run = run_work(
+        FixRuns(here.database, worker),
+        asked.id,
+        lambda _run, _progress: export_zip(store, worker.data_dir, storage=worker),
+    )
+    assert run.result_path.startswith("exports/") and run.result_path in objects_in(moto_url, bucket)
+    assert storage_for(here).exists(fix_runs_for(here).get(asked.id).result_path), "the page finds the zip"
+    fetched = requests.get(storage_for(here).link(run.result_path, download_as="history.zip"), timeout=10)
+    with zipfile.ZipFile(io.BytesIO(fetched.content)) as archive:
+        videos = [name for name in archive.namelist() if name.endswith(".mp4")]
+        assert len(videos) == 1 and archive.read(videos[0]) == motion_mp4.read_bytes()
+
+    # A batch of that one take: its zip, written on the worker, is found and linked by the page.
+    cell = BatchCell(0, 0, "inputs/a.png", "inputs/b.mp4", 0.5, job_id=job.id)
+    batch = Batch(
+        "batch-1",
+        BatchStatus.SENT,
+        "",
+        "",
+        "image",
+        True,
+        "kling-v2.6-pro",
+        0.5,
+        None,
+        0,
+        0,
+        None,
+        now_iso(),
+        now_iso(),
+        (cell,),
+    )
+    jobs = {job.id: job}
+    assert ready_zip(batch, jobs, zips_dir(here.data_dir), storage_for(here)) is None
+    made = batch_zip(batch, jobs, zips_dir(worker.data_dir), worker)
+    name = ready_zip(batch, jobs, zips_dir(here.data_dir), storage_for(here))
+    assert name == worker.name(made) and name.startswith("zips/")
+    with zipfile.ZipFile(io.BytesIO(requests.get(storage_for(here).link(name), timeout=10).content)) as archive:
+        assert [archive.read(entry) for entry in archive.namelist()] == [motion_mp4.read_bytes()]

@@ -81,11 +81,11 @@ def batch_group(store: JobStore, batch: Batch, key: str, settings: Settings) -> 
     st.html(_CLICK_TO_PLAY, unsafe_allow_javascript=True)  # our own script only: the grid's names stay inert
     actions = st.columns(2)
     if progress.done:
-        zipped = ready_zip(batch, jobs, zips_dir(settings.data_dir))
+        zipped = ready_zip(batch, jobs, zips_dir(settings.data_dir), storage_for(settings))
         label = f"Download {progress.done} result{'s' if progress.done != 1 else ''} (zip)"
         if zipped is not None:
             with actions[0]:
-                zip_link(zipped, settings.static_dir, f"motion_batch_{batch.created_at[:10]}_{batch.id[:6]}.zip", label)
+                zip_link(zipped, f"motion_batch_{batch.created_at[:10]}_{batch.id[:6]}.zip", label)
         else:
             actions[0].caption("The zip of every result is made on the worker once every job has ended.")
     picks = compare_link(batch, jobs)

@@ -8,11 +8,12 @@ import streamlit as st
 
 from lib.config import Settings
 from lib.errors import BackupFailed
+from lib.files.storage import storage_for
 from lib.history.backup import back_up, backups_dir
 from lib.history.export import all_jobs, history_csv, history_json
 from lib.history.filters import counted
 from lib.jobs import JobStore
-from lib.uploads.fix_runs import FixRun, FixRuns, FixState
+from lib.uploads.fix_runs import FixRun, FixState, fix_runs_for
 from lib.worker import queue_export
 from ui.fixing import run_progress
 from ui.media import zip_link
@@ -23,8 +24,8 @@ def zip_status(run: FixRun, settings: Settings) -> None:
     """The zip the worker writes: its progress and Stop while under way, then its link, or what happened."""
     if run.status.active:
         run_progress(run.id, settings.database, "Writing the zip")
-    elif run.status is FixState.DONE and run.result_path and Path(run.result_path).exists():
-        zip_link(Path(run.result_path), settings.static_dir, Path(run.result_path).name, "Download the zip")
+    elif run.status is FixState.DONE and run.result_path and storage_for(settings).exists(run.result_path):
+        zip_link(run.result_path, Path(run.result_path).name, "Download the zip")
     elif run.status is FixState.STOPPED:
         st.caption("The zip was stopped and nothing was kept. Press Prepare a zip with all videos to start again.")
     elif run.status is FixState.FAILED:
@@ -57,7 +58,7 @@ def export_and_backup(settings: Settings, store: JobStore) -> None:
         )
         if st.button("Prepare a zip with all videos", key="prepare_zip", icon=":material/folder_zip:"):
             state.export_run = queue_export(settings).id  # a second click joins the zip being written
-        run = FixRuns(settings.database).get(state.get("export_run") or "")
+        run = fix_runs_for(settings).get(state.get("export_run") or "")
         if run is not None:
             zip_status(run, settings)
         if st.button("Back up the database now", key="backup_now", icon=":material/backup:"):

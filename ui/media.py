@@ -12,7 +12,6 @@ would read the whole file into the app's memory on every render.
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
@@ -41,16 +40,17 @@ def show_video(path: str | None, what: str, **options: Any) -> None:
         st.video(url, **options)
 
 
-def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
-    """A link the browser downloads the zip `path` by, streamed from the static route (linked there, not
-    copied): the app never reads the zip into its memory. A zip over the route's limit is named instead."""
-    size = path.stat().st_size
+def zip_link(name: str, file_name: str, label: str) -> None:
+    """A link the browser downloads the stored zip `name` by: from the media bucket, whatever its size, or
+    from the static route (linked there, not copied). The app never reads the zip into its memory. A zip
+    in the data folder over the route's limit is named instead."""
     settings = load_settings()
-    if settings.media is not None:  # in the bucket, the browser downloads it from there, whatever its size
-        storage = storage_for(settings)
-        url = storage.link(str(path) if storage.exists(str(path)) else storage.put(path))  # put once
-        _download_link(url or "", file_name, label, size)
+    storage = storage_for(settings)
+    if settings.media is not None:
+        _download_link(storage.link(name, download_as=file_name) or "", file_name, label)
         return
+    path = storage.local_path(name)
+    size = path.stat().st_size
     if size > STATIC_LIMIT_BYTES:
         st.info(
             f"The zip is {file_size(size)}, more than the {file_size(STATIC_LIMIT_BYTES)} the page can hand to"
@@ -59,7 +59,7 @@ def zip_link(path: Path, static_dir: Path, file_name: str, label: str) -> None:
             icon=":material/info:",
         )
         return
-    _download_link(f"{STATIC_ROUTE}{keep_copy(path, static_dir, link=True).name}", file_name, label, size)
+    _download_link(f"{STATIC_ROUTE}{keep_copy(path, settings.static_dir, link=True).name}", file_name, label, size)
 
 
 def download_link(path: str | None, file_name: str, what: str, label: str = "Download video") -> None:

@@ -11,9 +11,10 @@ from typing import Any
 import streamlit as st
 
 from lib.config import Settings
+from lib.files.storage import storage_for
 from lib.media.fix_plan import clock, latest_start
 from lib.media.frame_strip import made_strip, strips_dir
-from lib.uploads.fix_runs import FixRuns, FixState
+from lib.uploads.fix_runs import FixState, fix_runs_for
 from lib.worker import queue_strip
 from ui.common import video_preview
 from ui.fixing import run_progress
@@ -52,12 +53,12 @@ def trim_window(
 def timeline(path: str, settings: Settings, key: str) -> None:
     """The strip of frames over the clip, or while the worker makes it, a placeholder; the slider below
     works either way."""
-    strip = made_strip(path, strips_dir(settings.data_dir))
+    strip = made_strip(path, strips_dir(settings.data_dir), storage=storage_for(settings))
     if strip is not None:
         if strip:
             st.image([str(frame) for _, frame in strip], caption=[clock(at) for at, _ in strip], width=72)
         return
-    runs = FixRuns(settings.database)
+    runs = fix_runs_for(settings)
     asked = f"{key}_strip_run"
     run = runs.get(st.session_state.get(asked) or "")
     if run is None or run.source_path != path or run.status is FixState.DONE:

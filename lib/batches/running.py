@@ -25,7 +25,7 @@ from lib.jobs.models import Job, JobStatus, now_iso
 from lib.jobs.submit import JobRequest, Variation
 from lib.media import check_image, check_video
 from lib.novita.rules import Model, Orientation, model_for
-from lib.uploads.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, run_fix
+from lib.uploads.fix_runs import STALE_SECONDS, FixRun, FixRuns, FixState, fix_runs_for, run_fix
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def _fix_all(
     model = model_for(batch.model)
     names = {cell.image_path: cell.character for cell in batch.cells}
     names.update({cell.video_path: cell.motion for cell in batch.cells})
-    runs = FixRuns(settings.database)
+    runs = fix_runs_for(settings)
     fixed: dict[str, str] = {}
     failed: dict[str, str] = {}
     done = 0

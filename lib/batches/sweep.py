@@ -8,6 +8,7 @@ from pathlib import Path
 from lib.batches.progress import batch_progress
 from lib.batches.results import batch_zip, zips_dir
 from lib.batches.store import Batch, Batches, BatchStatus
+from lib.files.storage import Storage
 from lib.jobs.models import Job, now_iso
 from lib.jobs.store import JobStore
 
@@ -32,8 +33,9 @@ def batch_jobs(store: JobStore, batch: Batch) -> dict[str, Job]:
     return {job_id: job for job_id in batch.job_ids if (job := store.get(job_id)) is not None}
 
 
-def zip_ended_batches(db_path: Path | str, data_dir: Path) -> list[Path]:
-    """Write the zip of each recent batch whose cells have all ended, unless it is written; the new zips."""
+def zip_ended_batches(db_path: Path | str, data_dir: Path, storage: Storage) -> list[Path]:
+    """Write the zip of each recent batch whose cells have all ended, unless it is written, and keep it in
+    `storage`; the new zips."""
     store = JobStore(db_path)
     written = []
     for batch in Batches(db_path).recent(ZIPPED_BATCHES):
@@ -45,7 +47,7 @@ def zip_ended_batches(db_path: Path | str, data_dir: Path) -> list[Path]:
             continue
         folder = zips_dir(data_dir)
         before = set(folder.glob(f"batch_{batch.id}_*.zip"))
-        path = batch_zip(batch, jobs, folder)
+        path = batch_zip(batch, jobs, folder, storage)
         if path is not None and path not in before:
             written.append(path)
     return written

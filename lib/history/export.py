@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.files.atomic import atomic_write
+from lib.files.storage import Storage
 from lib.history.gallery import download_name
 from lib.history.times import local_time
 from lib.jobs.models import Job
@@ -161,11 +162,17 @@ def _suffix(path: str | None) -> str:
 
 
 def export_zip(
-    store: JobStore, data_dir: Path, progress: Progress | None = None, *, price_for: PriceFor | None = None
+    store: JobStore,
+    data_dir: Path,
+    progress: Progress | None = None,
+    *,
+    price_for: PriceFor | None = None,
+    storage: Storage | None = None,
 ) -> Path:
     """Write `history.json`, `history.csv` and every job's media to a new zip; return its path.
 
-    Files that no longer exist are skipped and listed in `missing.txt`. The zip appears under its
+    Files that no longer exist are skipped and listed in `missing.txt`. With `storage`, each is read
+    through it (a media bucket's files are fetched into this machine's data folder). The zip appears under its
     final name only once complete, and zips older than an hour are removed as a new one is made.
     `progress(done, total)` is called after each media file.
     """
@@ -185,7 +192,8 @@ def export_zip(
         for done, entry in enumerate(entries, start=1):
             try:
                 # Videos and images are compressed already: storing them is as small and much faster.
-                archive.write(entry.path, entry.name, compress_type=zipfile.ZIP_STORED)
+                local = storage.local_path(str(entry.path)) if storage else entry.path  # fetched if need be
+                archive.write(local, entry.name, compress_type=zipfile.ZIP_STORED)
             except FileNotFoundError:  # gone before the export, or deleted while it ran
                 missing.append(f"{entry.name}\t{entry.path}")
             if progress:

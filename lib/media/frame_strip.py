@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from lib.files.digest import content_digest
+from lib.files.storage import Storage
 from lib.media.ffmpeg import ProgressCallback, run_ffmpeg
 from lib.media.probe import VideoFacts, probe
 
@@ -37,14 +38,20 @@ def _planned(path: Path, out_dir: Path, frames: int) -> tuple[float, list[tuple[
     ]
 
 
-def made_strip(path: Path | str, out_dir: Path | str, frames: int = FRAMES) -> list[tuple[float, Path]] | None:
+def made_strip(
+    path: Path | str, out_dir: Path | str, frames: int = FRAMES, storage: Storage | None = None
+) -> list[tuple[float, Path]] | None:
     """The strip as `frame_strip` left it, without running ffmpeg: None while it is not made yet, empty
-    for a file that is not a readable video."""
+    for a file that is not a readable video. With `storage`, frames a worker elsewhere put in the media
+    bucket are fetched into `out_dir`."""
     planned = _planned(Path(path), Path(out_dir), frames)
     if planned is None:
         return []
     strip = planned[1]
-    return strip if all(frame.exists() for _, frame in strip) else None
+    for _, frame in strip:
+        if not frame.exists() and (storage is None or not storage.local_path(storage.name(frame)).exists()):
+            return None
+    return strip
 
 
 def frame_strip(

@@ -7,6 +7,11 @@ A fix run is named by what it does (which file, which kind, orientation and star
 click on the same fix joins the run already under way instead of starting another. Progress and
 the outcome live in the store, so a page switch or a reload finds them; "Stop" is a flag in the
 store that the running fix checks, and stopping kills its ffmpeg.
+
+With a media bucket (`fix_runs_for(settings)`), the page and the worker may be different machines: the
+file to fix is put in the bucket when the run is asked for, the worker puts what it made there, and the
+row names both as every machine reads them. A run handed to a caller names them as files on its machine,
+fetched from the bucket if need be, so what reads a run reads local files either way.
 """
 
 from __future__ import annotations
@@ -15,15 +20,17 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from lib.config import Settings
 from lib.errors import FixFailed, FixStopped, MotionStudioError
 from lib.files.digest import content_digest
+from lib.files.storage import Storage, storage_for
 from lib.media.fix_plan import ShortClip
 from lib.media.fixes import fix_image, fix_video
 from lib.media.frame_strip import frame_strip
@@ -86,8 +93,36 @@ class FixRun:
 _FIELDS = frozenset(f.name for f in fields(FixRun))
 
 
+def fix_runs_for(settings: Settings) -> FixRuns:
+    """The fix runs of these settings, their files in the data folder or the media bucket."""
+    return FixRuns(settings.database, storage_for(settings))
+
+
 class FixRuns(Database):
-    """Fix runs in the store."""
+    """Fix runs in the store; with `storage`, their files are kept there (see the module's words)."""
+
+    def __init__(self, db_path: Path | str, storage: Storage | None = None) -> None:
+        super().__init__(db_path)
+        self.storage = storage
+
+    def keep(self, path: Path | str) -> str:
+        """The name a row keeps for the file `path` made or given here, put in the storage (a folder, such
+        as a strip's for a file that is not a video, is named, never put)."""
+        if self.storage is None:
+            return str(path)
+        return self.storage.put(path) if Path(path).is_file() else self.storage.name(path)
+
+    def _here(self, row: dict[str, Any]) -> FixRun:
+        """The run of `row`, naming its files as paths on this machine."""
+        run = FixRun.from_row(row)
+        if self.storage is None or run.kind == "export":  # History's zip is linked by its name, never read
+            return run
+        here = self.storage.local_path
+        return replace(
+            run,
+            source_path=str(here(run.source_path)),
+            result_path=str(here(run.result_path)) if run.result_path else None,
+        )
 
     def request(
         self,
@@ -108,7 +143,7 @@ class FixRuns(Database):
         """
         parts: dict[str, Any] = {
             "kind": kind,
-            "source": content_digest(Path(source)),
+            "source": content_digest(Path(source)),  # read here before it is put, for any machine to fix
             "orientation": orientation,
             "start": start,
         }
@@ -123,7 +158,7 @@ class FixRuns(Database):
         return self._claim(
             run_id,
             kind,
-            source,
+            self.keep(source),
             stale_seconds,
             orientation=orientation,
             start=start,
@@ -144,46 +179,56 @@ class FixRuns(Database):
     ) -> tuple[FixRun, bool]:
         """Join run `run_id` if under way (or finished with its file there, when `keep_done`), else start it."""
         now = now_iso()
+        joined: dict[str, Any] | None = None
         with self._write() as conn:
             found = conn.execute(select(fix_runs).where(fix_runs.c.id == run_id)).mappings().first()
             if found:
                 run = FixRun.from_row(dict(found))
                 alive = run.status.active and run.updated_at > now_iso(-stale_seconds)
-                finished = keep_done and run.status is FixState.DONE and Path(run.result_path or "").exists()
-                if alive or finished:
-                    return run, False
-            row = {
-                "id": run_id,
-                "kind": kind,
-                "source_path": str(source),
-                "orientation": None,
-                "start": 0.0,
-                "status": FixState.WAITING.value,
-                "progress": 0.0,
-                "result_path": None,
-                "error": None,
-                "stop_requested": 0,
-                "model": DEFAULT_MODEL.word,
-                "fit": Fit.SOLID.value,
-                "short_clip": ShortClip.LOOP.value,
-                "created_at": now,
-                "updated_at": now,
-                **choices,
-            }
-            upsert(conn, fix_runs, row)
-        return FixRun.from_row(row), True
+                if alive or (keep_done and run.status is FixState.DONE and _kept(run.result_path)):
+                    joined = dict(found)
+            if not joined:
+                row = {
+                    "id": run_id,
+                    "kind": kind,
+                    "source_path": str(source),
+                    "orientation": None,
+                    "start": 0.0,
+                    "status": FixState.WAITING.value,
+                    "progress": 0.0,
+                    "result_path": None,
+                    "error": None,
+                    "stop_requested": 0,
+                    "model": DEFAULT_MODEL.word,
+                    "fit": Fit.SOLID.value,
+                    "short_clip": ShortClip.LOOP.value,
+                    "created_at": now,
+                    "updated_at": now,
+                    **choices,
+                }
+                upsert(conn, fix_runs, row)
+        if joined:
+            return self._here(joined), False
+        return self._here(row), True
 
     def get(self, run_id: str) -> FixRun | None:
         row = self._first(select(fix_runs).where(fix_runs.c.id == run_id))
-        return FixRun.from_row(row) if row else None
+        return self._here(row) if row else None
 
     def update(self, run_id: str, expect: dict[str, Any] | None = None, **changes: Any) -> FixRun | None:
         row = self._set_if("fix_runs", run_id, expect or {}, {**changes, "updated_at": now_iso()})
-        return FixRun.from_row(row) if row else None
+        return self._here(row) if row else None
 
     def stop(self, run_id: str) -> None:
         """Ask a waiting or running fix to stop; the worker running it stops its ffmpeg."""
         self.update(run_id, expect={"status": (FixState.WAITING, FixState.RUNNING)}, stop_requested=True)
+
+
+def _kept(name: str | None) -> bool:
+    """Whether a finished run's file is still there: looked for when it is a path on this machine; a
+    bucket's name is kept for as long as a row names it, and asking the bucket here would hold the
+    write lock across a network call."""
+    return bool(name) and (not Path(name or "").is_absolute() or Path(name or "").exists())
 
 
 def run_fix(runs: FixRuns, run_id: str, out_dir: Path, progress_every: float = 0.3) -> FixRun | None:
@@ -213,6 +258,8 @@ def run_strip(runs: FixRuns, run_id: str, strips_dir: Path) -> FixRun | None:
 
     def strip(run: FixRun, progress: Callable[[float], None]) -> Path:
         frames = frame_strip(run.source_path, strips_dir, on_progress=progress)
+        for _, frame in frames[1:]:  # the first is the run's result, kept as it ends
+            runs.keep(frame)
         return frames[0][1] if frames else strips_dir
 
     return run_work(runs, run_id, strip)
@@ -246,4 +293,4 @@ def run_work(
         return runs.update(run_id, status=FixState.FAILED, error=str(error))
     except Exception as error:  # a run must end in words the page can show, whatever broke
         return runs.update(run_id, status=FixState.FAILED, error=str(FixFailed(type(error).__name__)))
-    return runs.update(run_id, status=FixState.DONE, progress=1.0, result_path=str(result))
+    return runs.update(run_id, status=FixState.DONE, progress=1.0, result_path=runs.keep(result))

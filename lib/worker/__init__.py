@@ -21,7 +21,7 @@ from lib.novita.rules import DEFAULT_MODEL, Model
 from lib.setup_check import missing_link
 from lib.team.audit import Audit
 from lib.team.budgets import Budgets
-from lib.uploads.fix_runs import FixRun, FixRuns
+from lib.uploads.fix_runs import FixRun, fix_runs_for
 from lib.worker.heartbeat import Followers, WorkerBeat, Workers
 from lib.worker.queue import queue_for
 from lib.worker.sending import submit
@@ -52,7 +52,7 @@ def queue_fix(
     short_clip: ShortClip = ShortClip.LOOP,
 ) -> FixRun:
     """Queue a fix of `source` for `model`'s rules with these choices, or join the same fix already under way."""
-    run, is_new = FixRuns(settings.database).request(kind, source, orientation, start, model, fit, short_clip)
+    run, is_new = fix_runs_for(settings).request(kind, source, orientation, start, model, fit, short_clip)
     if is_new:
         queue_for(settings).tasks.fix(run.id)
     return run
@@ -60,7 +60,7 @@ def queue_fix(
 
 def queue_strip(settings: Settings, source: Path | str) -> FixRun:
     """Queue the trim strip of the clip `source`, or join the one already made or under way for its content."""
-    run, is_new = FixRuns(settings.database).request("strip", source)
+    run, is_new = fix_runs_for(settings).request("strip", source)
     if is_new:
         queue_for(settings).tasks.strip(run.id)
     return run
@@ -68,7 +68,7 @@ def queue_strip(settings: Settings, source: Path | str) -> FixRun:
 
 def queue_export(settings: Settings) -> FixRun:
     """Queue History's zip of all videos, or join the one being written."""
-    run, is_new = FixRuns(settings.database).request_export(settings.data_dir)
+    run, is_new = fix_runs_for(settings).request_export(settings.data_dir)
     if is_new:
         queue_for(settings).tasks.export(run.id)
     return run

@@ -34,7 +34,7 @@ from lib.money.balance import fail_if_over_balance
 from lib.novita.client import NovitaClient
 from lib.team.audit import note_sent
 from lib.team.budgets import fail_if_over_budget
-from lib.uploads.fix_runs import STALE_SECONDS, FixRun, FixRuns, run_fix, run_strip, run_work
+from lib.uploads.fix_runs import STALE_SECONDS, FixRun, fix_runs_for, run_fix, run_strip, run_work
 from lib.worker.clean_up import clean_up
 from lib.worker.wiring import client_for, embedded_simulator, key_fingerprint, record, service_name
 
@@ -166,15 +166,15 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             look_at(following.job_id, following.lease)
         for batch_id in orphaned_batches(settings.database, timing.max_interval):
             batch(batch_id)
-        zip_ended_batches(settings.database, settings.data_dir)
+        zip_ended_batches(settings.database, settings.data_dir, storage_for(settings))
 
     @huey.task(name="run_fix")
     def fix(run_id: str) -> None:
-        run_fix(FixRuns(settings.database), run_id, settings.inputs_dir / "fixed")
+        run_fix(fix_runs_for(settings), run_id, settings.inputs_dir / "fixed")
 
     @huey.task(name="run_strip")
     def strip(run_id: str) -> None:
-        run_strip(FixRuns(settings.database), run_id, strips_dir(settings.data_dir))
+        run_strip(fix_runs_for(settings), run_id, strips_dir(settings.data_dir))
 
     @huey.task(name="run_export")
     def export(run_id: str) -> None:
@@ -182,9 +182,15 @@ def register(huey: Huey, settings: Settings) -> Tasks:
             def moved(done: int, total: int) -> None:
                 progress(done / total)
 
-            return export_zip(JobStore(settings.database), settings.data_dir, moved, price_for=settings.price_for)
+            return export_zip(
+                JobStore(settings.database),
+                settings.data_dir,
+                moved,
+                price_for=settings.price_for,
+                storage=storage_for(settings),
+            )
 
-        run_work(FixRuns(settings.database), run_id, write)
+        run_work(fix_runs_for(settings), run_id, write)
 
     @huey.task(name="run_batch")
     def batch(batch_id: str, public_base_url: str | None = None) -> None:
