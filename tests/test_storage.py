@@ -377,3 +377,26 @@ def test_history_and_batch_zips_written_on_a_worker_download_from_the_bucket(
     assert name == worker.name(made) and name.startswith("zips/")
     with zipfile.ZipFile(io.BytesIO(requests.get(storage_for(here).link(name), timeout=10).content)) as archive:
         assert [archive.read(entry) for entry in archive.namelist()] == [motion_mp4.read_bytes()]
+
+
+def test_an_upload_not_in_the_bucket_yet_plays_from_the_app_that_received_it(
+    monkeypatch, moto_url, bucket, motion_mp4
+) -> None:
+    """Upload previews a file before it passes, and only a passing pair or a fix puts it in the bucket."""
+    from streamlit.testing.v1 import AppTest
+
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    received = here.inputs_dir / "clip.mp4"
+    received.parent.mkdir(parents=True)
+    shutil.copyfile(motion_mp4, received)
+
+    def preview(path: str) -> None:
+        from ui.media import show_video
+
+        show_video(path, what="motion video")
+
+    app = AppTest.from_function(preview, args=(str(received),)).run()
+    assert not app.exception and not app.info, "the preview said the file is gone"
+    (player,) = app.get("video")
+    assert player.proto.url.startswith(STATIC_ROUTE) and objects_in(moto_url, bucket) == set()

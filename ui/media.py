@@ -12,6 +12,7 @@ would read the whole file into the app's memory on every render.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
@@ -32,8 +33,16 @@ def missing(what: str) -> None:
 
 def show_video(path: str | None, what: str, **options: Any) -> None:
     """Play a stored video from its link (`Storage.link`); `options` as `st.video` takes them (width, start_time…)."""
-    storage = storage_for(load_settings())
-    url = storage.link(path) if path and storage.exists(path) else None
+    settings = load_settings()
+    storage = storage_for(settings)
+    if path and storage.exists(path):
+        url = storage.link(path)
+    elif path and Path(path).is_absolute() and Path(path).is_file():
+        # On this machine but not kept in the media bucket yet (an upload still being checked): the app
+        # that received it serves it, as one machine does.
+        url = f"{STATIC_ROUTE}{keep_copy(Path(path), settings.static_dir).name}"
+    else:
+        url = None
     if url is None:
         missing(what)
     else:
