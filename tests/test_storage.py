@@ -58,6 +58,22 @@ def use_bucket(monkeypatch: pytest.MonkeyPatch, moto_url: str, bucket: str) -> N
         monkeypatch.setenv(name, str(value))
 
 
+def a_result(settings, motion_mp4, name: str):
+    """A result video a worker wrote in this machine's data folder, as `name`."""
+    written = settings.results_dir / name
+    written.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(motion_mp4, written)
+    return written
+
+
+def a_result_in_the_bucket(monkeypatch, moto_url: str, bucket: str, motion_mp4, name: str):
+    """This machine on the bucket, and a result it put there: (its settings, its storage, the result's name)."""
+    use_bucket(monkeypatch, moto_url, bucket)
+    here = load_settings()
+    storage = storage_for(here)
+    return here, storage, storage.put(a_result(here, motion_mp4, name))
+
+
 def test_without_a_bucket_files_stay_where_they_are_written(settings, motion_mp4) -> None:
     storage = storage_for(settings)
     assert isinstance(storage, FolderStorage) and settings.media is None
@@ -80,9 +96,7 @@ def test_two_machines_share_one_bucket_and_the_data_folder_is_only_a_cache(
     here = load_settings()
     storage = storage_for(here)
     assert isinstance(storage, BucketStorage) and here.media.bucket == bucket
-    written = here.results_dir / "job-1.mp4"
-    written.parent.mkdir(parents=True)
-    shutil.copyfile(motion_mp4, written)
+    written = a_result(here, motion_mp4, "job-1.mp4")
     name = storage.put(written)
     assert name == "results/job-1.mp4" and objects_in(moto_url, bucket) == {name}
 
@@ -166,13 +180,7 @@ def test_a_result_lands_in_the_bucket_and_a_fresh_machine_downloads_it(
 
 def test_a_link_given_a_download_name_downloads_under_that_name(monkeypatch, moto_url, bucket, motion_mp4) -> None:
     """A browser ignores `download=` on a link to another origin, so the bucket itself names the file."""
-    use_bucket(monkeypatch, moto_url, bucket)
-    here = load_settings()
-    written = here.results_dir / "job-2.mp4"
-    written.parent.mkdir(parents=True)
-    shutil.copyfile(motion_mp4, written)
-    storage = storage_for(here)
-    name = storage.put(written)
+    here, storage, name = a_result_in_the_bucket(monkeypatch, moto_url, bucket, motion_mp4, "job-2.mp4")
 
     fetched = requests.get(storage.link(name, download_as="Take 3 · on a beach.mp4"), timeout=10)
     assert fetched.status_code == 200 and fetched.content == motion_mp4.read_bytes()
@@ -187,13 +195,7 @@ def test_a_link_given_a_download_name_downloads_under_that_name(monkeypatch, mot
 
 def test_release_deletes_bucket_objects_after_its_transaction(monkeypatch, moto_url, bucket, motion_mp4) -> None:
     """No write lock is held across a network call: each object is deleted once the history has let go."""
-    use_bucket(monkeypatch, moto_url, bucket)
-    here = load_settings()
-    written = here.results_dir / "job-3.mp4"
-    written.parent.mkdir(parents=True)
-    shutil.copyfile(motion_mp4, written)
-    storage = storage_for(here)
-    name = storage.put(written)
+    here, storage, name = a_result_in_the_bucket(monkeypatch, moto_url, bucket, motion_mp4, "job-3.mp4")
     files = StoredFiles(here.database)
     in_transaction: list[bool] = []
 
@@ -272,9 +274,7 @@ def test_compare_plays_takes_another_machine_saved_in_the_bucket(
     here = load_settings()
     takes = []
     for number in (1, 2):
-        written = here.results_dir / f"take-{number}.mp4"
-        written.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(motion_mp4, written)
+        written = a_result(here, motion_mp4, f"take-{number}.mp4")
         takes.append(
             store.add(
                 a_job(
@@ -331,9 +331,7 @@ def test_history_and_batch_zips_written_on_a_worker_download_from_the_bucket(
 ) -> None:
     use_bucket(monkeypatch, moto_url, bucket)
     here = load_settings()
-    written = here.results_dir / "done.mp4"
-    written.parent.mkdir(parents=True)
-    shutil.copyfile(motion_mp4, written)
+    written = a_result(here, motion_mp4, "done.mp4")
     job = store.add(a_job(status=JobStatus.SUCCEEDED, result_path=storage_for(here).put(written), prompt="a dancer"))
     shutil.rmtree(here.results_dir)
     worker = other_machine(tmp_path, moto_url, bucket)
