@@ -229,8 +229,9 @@ def test_poll_timing_backs_off_and_follows_the_eta() -> None:
     timing = DEFAULT_TIMING
     assert [timing.next_delay(polls, 0) for polls in (0, 1, 2, 20)] == [2.0, 3.0, 4.5, 30.0]
     assert timing.next_delay(3, 5) == 5.0 and timing.next_delay(3, 1) == 2.0  # due soon: ask when it should be done
-    assert timing.next_delay(1, 20) == 5.0  # a quarter of the ETA while it is far off
-    assert timing.next_delay(20, 3600) == 60.0  # an hour to go: once a minute, not twice
+    assert timing.next_delay(1, 21) == 7.0  # a third of the ETA while it is far off
+    assert timing.next_delay(1, 450) == 150.0  # seven and a half minutes to go: a third of it
+    assert timing.next_delay(20, 3600) == 180.0  # an hour to go: every three minutes, not every 15
     fast = timing.scaled_to(0.2)  # POLL_SECONDS=0.2: every interval, lease and sweep a tenth as long
     assert (fast.min_interval, fast.max_interval, fast.sweep_every) == pytest.approx((0.2, 3, 3))
     assert fast.download_lease == pytest.approx(30)
