@@ -112,6 +112,7 @@ def test_a_library_pick_sends_the_price_shown_a_cancelled_take_is_never_posted_a
         main.get_by_text("Spin", exact=True).click()
         main.get_by_role("button", name=re.compile("Use “Ana” with “Spin”")).click()
         expect(main.get_by_role("button", name=re.compile("Generate$"))).to_be_visible()
+        wait_until_idle(page)  # until then the page before the pick (its "Pick from the library" heading) shows too
         page.get_by_text("Pick from the library").click()  # the picks made before are still ticked
         expect(main.get_by_role("button", name=re.compile("Use “Ana” with “Spin”"))).to_be_visible()
         expect(main.get_by_role("combobox", name=re.compile("^Model"))).to_have_count(1)
