@@ -419,7 +419,7 @@ def test_generate_queues_a_take_without_blocking_and_shows_its_result(worker, ch
     app.run()
     assert not app.exception and store.count() == 1
     # The take's card downloads from the static route (a link), never through the app's memory.
-    assert any(" Download video</a>" in m.value and 'download="motion_' in m.value for m in app.markdown)
+    assert any(">Download video</a>" in m.value and 'download="motion_' in m.value for m in app.markdown)
 
 
 def test_a_refresh_finds_the_takes_from_the_url(character_png, motion_mp4) -> None:

@@ -71,7 +71,9 @@ def zip_link(name: str, file_name: str, label: str) -> None:
     _download_link(f"{STATIC_ROUTE}{keep_copy(path, settings.static_dir, link=True).name}", file_name, label, size)
 
 
-def download_link(path: str | None, file_name: str, what: str, label: str = "Download video") -> None:
+def download_link(
+    path: str | None, file_name: str, what: str, label: str = "Download video", icon: str = ":material/download: "
+) -> None:
     """A link the browser saves the stored file `path` by, as `file_name`, streamed from its link (the
     static route, or the media bucket, which then names the file itself): never read into the app's memory,
     as a download button's data is when pressed."""
@@ -80,14 +82,15 @@ def download_link(path: str | None, file_name: str, what: str, label: str = "Dow
     if url is None:
         missing(what)
     else:
-        _download_link(url, file_name, label)
+        _download_link(url, file_name, label, icon=icon)
 
 
-def _download_link(url: str, file_name: str, label: str, size: int | None = None) -> None:
+def _download_link(
+    url: str, file_name: str, label: str, size: int | None = None, icon: str = ":material/download: "
+) -> None:
     st.markdown(
         f'<a href="{html.escape(url, quote=True)}" download="{html.escape(file_name, quote=True)}"'
-        f' title="{html.escape(label, quote=True)}">:material/download: {label}</a>'
-        + (f" ({file_size(size)})" if size else ""),
+        f' title="{html.escape(label, quote=True)}">{icon}{label}</a>' + (f" ({file_size(size)})" if size else ""),
         unsafe_allow_html=True,
     )
 

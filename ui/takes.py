@@ -136,7 +136,8 @@ def actions(job: Job, movers: Followers, settings: Settings, store: JobStore) ->
             )
         st.page_link("pages/3_History.py", label="History", icon=":material/open_in_new:", query_params={"job": job.id})
         if job.status is JobStatus.SUCCEEDED and job.result_path:
-            download_link(job.result_path, download_name(job), what="result video of this take")
+            # No icon: a take's row of actions stays one line, so six takes fit a laptop's screen.
+            download_link(job.result_path, download_name(job), what="result video of this take", icon="")
         if can_cancel(job):
             st.button("Cancel", icon=":material/cancel:", key=f"cancel_{job.id}", on_click=cancel)
     if not job.status.final and not can_cancel(job) and job.status is not JobStatus.MAYBE_SUBMITTED:
