@@ -369,7 +369,9 @@ def test_a_download_cut_short_by_a_kill_leaves_no_partial_file(killed_run: Kille
 def test_jobs_queued_before_any_worker_are_sent_once_and_finish_after_the_app_stops(
     simulator, character_png, motion_mp4, tmp_path
 ) -> None:
-    mark = simulator.mark(processing_seconds=4.0)
+    # Long enough that the first job sent cannot end before the last is sent and the app has stopped, on
+    # a machine busy with other tests (both workers start, and send, one after the other).
+    mark = simulator.mark(processing_seconds=10.0)
     data = tmp_path / "data"
     port = free_port()
     env = live_env(simulator, f"http://127.0.0.1:{port}")
@@ -385,8 +387,8 @@ def test_jobs_queued_before_any_worker_are_sent_once_and_finish_after_the_app_st
             for name in ("a", "b"):
                 stack.callback(stop, start_worker(data, tmp_path / f"worker-{name}.log", env))
             # The service fetches each motion video from the app's static route while the job is sent.
-            sent = {JobStatus.QUEUED, JobStatus.PROCESSING}
-            wait_for(lambda: set(statuses(store, jobs)) <= sent, 30, "every job sent")
+            wait_for(lambda: JobStatus.SUBMITTING not in statuses(store, jobs), 60, "every job sent")
+            assert set(statuses(store, jobs)) <= {JobStatus.QUEUED, JobStatus.PROCESSING}, statuses(store, jobs)
         assert not _answers(f"{app.url}/_stcore/health"), "the app still answers"
         assert not any(status.final for status in statuses(store, jobs)), "the jobs ended before the app stopped"
         finished = wait_until_final(store, jobs, timeout=60)
