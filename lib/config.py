@@ -47,6 +47,7 @@ class Settings:
     allowed_emails: tuple[str, ...] = ()  # with sign-in: who may enter (with ALLOWED_DOMAINS; both empty: anyone)
     allowed_domains: tuple[str, ...] = ()
     cli_as_users: tuple[str, ...] = ()  # operating-system users whose command line may record `--as EMAIL`
+    simulator_render_cache: str = ""  # demo mode: a folder of earlier renders; "" keeps them in the simulator's
 
     def price_for(self, model: Model) -> float:
         """US dollars per second of output for `model`: the setting its table names (`price_per_second` for 2.6 Pro)."""
@@ -179,6 +180,7 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
             "SIMULATOR_PROCESSING_SECONDS", 8.0, "seconds a demo job takes, like 8", high=3600
         ),
         simulator_url_ttl=read.whole("SIMULATOR_URL_TTL", 3600, "seconds, a whole number like 3600", 1),
+        simulator_render_cache=read.text("SIMULATOR_RENDER_CACHE") or "",
         app_password=read.text("APP_PASSWORD"),
         allow_private_urls=(read.text("ALLOW_PRIVATE_URLS") or "").lower() in TRUE_WORDS,
         s3=_bucket(read, bucket),

@@ -4,6 +4,7 @@ a stand-in for Streamlit's static file route, and small real media files."""
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import sys
 import threading
@@ -126,10 +127,27 @@ def settings(data_dir: Path) -> Settings:
     return load_settings(secrets={})
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_renders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder of simulator renders for the whole run, shared by every simulator the tests start (in this
+    process, in app and worker processes through SIMULATOR_RENDER_CACHE, and by both xdist workers): the
+    same sample inputs are rendered once, not in every test that generates."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "renders"
+    before = os.environ.get("SIMULATOR_RENDER_CACHE")
+    os.environ["SIMULATOR_RENDER_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("SIMULATOR_RENDER_CACHE", None)
+    else:
+        os.environ["SIMULATOR_RENDER_CACHE"] = before
+
+
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[simulator.RunningSimulator]:
+def sim(tmp_path: Path, shared_renders: Path) -> Iterator[simulator.RunningSimulator]:
     # A task is done once its real render is (about a second): tests that need it to stay busy longer say so.
-    running = simulator.start(tmp_path / "simulator", simulator.SimulatorConfig(processing_seconds=0.5))
+    config = simulator.SimulatorConfig(processing_seconds=0.5, render_cache=str(shared_renders))
+    running = simulator.start(tmp_path / "simulator", config)
     yield running
     running.stop()
 

@@ -159,6 +159,26 @@ def test_a_ready_result_answers_at_once_with_that_file(sim, control, hosting, ch
     assert download.status_code == 200 and download.content == motion_mp4.read_bytes()
 
 
+def test_the_same_inputs_again_are_copied_from_the_earlier_render(
+    sim, control, hosting, character_png, motion_mp4, tmp_path
+) -> None:
+    renders = tmp_path / "renders"
+    control.configure(render_cache=str(renders))
+
+    def made(**choices) -> bytes:
+        body = {"image": b64(character_png), "video": hosting.url_for(motion_mp4), "character_orientation": "image"}
+        task_id = submit(sim, **body, **choices).json()["task_id"]
+        video = wait_for(sim, task_id, "TASK_STATUS_SUCCEED")["videos"][0]
+        return requests.get(video["video_url"], timeout=10).content
+
+    first = made(prompt="on a beach")
+    assert len(list(renders.glob("*.mp4"))) == 1
+    assert made(prompt="in the snow") == first  # the prompt plays no part in a render
+    assert len(list(renders.glob("*.mp4"))) == 1, "the same inputs were rendered again"
+    silent = made(keep_original_sound=False)
+    assert silent != first and len(list(renders.glob("*.mp4"))) == 2
+
+
 def test_a_result_url_answers_403_once_it_expires(sim, control, hosting, character_png, motion_mp4) -> None:
     control.configure(url_ttl=1)
     task_id = submit(

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from lib.files.atomic import atomic_write
 from lib.simulator.inputs import BalanceShort, checked_image, checked_video, validate_body
+from lib.simulator.renders import RenderCache
 from lib.simulator.rules import KLING_V26_PRO, ServiceRules
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class SimulatorConfig:
     price_per_second_v3_pro: float = 0.28
     # A pre-rendered MP4 every task returns instead of a render, so a benchmark measures the engine, not moviepy.
     ready_result: str = ""
+    # Earlier renders by what they were made from (lib/simulator/renders.py); "": the state folder's own.
+    render_cache: str = ""
 
     def price_for(self, model: str) -> float:
         """USD per second for a billed product: "" is 2.6 Pro, else a 3.0 `model_name`."""
@@ -222,15 +225,15 @@ class Simulator:
     def _render(self, task: SimTask) -> None:
         from lib.simulator.video import render  # moviepy is heavy: load it only when a task renders
 
+        image, video, out = Path(task.image_path), Path(task.video_path), Path(task.result_path)
+        longest = task.longest_output or KLING_V26_PRO.max_seconds(task.character_orientation)
+        renders = RenderCache(Path(self.config.render_cache or self.state_dir / "renders"))
         with self._render_slots:
             try:
-                render(
-                    Path(task.image_path),
-                    Path(task.video_path),
-                    Path(task.result_path),
-                    task.keep_original_sound,
-                    task.longest_output or KLING_V26_PRO.max_seconds(task.character_orientation),
-                )
+                key = renders.key(image, video, task.keep_original_sound, longest)
+                if not renders.copy(key, out):
+                    render(image, video, out, task.keep_original_sound, longest)
+                    renders.keep(key, out)
             except Exception as error:  # a broken render must fail the task, not hang it
                 log.exception("render of %s failed", task.task_id)
                 task.fail_reason = f"the video could not be generated ({type(error).__name__})"

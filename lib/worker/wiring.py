@@ -33,7 +33,9 @@ def embedded_simulator(settings: Settings) -> simulator.RunningSimulator:
     with _lock:
         if key not in _simulators:
             config = simulator.SimulatorConfig(
-                processing_seconds=settings.simulator_processing_seconds, url_ttl=settings.simulator_url_ttl
+                processing_seconds=settings.simulator_processing_seconds,
+                url_ttl=settings.simulator_url_ttl,
+                render_cache=settings.simulator_render_cache,
             )
             _simulators[key] = simulator.start(settings.simulator_dir, config, static_dir=settings.static_dir)
         return _simulators[key]
