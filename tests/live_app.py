@@ -27,10 +27,14 @@ class LiveSetup:
 
 
 @contextmanager
-def live_app(tmp: Path, api_key: str, processing_seconds: float) -> Iterator[LiveSetup]:
+def live_app(
+    tmp: Path, api_key: str, processing_seconds: float, ready_result: Path | None = None
+) -> Iterator[LiveSetup]:
+    """The app, its worker and a simulator answering only `api_key`; with `ready_result`, every task's result
+    is that MP4, copied at once instead of rendered."""
     port, app_port = free_port(), free_port()
     simulator = subprocess.Popen(
-        simulator_command(port, tmp / "simulator", processing_seconds, exit_after=900, api_key=api_key),
+        simulator_command(port, tmp / "simulator", processing_seconds, 900, api_key, ready_result),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -16,7 +16,7 @@ KEY = "sk_live_7f3c9a1e5b_SECRET_MARKER_4d2e8f"
 pytestmark = pytest.mark.browser
 
 
-def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser) -> None:
+def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser, motion_mp4: Path) -> None:
     received: list[bytes] = []
 
     def keep_frame(payload: str | bytes) -> None:
@@ -30,7 +30,7 @@ def test_the_api_key_reaches_no_page_frame_file_or_log(tmp_path: Path, browser) 
         with contextlib.suppress(Exception):  # redirects and aborted media requests have no body to read
             received.append(response.body())
 
-    with live_app(tmp_path, KEY, processing_seconds=0.5) as live:
+    with live_app(tmp_path, KEY, processing_seconds=0.5, ready_result=motion_mp4) as live:
         page = browser.new_context(viewport={"width": 1300, "height": 1600}).new_page()
         page.on("websocket", watch)
         page.on("response", keep_body)
