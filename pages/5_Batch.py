@@ -11,7 +11,7 @@ from lib.batches import MAX_SIDE, Batches, BatchPlan, plan_batch
 from lib.errors import MotionStudioError
 from lib.files.storage import storage_for
 from lib.library import LibraryKind, library_for
-from lib.novita.rules import Orientation
+from lib.novita.rules import Orientation, model_for
 from lib.team.budgets import Budgets
 from lib.uploads import IMAGE_UPLOAD_TYPES, VIDEO_UPLOAD_TYPES
 from lib.worker import queue_batch
@@ -38,9 +38,29 @@ st.caption(
 )
 
 
-def send(plan: BatchPlan) -> None:
-    """Queue the plan the person saw and confirmed (bound to the button when it was drawn)."""
+def planned(images: dict[str, str], videos: dict[str, str]) -> BatchPlan:
+    """The batch as the controls stand. Read from the session, which a press brings up to date before its
+    callback runs, so Send uses the prompt typed just before it."""
+    model = model_for(state.batch_model)
+    return plan_batch(
+        list(images),
+        list(videos),
+        Orientation(state.batch_orientation),
+        model,
+        settings.price_for(model),
+        prompt=state.batch_prompt.strip(),
+        negative_prompt=state.batch_negative_prompt.strip(),
+        keep_original_sound=state.batch_keep_sound,
+        max_cost=state.batch_cap,
+        names={**images, **videos},
+    )
+
+
+def send(shown: BatchPlan) -> None:
+    """Queue the batch whose cost the person saw with the button (bound to it when it was drawn), with the
+    words as they stood at the press."""
     try:
+        plan = shown.as_pressed(planned(shown.files("image"), shown.files("video")))
         batch = queue_batch(
             plan, settings, key=state.batch_token, public_base_url=settings.public_base_url, made_by=current_person()
         )
@@ -102,11 +122,11 @@ with characters:
 with motions:
     videos = chosen_files(LibraryKind.MOTION, "Motion videos", VIDEO_UPLOAD_TYPES, "batch_video")
 
-model, orientation = model_and_way("batch")
-prompt = st.text_area("Prompt (for every job)", key="batch_prompt", placeholder="e.g. dancing on a beach at sunset")
-negative_prompt = st.text_input("Things to avoid", key="batch_negative_prompt")
-keep_sound = st.toggle("Keep the motion videos' sound", value=True, key="batch_keep_sound")
-cap = st.number_input(
+model_and_way("batch")
+st.text_area("Prompt (for every job)", key="batch_prompt", placeholder="e.g. dancing on a beach at sunset")
+st.text_input("Things to avoid", key="batch_negative_prompt")
+st.toggle("Keep the motion videos' sound", value=True, key="batch_keep_sound")
+st.number_input(
     "Stop if the batch would cost more than $",
     min_value=0.0,
     value=None,
@@ -122,18 +142,7 @@ if not images or not videos:
     st.info("Add at least one character image and one motion video.", icon=":material/info:")
     st.stop()
 try:
-    plan = plan_batch(
-        list(images),
-        list(videos),
-        Orientation(orientation),
-        model,
-        settings.price_for(model),
-        prompt=prompt.strip(),
-        negative_prompt=negative_prompt.strip(),
-        keep_original_sound=keep_sound,
-        max_cost=cap,
-        names={**images, **videos},
-    )
+    plan = planned(images, videos)
 except MotionStudioError as error:
     st.error(str(error), icon=":material/block:")
     st.stop()

@@ -14,12 +14,14 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from lib.batches import (
     MAX_SIDE,
     Batches,
+    BatchPlan,
     BatchStatus,
     batch_jobs,
     batch_progress,
@@ -32,7 +34,7 @@ from lib.batches import (
 from lib.batches.running import BatchRunner, run_batch
 from lib.batches.sweep import orphaned_batches
 from lib.config import Settings, load_settings
-from lib.errors import BatchOverCap, BatchTooLarge
+from lib.errors import BatchChanged, BatchOverCap, BatchTooLarge
 from lib.files.storage import storage_for
 from lib.history.gallery import download_name
 from lib.jobs.models import JobStatus, now_iso
@@ -93,6 +95,27 @@ def test_more_than_ten_on_a_side_and_a_cost_over_the_cap_are_refused_in_plain_wo
         )
     assert f"about ${2 * one.total_cost:.2f} against a cap of $0.50" in str(over.value)
     assert str(over.value).startswith("Nothing was sent")
+
+
+def test_send_takes_the_prompt_typed_before_the_press_but_never_a_cost_it_did_not_show(files) -> None:
+    """Send's button is drawn with its plan; a prompt typed just before the press reaches the app with the
+    press. Seen in CI: the batch went out without the prompt the person had typed."""
+    shown = plan_batch([files["ana"]], [files["dance"]], Orientation.IMAGE, DEFAULT_MODEL, PRICE, names={})
+
+    def pressed(orientation: Orientation = Orientation.IMAGE, price: float = PRICE, **words: Any) -> BatchPlan:
+        return plan_batch(
+            list(shown.files("image")), list(shown.files("video")), orientation, DEFAULT_MODEL, price, **words
+        )
+
+    sent = shown.as_pressed(pressed(prompt="dancing on a beach", keep_original_sound=False))
+    assert (sent.prompt, sent.keep_original_sound, sent.total_cost) == ("dancing on a beach", False, shown.total_cost)
+
+    with pytest.raises(BatchChanged) as changed:
+        shown.as_pressed(pressed(price=2 * PRICE))
+    assert str(changed.value).startswith("Nothing was sent: the batch changed after its cost was shown.")
+    assert f"was about ${shown.total_cost:.2f}, and is now about ${2 * shown.total_cost:.2f}" in str(changed.value)
+    with pytest.raises(BatchChanged):
+        shown.as_pressed(pressed(orientation=Orientation.VIDEO))
 
 
 def test_the_store_keeps_a_batch_and_its_grid(files, database) -> None:

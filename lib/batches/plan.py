@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from lib.errors import BatchEmpty, BatchInputUnusable, BatchOverCap, BatchTooLarge
+from lib.errors import BatchChanged, BatchEmpty, BatchInputUnusable, BatchOverCap, BatchTooLarge
 from lib.history.filters import counted
 from lib.media import check_image, check_prompts, check_video
 from lib.media.preflight import Code, Report
@@ -90,6 +90,19 @@ class BatchPlan:
             self.keep_original_sound,
         ]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def files(self, kind: str) -> dict[str, str]:
+        """The paths of the `kind` ("image" or "video") files, each with its name, as `plan_batch` takes them."""
+        return {file.path: file.name for file in (self.images if kind == "image" else self.videos)}
+
+    def as_pressed(self, pressed: BatchPlan) -> BatchPlan:
+        """What Send sends: `pressed`, planned from the controls as they stood at the press, as long as it is
+        the batch and cost shown with the button. Words typed just before the press reach the app with it,
+        after the button (and this plan) was drawn, so they are never lost; a change of files, model or way
+        that would change the cost raises `BatchChanged`, and nothing is sent."""
+        if (pressed.cells, pressed.model, pressed.orientation) != (self.cells, self.model, self.orientation):
+            raise BatchChanged(f"it was about ${self.total_cost:.2f}, and is now about ${pressed.total_cost:.2f}")
+        return pressed
 
     def summary(self) -> str:
         """'2 characters x 1 motion video = 2 jobs, about $0.98 in all (5.0 s billed at $0.14/s each, at most).'"""

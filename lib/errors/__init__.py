@@ -54,6 +54,7 @@ from lib.errors.our_side import (
     TooManySignIns,
 )
 from lib.errors.refused import (
+    BatchChanged,
     BatchEmpty,
     BatchInputUnusable,
     BatchOverCap,
@@ -82,6 +83,7 @@ __all__ = [
     "AdminsOnly",
     "BackupFailed",
     "BalanceTooLow",
+    "BatchChanged",
     "BatchEmpty",
     "BatchInputUnusable",
     "BatchOverCap",

@@ -123,6 +123,14 @@ class BatchOverCap(InputRefused):
     user_message = "Nothing was sent: the batch would cost more than your spending cap."
 
 
+class BatchChanged(InputRefused):
+    """Send was pressed as the files, the model or the way changed: the cost shown is no longer the cost."""
+
+    user_message = (
+        "Nothing was sent: the batch changed after its cost was shown. Check the new total and press Send again."
+    )
+
+
 class BatchInputUnusable(InputRefused):
     """A file that cannot be read cannot be fixed either; the batch is refused before anything is sent."""
 
