@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 from lib.files.atomic import atomic_write
+from lib.files.digest import content_digest
 
 
 class RenderCache:
@@ -24,11 +25,8 @@ class RenderCache:
     def key(self, image: Path, video: Path, keep_original_sound: bool, longest: float) -> str:
         from lib.simulator import video as render_code
 
-        digest = hashlib.sha256(Path(render_code.__file__).read_bytes())
-        for path in (image, video):
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-        digest.update(f"{keep_original_sound}:{longest}".encode())
-        return digest.hexdigest()
+        parts = [content_digest(path) for path in (render_code.__file__, image, video)]
+        return hashlib.sha256(f"{':'.join(parts)}:{keep_original_sound}:{longest}".encode()).hexdigest()
 
     def copy(self, key: str, out: Path) -> bool:
         """Write the earlier render of `key` to `out`; False when there is none."""
